@@ -1,0 +1,9 @@
+"""The WhatsApp/SMS bot: Twilio webhooks and the reporting conversation."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+
+def blueprints() -> list[Blueprint]:
+    return []

@@ -1,0 +1,16 @@
+"""`flask --app wsgi seed`: the default categories and their teams."""
+
+from __future__ import annotations
+
+import click
+
+from core.flask_db import database
+from core.seed_data import seed_defaults
+
+
+@click.command("seed")
+def seed_command() -> None:
+    """Create the six default categories and a team for each (idempotent)."""
+    with database().transaction() as session:
+        teams, categories = seed_defaults(session)
+    click.echo(f"seeded: {teams} teams and {categories} categories added")

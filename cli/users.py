@@ -1,0 +1,48 @@
+"""`flask --app wsgi create-user`: add a staff member (or citizen) by phone."""
+
+from __future__ import annotations
+
+import click
+from flask import current_app
+from sqlalchemy import select
+
+from core.flask_db import database
+from core.logging_setup import mask_phone
+from core.models import Team
+from core.models.people import ROLES
+from core.phones import InvalidPhone
+from core.users import UserInputError, create_user
+
+
+@click.command("create-user")
+@click.option("--phone", required=True, help="Mobile number, e.g. 05321234567 or +905321234567.")
+@click.option("--name", required=True, help="Full name.")
+@click.option("--role", required=True, help=f"One of: {', '.join(ROLES)}.")
+@click.option("--team", default=None, help="Team name (staff).")
+@click.option("--locale", default=None, help="tr or en (default: DEFAULT_LOCALE).")
+def create_user_command(
+    phone: str, name: str, role: str, team: str | None, locale: str | None
+) -> None:
+    """Create a user who then signs in with a one-time code."""
+    settings = current_app.config["SOSOFT"]
+    with database().transaction() as session:
+        team_row = None
+        if team:
+            team_row = session.scalar(select(Team).where(Team.name == team))
+            if team_row is None:
+                raise click.UsageError(f"no team named {team!r}")
+        try:
+            user = create_user(
+                session,
+                settings,
+                phone=phone,
+                full_name=name,
+                role=role,
+                team=team_row,
+                locale=locale,
+            )
+        except (InvalidPhone, UserInputError) as exc:
+            raise click.UsageError(str(exc)) from None
+        click.echo(
+            f"created {user.role} #{user.id} {user.full_name} ({mask_phone(user.phone or '')})"
+        )

@@ -1,0 +1,195 @@
+"""Every setting SoSoft reads, from the environment, in one place.
+
+Development defaults work with zero configuration (local PostgreSQL, local Redis,
+photos on local disk, outbound messages recorded instead of sent). In production
+(`APP_ENV=production`) `Settings.check()` refuses to start without the secrets and
+credentials the chosen backends need, naming the missing variable.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+DEV_JWT_SECRET = "development-only-secret-change-me-0123456789"  # noqa: S105 - development only; production must set its own
+
+
+class ConfigError(RuntimeError):
+    """A setting is missing or invalid; the message names the variable."""
+
+
+def _bool(value: str) -> bool:
+    lowered = value.strip().lower()
+    if lowered in {"1", "true", "yes", "on"}:
+        return True
+    if lowered in {"0", "false", "no", "off", ""}:
+        return False
+    raise ValueError(f"not a boolean: {value!r}")
+
+
+def _csv(value: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in value.split(",") if part.strip())
+
+
+def _bbox(value: str) -> tuple[float, float, float, float]:
+    parts = tuple(float(part) for part in value.split(","))
+    if len(parts) != 4:
+        raise ValueError("expected minLon,minLat,maxLon,maxLat")
+    min_lon, min_lat, max_lon, max_lat = parts
+    if not (min_lon < max_lon and min_lat < max_lat):
+        raise ValueError("min must be below max")
+    return parts  # type: ignore[return-value]
+
+
+_PARSERS: dict[Any, Any] = {
+    "str": str,
+    "int": int,
+    "float": float,
+    "bool": _bool,
+    "tuple[str, ...]": _csv,
+    "tuple[float, float, float, float]": _bbox,
+    "str | None": lambda v: v or None,
+}
+
+
+@dataclass(frozen=True)
+class Settings:
+    # --- runtime ---------------------------------------------------------------
+    APP_ENV: str = "development"
+    LOG_LEVEL: str = "INFO"
+    SENTRY_DSN: str | None = None
+    PORT: int = 8000
+    PUBLIC_BASE_URL: str = "http://127.0.0.1:8000"
+    DATABASE_URL: str = "postgresql+psycopg://postgres@127.0.0.1:5432/sosoft"
+    DATABASE_POOL_SIZE: int = 5
+    REDIS_URL: str = "redis://127.0.0.1:6379/0"
+    MAX_CONTENT_LENGTH_MB: int = 55
+
+    # --- the city ------------------------------------------------------------------
+    DEFAULT_LOCALE: str = "tr"
+    ALLOWED_COUNTRIES: tuple[str, ...] = ("TR",)
+    CITY_TIMEZONE: str = "Europe/Istanbul"
+    # Istanbul province; tickets outside it are refused.
+    SERVICE_AREA_BBOX: tuple[float, float, float, float] = (27.95, 40.78, 29.95, 41.60)
+
+    # --- sign-in -------------------------------------------------------------------
+    JWT_SECRET_KEY: str = ""
+    JWT_ISSUER: str = "sosoft"
+    JWT_AUDIENCE: str = "sosoft-api"
+    ACCESS_TOKEN_MINUTES: int = 15
+    REFRESH_TOKEN_DAYS: int = 30
+    OTP_TTL_SECONDS: int = 300
+    OTP_MAX_ATTEMPTS: int = 5
+    OTP_RATE_LIMIT_PHONE: str = "1 per 30 seconds;5 per hour;10 per day"
+    OTP_RATE_LIMIT_IP: str = "20 per hour"
+    RATELIMIT_ENABLED: bool = True
+
+    # --- Twilio ----------------------------------------------------------------------
+    TWILIO_ENABLED: bool = False
+    TWILIO_ACCOUNT_SID: str = ""
+    TWILIO_AUTH_TOKEN: str = ""
+    TWILIO_SMS_FROM: str = ""
+    TWILIO_WHATSAPP_FROM: str = ""
+    TWILIO_API_BASE_URL: str = "https://api.twilio.com"
+    TWILIO_MEDIA_URL_PREFIX: str = ""
+    TWILIO_TIMEOUT_SECONDS: float = 10.0
+    TWILIO_VALIDATE_SIGNATURE: bool = True
+    TWILIO_TEMPLATE_STATUS_UPDATE: str = ""
+    TWILIO_TEMPLATE_FEEDBACK_REQUEST: str = ""
+    SMS_MESSAGES_PER_SECOND: float = 1.0
+    WHATSAPP_MESSAGES_PER_SECOND: float = 50.0
+
+    # --- photos ------------------------------------------------------------------------
+    STORAGE_BACKEND: str = "local"
+    MEDIA_DIR: str = "var/media"
+    MEDIA_URL_TTL_SECONDS: int = 900
+    S3_ENDPOINT_URL: str = ""
+    S3_BUCKET: str = ""
+    S3_ACCESS_KEY: str = ""
+    S3_SECRET_KEY: str = ""
+    S3_REGION: str = "us-east-1"
+
+    # --- the bot and the sweeps --------------------------------------------------------
+    CONVERSATION_TIMEOUT_MINUTES: int = 30
+    DUPLICATE_RADIUS_M: int = 50
+    AUTO_CLOSE_DAYS: int = 7
+    REOPEN_WINDOW_DAYS: int = 14
+    RETENTION_DAYS: int = 730
+    OUTBOX_RELAY_AFTER_SECONDS: int = 60
+
+    extra: Mapping[str, Any] = field(default_factory=dict, compare=False)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+        """Read every field from `environ` (default `os.environ`); `overrides` win."""
+        environ = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            if f.name == "extra":
+                continue
+            raw = environ.get(f.name)
+            if raw is None:
+                continue
+            parser = _PARSERS[f.type]
+            try:
+                values[f.name] = parser(raw)
+            except ValueError as exc:
+                raise ConfigError(f"{f.name} is invalid: {exc}") from None
+        values.update(overrides)
+        settings = cls(**values)
+        if not settings.JWT_SECRET_KEY and not settings.is_production:
+            settings = settings.replace(JWT_SECRET_KEY=DEV_JWT_SECRET)
+        return settings
+
+    def replace(self, **changes: Any) -> Settings:
+        current = {f.name: getattr(self, f.name) for f in fields(self)}
+        current.update(changes)
+        return type(self)(**current)
+
+    @property
+    def is_production(self) -> bool:
+        return self.APP_ENV == "production"
+
+    @property
+    def uses_dev_sink(self) -> bool:
+        """True when outbound messages are recorded rather than sent."""
+        return not self.TWILIO_ENABLED
+
+    @property
+    def twilio_media_prefix(self) -> str:
+        if self.TWILIO_MEDIA_URL_PREFIX:
+            return self.TWILIO_MEDIA_URL_PREFIX
+        base = self.TWILIO_API_BASE_URL.rstrip("/")
+        return f"{base}/2010-04-01/Accounts/{self.TWILIO_ACCOUNT_SID}/Messages/"
+
+    def check(self) -> Settings:
+        """Fail fast on settings that would break at runtime; returns self."""
+        if self.APP_ENV not in {"development", "test", "production"}:
+            raise ConfigError("APP_ENV must be development, test or production")
+        if self.STORAGE_BACKEND not in {"local", "s3"}:
+            raise ConfigError("STORAGE_BACKEND must be local or s3")
+        if self.DEFAULT_LOCALE not in {"tr", "en"}:
+            raise ConfigError("DEFAULT_LOCALE must be tr or en")
+        if not self.ALLOWED_COUNTRIES:
+            raise ConfigError("ALLOWED_COUNTRIES must name at least one country")
+        if not self.is_production:
+            return self
+        if not self.JWT_SECRET_KEY:
+            raise ConfigError("JWT_SECRET_KEY must be set in production")
+        if len(self.JWT_SECRET_KEY.encode()) < 32:
+            raise ConfigError("JWT_SECRET_KEY must be at least 32 bytes in production")
+        if self.TWILIO_ENABLED:
+            for name in ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN"):
+                if not getattr(self, name):
+                    raise ConfigError(f"{name} must be set when TWILIO_ENABLED=true")
+            if not (self.TWILIO_SMS_FROM or self.TWILIO_WHATSAPP_FROM):
+                raise ConfigError(
+                    "TWILIO_SMS_FROM or TWILIO_WHATSAPP_FROM must be set when TWILIO_ENABLED=true"
+                )
+        if self.STORAGE_BACKEND == "s3":
+            for name in ("S3_BUCKET", "S3_ACCESS_KEY", "S3_SECRET_KEY"):
+                if not getattr(self, name):
+                    raise ConfigError(f"{name} must be set when STORAGE_BACKEND=s3")
+        return self

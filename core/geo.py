@@ -1,0 +1,76 @@
+"""Geography: the service area, points, and the nearby search both the API
+and the bot's duplicate check use."""
+
+from __future__ import annotations
+
+import math
+
+from geoalchemy2 import Geography, WKBElement
+from geoalchemy2.shape import to_shape
+from sqlalchemy import cast, func, select
+from sqlalchemy.orm import Session
+
+from core.config import Settings
+from core.models import Ticket
+from core.models.tickets import OPEN_STATUSES
+
+
+class OutsideServiceArea(ValueError):
+    pass
+
+
+def valid_coordinates(lat: float, lon: float) -> bool:
+    return math.isfinite(lat) and math.isfinite(lon) and -90 <= lat <= 90 and -180 <= lon <= 180
+
+
+def check_in_service_area(settings: Settings, lat: float, lon: float) -> None:
+    """Raise OutsideServiceArea unless (lat, lon) lies in the configured area."""
+    if not valid_coordinates(lat, lon):
+        raise OutsideServiceArea("latitude must be within ±90 and longitude within ±180")
+    min_lon, min_lat, max_lon, max_lat = settings.SERVICE_AREA_BBOX
+    if not (min_lat <= lat <= max_lat and min_lon <= lon <= max_lon):
+        raise OutsideServiceArea(
+            "this location is outside the city's service area "
+            f"(lat {min_lat}..{max_lat}, lon {min_lon}..{max_lon})"
+        )
+
+
+def point(lat: float, lon: float):
+    """A geography point for (lat, lon); PostGIS wants (lon, lat) order."""
+    return cast(func.ST_SetSRID(func.ST_MakePoint(lon, lat), 4326), Geography(srid=4326))
+
+
+def lat_lon(location: WKBElement | None) -> tuple[float, float] | None:
+    if location is None:
+        return None
+    shape = to_shape(location)
+    return shape.y, shape.x
+
+
+def nearby_open_tickets(
+    session: Session,
+    lat: float,
+    lon: float,
+    radius_m: float,
+    *,
+    category_id: int | None = None,
+    limit: int = 20,
+) -> list[tuple[Ticket, float]]:
+    """Open tickets within `radius_m` metres, nearest first, with their distance.
+
+    ST_DWithin on geography uses the GiST index on tickets.location.
+    """
+    here = point(lat, lon)
+    distance = func.ST_Distance(Ticket.location, here).label("distance_m")
+    query = (
+        select(Ticket, distance)
+        .where(
+            Ticket.status.in_(OPEN_STATUSES),
+            func.ST_DWithin(Ticket.location, here, radius_m),
+        )
+        .order_by(distance, Ticket.id)
+        .limit(limit)
+    )
+    if category_id is not None:
+        query = query.where(Ticket.category_id == category_id)
+    return [(ticket, float(dist)) for ticket, dist in session.execute(query)]

@@ -1,0 +1,34 @@
+"""Every SoSoft table, importable from one place (Alembic reads `Base.metadata`)."""
+
+from core.models.base import Base
+from core.models.messages import Conversation, Message
+from core.models.people import ApiKey, OtpCode, RefreshToken, Team, User
+from core.models.tickets import (
+    Category,
+    Comment,
+    Escalation,
+    Feedback,
+    Photo,
+    Ticket,
+    TicketEvent,
+    TicketFollower,
+)
+
+__all__ = [
+    "ApiKey",
+    "Base",
+    "Category",
+    "Comment",
+    "Conversation",
+    "Escalation",
+    "Feedback",
+    "Message",
+    "OtpCode",
+    "Photo",
+    "RefreshToken",
+    "Team",
+    "Ticket",
+    "TicketEvent",
+    "TicketFollower",
+    "User",
+]

@@ -1,0 +1,123 @@
+"""The outbox writer: every change a citizen should hear of becomes an outbound
+message row, in the same transaction as the change.
+
+Sending is the worker's job (tasks/). Rows created here are also listed in
+`session.info["outbox"]` so the after-commit hook can hand their ids to Celery.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core.models import Conversation, Message, Ticket, TicketFollower, User
+from core.notification_texts import render
+
+# Which status change tells the citizen what.
+STATUS_KINDS: dict[tuple[str, str], str] = {
+    ("new", "in_progress"): "in_progress",
+    ("in_progress", "resolved"): "resolved",
+    ("resolved", "closed"): "closed",
+    ("new", "closed"): "closed",
+    ("in_progress", "closed"): "closed",
+    ("resolved", "in_progress"): "reopened",
+}
+
+DEFAULT_CHANNEL = "whatsapp"
+
+
+def can_receive(user: User | None) -> bool:
+    return bool(
+        user is not None
+        and user.phone
+        and user.is_active
+        and user.opted_out_at is None
+        and user.erased_at is None
+    )
+
+
+def last_channel(session: Session, user: User) -> str:
+    """The channel the citizen last wrote on (WhatsApp when they never wrote)."""
+    channel = session.scalar(
+        select(Conversation.channel).where(
+            Conversation.address.in_([a for a in (user.phone, user.whatsapp_id) if a])
+        )
+    )
+    return channel or DEFAULT_CHANNEL
+
+
+def queue_message(
+    session: Session,
+    user: User,
+    kind: str,
+    body: str,
+    *,
+    ticket: Ticket | None = None,
+    channel: str | None = None,
+) -> Message | None:
+    """Write one outbound row for `user`; None when they must not be messaged."""
+    if not can_receive(user):
+        return None
+    message = Message(
+        direction="outbound",
+        channel=channel or last_channel(session, user),
+        address=user.phone,
+        user_id=user.id,
+        ticket_id=ticket.id if ticket else None,
+        kind=kind,
+        locale=user.locale,
+        body=body,
+        status="pending",
+    )
+    session.add(message)
+    session.info.setdefault("outbox", []).append(message)
+    return message
+
+
+def ticket_audience(session: Session, ticket: Ticket) -> list[User]:
+    """The reporter and the followers of a ticket, each once."""
+    users: dict[int, User] = {}
+    if ticket.reporter_id is not None:
+        reporter = session.get(User, ticket.reporter_id)
+        if reporter is not None:
+            users[reporter.id] = reporter
+    followers = session.scalars(
+        select(User)
+        .join(TicketFollower, TicketFollower.user_id == User.id)
+        .where(TicketFollower.ticket_id == ticket.id)
+    )
+    for follower in followers:
+        users.setdefault(follower.id, follower)
+    return list(users.values())
+
+
+def notify_ticket(
+    session: Session,
+    ticket: Ticket,
+    kind: str,
+    *,
+    audience: Iterable[User] | None = None,
+    **params: object,
+) -> list[Message]:
+    """Queue `kind` about `ticket` for its reporter and followers, each in their language."""
+    recipients = ticket_audience(session, ticket) if audience is None else audience
+    queued = []
+    for user in recipients:
+        body = render(kind, user.locale, number=ticket.number, **params)
+        message = queue_message(session, user, kind, body, ticket=ticket)
+        if message is not None:
+            queued.append(message)
+    return queued
+
+
+def ticket_status_changed(session: Session, ticket: Ticket, frm: str, to: str) -> list[Message]:
+    kind = STATUS_KINDS.get((frm, to))
+    if kind is None:
+        return []
+    if kind == "closed" and ticket.resolution == "duplicate" and ticket.duplicate_of_id:
+        original = session.get(Ticket, ticket.duplicate_of_id)
+        if original is not None:
+            return notify_ticket(session, ticket, "closed_duplicate", duplicate_of=original.number)
+    return notify_ticket(session, ticket, kind)

@@ -1,0 +1,67 @@
+"""Phone numbers: every common way of writing a mobile number becomes E.164.
+
+`05321234567`, `+90 532 123 45 67` and `5321234567` are the same Turkish mobile.
+Landlines, VoIP numbers and numbers from countries the city does not serve are
+refused with a reason a person can act on.
+"""
+
+from __future__ import annotations
+
+import phonenumbers
+from phonenumbers import NumberParseException, PhoneNumberType
+
+MAX_INPUT_LENGTH = 32
+_MOBILE_TYPES = {PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE}
+
+
+class InvalidPhone(ValueError):
+    """The number cannot be used; `str(exc)` says why, in words for the caller."""
+
+
+def normalize_mobile(raw: str, allowed_countries: tuple[str, ...]) -> str:
+    """Return the E.164 form of a mobile number in one of `allowed_countries`."""
+    value = (raw or "").strip()
+    if not value:
+        raise InvalidPhone("phone number is empty")
+    if len(value) > MAX_INPUT_LENGTH:
+        raise InvalidPhone("phone number is too long")
+    if any(c.isalpha() for c in value):
+        raise InvalidPhone("phone number may contain only digits, spaces, dashes and +")
+    default_region = allowed_countries[0] if allowed_countries else None
+    try:
+        number = phonenumbers.parse(value, default_region)
+    except NumberParseException:
+        raise InvalidPhone("not a phone number") from None
+    if not phonenumbers.is_valid_number(number):
+        raise InvalidPhone("not a valid phone number")
+    region = phonenumbers.region_code_for_number(number)
+    if region not in allowed_countries:
+        allowed = ", ".join(allowed_countries)
+        raise InvalidPhone(
+            f"numbers from {region or 'that country'} are not served here ({allowed} only)"
+        )
+    kind = phonenumbers.number_type(number)
+    if kind not in _MOBILE_TYPES:
+        raise InvalidPhone(f"a mobile number is needed, this is a {_type_name(kind)} number")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def region_of(e164: str) -> str | None:
+    """The country code (e.g. `TR`) of an E.164 number, or None when it cannot be told."""
+    try:
+        return phonenumbers.region_code_for_number(phonenumbers.parse(e164, None))
+    except NumberParseException:
+        return None
+
+
+def _type_name(kind: int) -> str:
+    names = {
+        PhoneNumberType.FIXED_LINE: "landline",
+        PhoneNumberType.VOIP: "VoIP",
+        PhoneNumberType.TOLL_FREE: "toll-free",
+        PhoneNumberType.PREMIUM_RATE: "premium-rate",
+        PhoneNumberType.SHARED_COST: "shared-cost",
+        PhoneNumberType.PAGER: "pager",
+        PhoneNumberType.UAN: "corporate",
+    }
+    return names.get(kind, "non-mobile")

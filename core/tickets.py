@@ -1,0 +1,108 @@
+"""Opening tickets: the one function the API, the bot and Open311 all call."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from core import notifications
+from core.config import Settings
+from core.geo import check_in_service_area, point
+from core.models import Category, Ticket, TicketEvent, User
+
+DESCRIPTION_MIN = 10
+DESCRIPTION_MAX = 2000
+# Control characters other than newline and tab have no place in a description.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+class TicketInputError(ValueError):
+    """Bad input for a new ticket; `field` names what to fix."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def clean_text(value: str) -> str:
+    return _CONTROL.sub("", value).strip()
+
+
+def clean_description(value: str) -> str:
+    text = clean_text(value or "")
+    if len(text) < DESCRIPTION_MIN:
+        raise TicketInputError("description", f"at least {DESCRIPTION_MIN} characters, please")
+    if len(text) > DESCRIPTION_MAX:
+        raise TicketInputError("description", f"at most {DESCRIPTION_MAX} characters, please")
+    return text
+
+
+def open_ticket(
+    session: Session,
+    settings: Settings,
+    *,
+    category: Category,
+    description: str,
+    channel: str,
+    reporter: User | None = None,
+    actor: User | None = None,
+    lat: float | None = None,
+    lon: float | None = None,
+    address: str | None = None,
+    attributes: dict[str, Any] | None = None,
+    source_details: dict[str, Any] | None = None,
+    api_key_id: int | None = None,
+    now: datetime | None = None,
+) -> Ticket:
+    """Validate and create a ticket in status `new`, with its `created` event and
+    the "report received" message to the reporter. Raises TicketInputError."""
+    text = clean_description(description)
+    if not category.is_active:
+        raise TicketInputError("category", "this category is no longer in use")
+    has_point = lat is not None and lon is not None
+    if has_point:
+        try:
+            check_in_service_area(settings, lat, lon)  # type: ignore[arg-type]
+        except ValueError as exc:
+            raise TicketInputError("location", str(exc)) from None
+    address = clean_text(address)[:500] if address else None
+    if not has_point and not address:
+        raise TicketInputError("location", "a location (lat/lon) or an address is needed")
+
+    now = now or datetime.now(UTC)
+    ticket = Ticket(
+        reporter_id=reporter.id if reporter else None,
+        api_key_id=api_key_id,
+        category_id=category.id,
+        description=text,
+        status="new",
+        priority="normal",
+        location=point(lat, lon) if has_point else None,  # type: ignore[arg-type]
+        address=address,
+        needs_location=not has_point,
+        team_id=category.default_team_id,
+        channel=channel,
+        attributes=attributes or {},
+        source_details=source_details or {},
+        due_at=now + timedelta(hours=category.sla_hours),
+        created_at=now,
+    )
+    session.add(ticket)
+    session.flush()
+    actor = actor or reporter
+    session.add(
+        TicketEvent(
+            ticket_id=ticket.id,
+            actor_id=actor.id if actor else None,
+            kind="created",
+            to_value="new",
+            data={"channel": channel},
+            created_at=now,
+        )
+    )
+    notifications.notify_ticket(session, ticket, "report_received")
+    session.flush()
+    return ticket

@@ -1,0 +1,179 @@
+"""Test fixtures: real PostgreSQL/PostGIS and Redis.
+
+The schema is migrated once per test session with Alembic; each test then runs
+inside an outer transaction that is rolled back (SQLAlchemy's "joining a session
+into an external transaction" recipe), so tests are isolated and fast. Tests that
+need real commits seen by other connections (threads, Celery workers) use
+`committed_db`, which truncates every table afterwards.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import pytest
+import redis as redis_lib
+from alembic import command
+from alembic.config import Config
+from flask import Flask
+from flask.testing import FlaskClient, FlaskCliRunner
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from core.config import Settings
+from core.db import Database
+from core.flask_db import EXTENSION_KEY
+from core.models import Base, Team, User
+from core.seed_data import seed_defaults
+from web import create_app
+
+TEST_DATABASE_URL = os.environ.get(
+    "TEST_DATABASE_URL",
+    os.environ.get("DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/sosoft_test"),
+)
+TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def alembic_config(database_url: str) -> Config:
+    config = Config(os.path.join(REPO_ROOT, "alembic.ini"))
+    config.set_main_option("script_location", os.path.join(REPO_ROOT, "migrations"))
+    config.attributes["database_url"] = database_url
+    config.attributes["configure_logger"] = False
+    return config
+
+
+@pytest.fixture(scope="session")
+def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    return Settings.from_env(
+        {},
+        APP_ENV="test",
+        DATABASE_URL=TEST_DATABASE_URL,
+        REDIS_URL=TEST_REDIS_URL,
+        MEDIA_DIR=str(tmp_path_factory.mktemp("media")),
+        PUBLIC_BASE_URL="http://testserver.local",
+        TWILIO_ACCOUNT_SID="AC" + "0" * 32,
+        TWILIO_AUTH_TOKEN="test-auth-token",
+        TWILIO_WHATSAPP_FROM="+14155238886",
+        TWILIO_SMS_FROM="SOSOFT",
+        LOG_LEVEL="WARNING",
+    )
+
+
+@pytest.fixture(scope="session")
+def engine(settings: Settings) -> Iterator[Engine]:
+    command.upgrade(alembic_config(settings.DATABASE_URL), "head")
+    engine = create_engine(settings.DATABASE_URL, pool_pre_ping=True)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def app(settings: Settings, engine: Engine) -> Flask:
+    app = create_app(settings)
+    app.config["TESTING"] = True
+    return app
+
+
+@pytest.fixture(scope="session")
+def redis_client(settings: Settings) -> redis_lib.Redis:
+    return redis_lib.Redis.from_url(settings.REDIS_URL)
+
+
+@pytest.fixture(autouse=True)
+def _clean_redis(redis_client: redis_lib.Redis) -> None:
+    # Rate-limit counters and the dev sink must not leak from one test to the next.
+    redis_client.flushdb()
+
+
+@pytest.fixture
+def db(app: Flask, engine: Engine) -> Iterator[Session]:
+    """A session inside a transaction that is rolled back after the test.
+
+    The app's sessions (requests, CLI commands) join the same transaction through
+    savepoints, so what a request commits is visible here and gone afterwards.
+    """
+    database: Database = app.extensions[EXTENSION_KEY]
+    original = database.session_factory
+    connection = engine.connect()
+    outer = connection.begin()
+    database.session_factory = sessionmaker(
+        bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
+    )
+    session = database.session()
+    try:
+        yield session
+    finally:
+        session.close()
+        database.session_factory = original
+        if outer.is_active:
+            outer.rollback()
+        connection.close()
+
+
+@pytest.fixture
+def committed_db(app: Flask, engine: Engine) -> Iterator[Database]:
+    """Real commits (for threads and workers); every table is emptied afterwards."""
+    database: Database = app.extensions[EXTENSION_KEY]
+    try:
+        yield database
+    finally:
+        tables = ", ".join(table.name for table in reversed(Base.metadata.sorted_tables))
+        with engine.begin() as connection:
+            connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture
+def client(app: Flask, db: Session) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask, db: Session) -> FlaskCliRunner:
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def seeded(db: Session) -> Session:
+    """The default categories and teams."""
+    seed_defaults(db)
+    db.flush()
+    return db
+
+
+class UserFactory:
+    """Creates users with distinct valid Turkish mobile numbers."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.counter = 0
+
+    def __call__(
+        self,
+        role: str = "citizen",
+        *,
+        name: str | None = None,
+        team: Team | None = None,
+        locale: str = "tr",
+        phone: str | None = None,
+        **fields: object,
+    ) -> User:
+        self.counter += 1
+        user = User(
+            phone=phone or f"+90532{self.counter:07d}",
+            full_name=name or f"{role.title()} {self.counter}",
+            role=role,
+            team_id=team.id if team else None,
+            locale=locale,
+            **fields,
+        )
+        self.session.add(user)
+        self.session.flush()
+        return user
+
+
+@pytest.fixture
+def make_user(db: Session) -> UserFactory:
+    return UserFactory(db)

@@ -1,0 +1,22 @@
+"""Which blueprints the web process serves (the factory's table of contents)."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask_smorest import Api
+
+import admin_api
+import bot
+from core.config import Settings
+from web import dev_messages, docs, media, ops
+
+
+def register_blueprints(app: Flask, api: Api, settings: Settings) -> None:
+    app.register_blueprint(ops.bp)
+    app.register_blueprint(docs.bp)
+    app.register_blueprint(media.bp)
+    dev_messages.register(app, settings)
+    for blueprint in admin_api.blueprints():
+        api.register_blueprint(blueprint)
+    for blueprint in bot.blueprints():
+        app.register_blueprint(blueprint)

@@ -1,0 +1,56 @@
+"""Swagger UI and ReDoc assets served by the app itself.
+
+City networks are often closed to the internet, so the docs pages load their
+JavaScript from an installed package (drf-spectacular-sidecar ships the
+distribution builds) instead of a CDN.
+"""
+
+from __future__ import annotations
+
+from importlib.util import find_spec
+from pathlib import Path
+
+from flask import Blueprint
+
+# Located without importing the package (its __init__ imports Django).
+_SIDECAR = find_spec("drf_spectacular_sidecar")
+assert _SIDECAR is not None and _SIDECAR.submodule_search_locations
+ASSETS = Path(_SIDECAR.submodule_search_locations[0]) / "static" / "drf_spectacular_sidecar"
+URL_PREFIX = "/_docs-assets"
+
+bp = Blueprint("docs_assets", __name__, static_folder=str(ASSETS), static_url_path=URL_PREFIX)
+
+SWAGGER_UI_URL = f"{URL_PREFIX}/swagger-ui-dist/"
+REDOC_URL = f"{URL_PREFIX}/redoc/bundles/redoc.standalone.js"
+
+
+def openapi_config() -> dict[str, object]:
+    return {
+        "API_TITLE": "SoSoft API",
+        "API_VERSION": "v1",
+        "OPENAPI_VERSION": "3.0.3",
+        "OPENAPI_URL_PREFIX": "/",
+        "OPENAPI_JSON_PATH": "api/v1/openapi.json",
+        "OPENAPI_SWAGGER_UI_PATH": "docs",
+        "OPENAPI_SWAGGER_UI_URL": SWAGGER_UI_URL,
+        "OPENAPI_REDOC_PATH": "redoc",
+        "OPENAPI_REDOC_URL": REDOC_URL,
+        "API_SPEC_OPTIONS": {
+            "info": {
+                "description": (
+                    "Admin and citizen API of SoSoft, chat-first neighbourhood issue "
+                    "reporting. Errors share one envelope: "
+                    "`{code, status, message, errors}`."
+                )
+            },
+            "components": {
+                "securitySchemes": {
+                    "bearerAuth": {
+                        "type": "http",
+                        "scheme": "bearer",
+                        "description": "An access token from /api/v1/auth, or an API key.",
+                    }
+                }
+            },
+        },
+    }

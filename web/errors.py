@@ -1,0 +1,61 @@
+"""One JSON error envelope for every error: `{code, status, message, errors}`.
+
+Never HTML, never a stack trace or SQL outside debug.
+"""
+
+from __future__ import annotations
+
+import logging
+from http import HTTPStatus
+from typing import Any
+
+from flask import Flask, Response, jsonify
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger(__name__)
+
+
+def envelope(code: int, message: str | None = None, errors: Any = None) -> dict[str, Any]:
+    status = HTTPStatus(code)
+    body: dict[str, Any] = {
+        "code": code,
+        "status": status.phrase,
+        "message": message or status.description or status.phrase,
+    }
+    if errors:
+        body["errors"] = errors
+    return body
+
+
+def error_response(
+    code: int, message: str | None = None, errors: Any = None, headers: Any = None
+) -> Response:
+    response = jsonify(envelope(code, message, errors))
+    response.status_code = code
+    if headers:
+        response.headers.extend(headers)
+    return response
+
+
+def handle_http_exception(exc: HTTPException) -> Response:
+    code = exc.code or 500
+    data = getattr(exc, "data", None) or {}
+    message = data.get("message") or exc.description
+    errors = data.get("errors")
+    headers = data.get("headers")
+    response = error_response(code, message, errors, headers)
+    # Keep what Werkzeug decided for headers such as Allow (405) or Retry-After (429).
+    for name, value in exc.get_headers():
+        if name.lower() != "content-type":
+            response.headers[name] = value
+    return response
+
+
+def handle_unexpected(exc: Exception) -> Response:
+    log.exception("unhandled error: %s", type(exc).__name__)
+    return error_response(500, "Something went wrong on our side; the error has been logged.")
+
+
+def register_error_handlers(app: Flask) -> None:
+    app.register_error_handler(HTTPException, handle_http_exception)
+    app.register_error_handler(Exception, handle_unexpected)
