@@ -102,6 +102,7 @@ cannot_install() {
     (or run the whole stack in containers:  cp .env.example .env && docker compose up)"
 }
 
+# shellcheck disable=SC2016 # $0 and $1 are expanded by the inner bash
 tcp_up() { timeout 2 bash -c 'exec 3<>"/dev/tcp/$0/$1"' "$1" "$2" 2>/dev/null; }
 
 # --- PostgreSQL -------------------------------------------------------------------
@@ -120,15 +121,21 @@ pg_up() {
 
 # The PostgreSQL major version installed here: the newest one with our cluster,
 # else the newest server installed, else the client's version.
+versions_in() { # the version-named subfolders of $1, oldest first
+    local d
+    for d in "$1"/*/; do
+        d=${d%/}
+        d=${d##*/}
+        if [[ $d =~ ^[0-9]+(\.[0-9]+)?$ ]]; then echo "$d"; fi
+    done | sort -V
+}
 pg_version() {
     local v="" d
-    if [[ -d /etc/postgresql ]]; then
-        for d in $(ls -1 /etc/postgresql 2>/dev/null | grep -E '^[0-9]+(\.[0-9]+)?$' | sort -V); do
-            if [[ -d /etc/postgresql/$d/$PG_CLUSTER ]]; then v=$d; fi
-        done
-    fi
-    if [[ -z $v && -d /usr/lib/postgresql ]]; then
-        v=$(ls -1 /usr/lib/postgresql 2>/dev/null | grep -E '^[0-9]+(\.[0-9]+)?$' | sort -V | tail -n 1 || true)
+    for d in $(versions_in /etc/postgresql); do
+        if [[ -d /etc/postgresql/$d/$PG_CLUSTER ]]; then v=$d; fi
+    done
+    if [[ -z $v ]]; then
+        v=$(versions_in /usr/lib/postgresql | tail -n 1)
     fi
     if [[ -z $v ]] && command -v psql >/dev/null 2>&1; then
         v=$(psql -V | sed -nE 's/^psql \(PostgreSQL\) ([0-9]+).*/\1/p')

@@ -27,6 +27,7 @@ from core.db import Database
 from core.flask_db import EXTENSION_KEY
 from core.models import Base, Team, User
 from core.seed_data import seed_defaults
+from core.tokens import issue_access_token
 from web import create_app
 
 TEST_DATABASE_URL = os.environ.get(
@@ -64,8 +65,13 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
 
 @pytest.fixture(scope="session")
 def engine(settings: Settings) -> Iterator[Engine]:
-    command.upgrade(alembic_config(settings.DATABASE_URL), "head")
     engine = create_engine(settings.DATABASE_URL, pool_pre_ping=True)
+    # Start from an empty schema every session, so the suite always proves that the
+    # migrations build the whole schema from nothing.
+    with engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    command.upgrade(alembic_config(settings.DATABASE_URL), "head")
     yield engine
     engine.dispose()
 
@@ -177,3 +183,14 @@ class UserFactory:
 @pytest.fixture
 def make_user(db: Session) -> UserFactory:
     return UserFactory(db)
+
+
+@pytest.fixture
+def bearer(settings: Settings):
+    """`bearer(user)` -> headers with a fresh access token for `user`."""
+
+    def headers(user: User) -> dict[str, str]:
+        token, _ = issue_access_token(settings, user)
+        return {"Authorization": f"Bearer {token}"}
+
+    return headers

@@ -1,0 +1,133 @@
+"""Who is calling: bearer access tokens and API keys, checked on every request.
+
+`@require("permission")` authenticates the caller (401 otherwise), checks the
+permission table in `core.permissions` (403 otherwise) and documents the bearer
+security requirement in the OpenAPI document.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+from flask import current_app, g, request
+from flask_smorest import abort
+from sqlalchemy import select
+
+from core.flask_db import request_session
+from core.models import ApiKey, User
+from core.permissions import role_can, scopes_can
+from core.tokens import InvalidToken, decode_access_token, keyed_hash, same_hash
+
+API_KEY_PREFIX = "sk_"
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@dataclass
+class Principal:
+    """The authenticated caller: a user (with a role) or an API key (with scopes)."""
+
+    user: User | None = None
+    api_key: ApiKey | None = None
+    scopes: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def role(self) -> str:
+        return self.user.role if self.user else "api_key"
+
+    @property
+    def is_staff(self) -> bool:
+        return self.user is not None and self.user.is_staff
+
+    def can(self, permission: str) -> bool:
+        if self.user is not None:
+            return role_can(self.user.role, permission)
+        return scopes_can(self.scopes, permission)
+
+
+def _unauthorized(message: str) -> None:
+    abort(401, message=message, headers={"WWW-Authenticate": 'Bearer realm="sosoft"'})
+
+
+def _bearer_token() -> str:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if not header:
+        _unauthorized("authentication required: send Authorization: Bearer <token>")
+    if scheme.lower() != "bearer" or not token.strip():
+        _unauthorized("malformed Authorization header; expected 'Bearer <token>'")
+    return token.strip()
+
+
+def _principal_from_api_key(token: str) -> Principal:
+    settings = current_app.config["SOSOFT"]
+    session = request_session()
+    prefix = token[: len(API_KEY_PREFIX) + 8]
+    key = session.scalar(select(ApiKey).where(ApiKey.prefix == prefix))
+    if key is None or not same_hash(key.key_hash, keyed_hash(settings, "api-key", token)):
+        _unauthorized("invalid API key")
+    if key.revoked_at is not None:
+        _unauthorized("API key revoked")
+    key.last_used_at = datetime.now(UTC)
+    return Principal(api_key=key, scopes=tuple(key.scopes or ()))
+
+
+def _principal_from_jwt(token: str) -> Principal:
+    settings = current_app.config["SOSOFT"]
+    try:
+        claims = decode_access_token(settings, token)
+    except InvalidToken as exc:
+        _unauthorized(str(exc))
+    try:
+        user_id = int(claims["sub"])
+    except (TypeError, ValueError):
+        _unauthorized("invalid token subject")
+    user = request_session().get(User, user_id)
+    # Checked on every request: a deactivated user's tokens stop working at once.
+    if user is None or not user.is_active or user.erased_at is not None:
+        _unauthorized("user is not active")
+    return Principal(user=user)
+
+
+def authenticate() -> Principal:
+    """The caller of this request (cached on `g`); aborts 401 when there is none."""
+    if "principal" in g:
+        return g.principal
+    token = _bearer_token()
+    if token.startswith(API_KEY_PREFIX):
+        principal = _principal_from_api_key(token)
+    else:
+        principal = _principal_from_jwt(token)
+    g.principal = principal
+    return principal
+
+
+def current_principal() -> Principal:
+    return authenticate()
+
+
+def _document_security(func: Callable[..., Any]) -> None:
+    apidoc = getattr(func, "_apidoc", {})
+    manual = apidoc.setdefault("manual_doc", {})
+    manual["security"] = [{"bearerAuth": []}]
+    func._apidoc = apidoc  # type: ignore[attr-defined]
+
+
+def require(permission: str | None = None) -> Callable[[F], F]:
+    """Authenticate, then check `permission` (None: any authenticated caller)."""
+
+    def decorator(func: F) -> F:
+        @functools.wraps(func)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            principal = authenticate()
+            if permission is not None and not principal.can(permission):
+                abort(403, message=f"your role may not do this ({permission})")
+            return func(*args, **kwargs)
+
+        _document_security(wrapper)
+        return wrapper  # type: ignore[return-value]
+
+    return decorator

@@ -1,0 +1,71 @@
+"""Who may do what: the one place roles and API-key scopes are decided.
+
+| role     | may                                                                  |
+|----------|----------------------------------------------------------------------|
+| citizen  | create tickets, see their own (and followed) tickets, comment, feedback |
+| support  | all of that on every ticket; status, assignment, internal notes, escalation requests |
+| manager  | all of that; decide escalations, analytics and exports, users, teams, categories, API keys |
+
+API keys carry scopes instead of a role and can never manage users.
+"""
+
+from __future__ import annotations
+
+CITIZEN = frozenset(
+    {
+        "ticket.create",
+        "ticket.read_own",
+        "ticket.follow",
+        "comment.create",
+        "photo.upload",
+        "feedback.create",
+        "category.read",
+        "profile.update",
+    }
+)
+SUPPORT = CITIZEN | {
+    "ticket.read_all",
+    "ticket.create_for_citizen",
+    "ticket.update",
+    "ticket.transition",
+    "ticket.events",
+    "ticket.messages",
+    "comment.internal",
+    "escalation.request",
+    "team.read",
+    "user.read_staff",
+}
+MANAGER = SUPPORT | {
+    "escalation.decide",
+    "escalation.list",
+    "feedback.list",
+    "analytics.read",
+    "export.read",
+    "user.manage",
+    "team.manage",
+    "category.manage",
+    "api_key.manage",
+}
+
+ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
+    "citizen": CITIZEN,
+    "support": frozenset(SUPPORT),
+    "manager": frozenset(MANAGER),
+}
+
+# What each API-key scope grants. No scope grants user, team or key management.
+SCOPE_PERMISSIONS: dict[str, frozenset[str]] = {
+    "analytics:read": frozenset({"analytics.read", "export.read"}),
+    "open311:write": frozenset({"open311.write"}),
+}
+NEVER_FOR_API_KEYS = frozenset({"user.manage", "team.manage", "api_key.manage", "category.manage"})
+
+
+def role_can(role: str, permission: str) -> bool:
+    return permission in ROLE_PERMISSIONS.get(role, frozenset())
+
+
+def scopes_can(scopes: list[str] | tuple[str, ...], permission: str) -> bool:
+    if permission in NEVER_FOR_API_KEYS:
+        return False
+    return any(permission in SCOPE_PERMISSIONS.get(scope, frozenset()) for scope in scopes)
