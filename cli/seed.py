@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import click
+from flask.cli import with_appcontext
 
 from core.flask_db import database
 from core.seed_data import seed_defaults
 
 
 @click.command("seed")
+@with_appcontext
 def seed_command() -> None:
     """Create the six default categories and a team for each (idempotent)."""
     with database().transaction() as session:

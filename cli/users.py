@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 from flask import current_app
+from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from core.flask_db import database
@@ -15,6 +16,7 @@ from core.users import UserInputError, create_user
 
 
 @click.command("create-user")
+@with_appcontext
 @click.option("--phone", required=True, help="Mobile number, e.g. 05321234567 or +905321234567.")
 @click.option("--name", required=True, help="Full name.")
 @click.option("--role", required=True, help=f"One of: {', '.join(ROLES)}.")

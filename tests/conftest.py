@@ -77,10 +77,27 @@ def engine(settings: Settings) -> Iterator[Engine]:
 
 
 @pytest.fixture(scope="session")
-def app(settings: Settings, engine: Engine) -> Flask:
+def app(settings: Settings, engine: Engine) -> Iterator[Flask]:
     app = create_app(settings)
     app.config["TESTING"] = True
-    return app
+    yield app
+    app.extensions[EXTENSION_KEY].dispose()
+
+
+@pytest.fixture
+def app_factory(engine: Engine) -> Iterator:
+    """`app_factory(settings)` builds extra apps; their connection pools are closed after."""
+    built: list[Flask] = []
+
+    def build(settings: Settings) -> Flask:
+        extra = create_app(settings)
+        extra.config["TESTING"] = True
+        built.append(extra)
+        return extra
+
+    yield build
+    for extra in built:
+        extra.extensions[EXTENSION_KEY].dispose()
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,146 @@
+"""The app shell: ops endpoints, the error envelope, docs served offline, logging."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+from flask import Flask
+
+from core.config import Settings
+
+NOWHERE_DB = "postgresql+psycopg://postgres@127.0.0.1:1/nowhere"
+
+
+@pytest.fixture
+def shell_app(settings: Settings, app_factory) -> Flask:
+    """An app of its own, with routes that fail on purpose."""
+    app = app_factory(settings)
+
+    @app.post("/_test/echo")
+    def echo() -> dict[str, int]:
+        from flask import request
+
+        return {"size": len(request.get_data())}
+
+    @app.get("/_test/boom")
+    def boom() -> None:
+        raise RuntimeError("SELECT secret FROM internals")
+
+    app.config["MAX_CONTENT_LENGTH"] = 1024
+    return app
+
+
+def test_healthz(client) -> None:
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json == {"status": "ok"}
+
+
+def test_readyz_when_everything_answers(client) -> None:
+    response = client.get("/readyz")
+    assert response.status_code == 200
+    assert response.json["checks"] == {"database": "ok", "redis": "ok"}
+
+
+@pytest.mark.parametrize(
+    ("change", "failed"),
+    [
+        ({"DATABASE_URL": NOWHERE_DB}, "database"),
+        ({"REDIS_URL": "redis://127.0.0.1:1/0"}, "redis"),
+    ],
+)
+def test_readyz_is_503_naming_what_failed(
+    settings: Settings, app_factory, change: dict, failed: str
+) -> None:
+    app = app_factory(settings.replace(**change))
+    response = app.test_client().get("/readyz")
+    assert response.status_code == 503
+    body = response.json
+    assert body["code"] == 503
+    assert failed in body["message"]
+    assert body["errors"][failed].startswith("unavailable")
+
+
+def test_404_is_json_envelope(client) -> None:
+    response = client.get("/no/such/page")
+    assert response.status_code == 404
+    assert response.is_json
+    assert response.json["code"] == 404
+    assert response.json["status"] == "Not Found"
+    assert response.json["message"]
+
+
+def test_405_is_json_with_allow_header(client) -> None:
+    response = client.post("/healthz")
+    assert response.status_code == 405
+    assert response.json["status"] == "Method Not Allowed"
+    assert "GET" in response.headers["Allow"]
+
+
+def test_413_is_json(shell_app: Flask) -> None:
+    response = shell_app.test_client().post("/_test/echo", data=b"x" * 5000)
+    assert response.status_code == 413
+    assert response.json["code"] == 413
+
+
+def test_422_names_the_bad_field(client) -> None:
+    response = client.get("/dev/messages?limit=abc")
+    assert response.status_code == 422
+    assert response.json["code"] == 422
+    assert "limit" in str(response.json["errors"])
+
+
+def test_unexpected_error_is_500_without_internals(shell_app: Flask, caplog) -> None:
+    with caplog.at_level(logging.ERROR):
+        response = shell_app.test_client().get("/_test/boom")
+    assert response.status_code == 500
+    assert response.json["code"] == 500
+    assert "SELECT" not in response.get_data(as_text=True)
+    assert "Traceback" not in response.get_data(as_text=True)
+    assert any("RuntimeError" in record.getMessage() for record in caplog.records)
+
+
+def test_every_response_carries_a_request_id(client) -> None:
+    assert len(client.get("/healthz").headers["X-Request-ID"]) == 32
+    echoed = client.get("/healthz", headers={"X-Request-ID": "abc-123"})
+    assert echoed.headers["X-Request-ID"] == "abc-123"
+
+
+def test_metrics_are_prometheus_text_per_app(client) -> None:
+    client.get("/healthz")
+    response = client.get("/metrics")
+    assert response.status_code == 200
+    assert response.mimetype == "text/plain"
+    text = response.get_data(as_text=True)
+    assert 'sosoft_http_requests_total{endpoint="ops.healthz",method="GET",status="200"}' in text
+
+
+def test_two_apps_in_one_process_have_their_own_metrics(settings: Settings, app_factory) -> None:
+    first, second = app_factory(settings), app_factory(settings)
+    first.test_client().get("/healthz")
+    text = second.test_client().get("/metrics").get_data(as_text=True)
+    assert 'endpoint="ops.healthz"' not in text
+
+
+def test_openapi_document(client) -> None:
+    response = client.get("/api/v1/openapi.json")
+    assert response.status_code == 200
+    spec = response.json
+    assert spec["openapi"].startswith("3.")
+    assert spec["info"]["title"] == "SoSoft API"
+    assert "bearerAuth" in spec["components"]["securitySchemes"]
+
+
+@pytest.mark.parametrize("page", ["/docs", "/redoc"])
+def test_docs_pages_load_their_assets_from_this_server(client, page: str) -> None:
+    import re
+
+    html = client.get(page).get_data(as_text=True)
+    scripts = re.findall(r'<script src="([^"]+)"', html)
+    assert scripts, "the page loads no script"
+    for src in scripts:
+        assert src.startswith("/"), f"{src} is not served by the app itself"
+        with client.get(src) as asset:
+            assert asset.status_code == 200, src
+            assert len(asset.data) > 10_000
