@@ -15,14 +15,13 @@ from typing import Any, TypeVar
 
 from flask import current_app, g, request
 from flask_smorest import abort
-from sqlalchemy import select
 
+from core.api_keys import API_KEY_PREFIX, find_api_key
 from core.flask_db import request_session
 from core.models import ApiKey, User
 from core.permissions import role_can, scopes_can
-from core.tokens import InvalidToken, decode_access_token, keyed_hash, same_hash
+from core.tokens import InvalidToken, decode_access_token
 
-API_KEY_PREFIX = "sk_"
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -63,11 +62,8 @@ def _bearer_token() -> str:
 
 
 def _principal_from_api_key(token: str) -> Principal:
-    settings = current_app.config["SOSOFT"]
-    session = request_session()
-    prefix = token[: len(API_KEY_PREFIX) + 8]
-    key = session.scalar(select(ApiKey).where(ApiKey.prefix == prefix))
-    if key is None or not same_hash(key.key_hash, keyed_hash(settings, "api-key", token)):
+    key = find_api_key(request_session(), current_app.config["SOSOFT"], token)
+    if key is None:
         _unauthorized("invalid API key")
     if key.revoked_at is not None:
         _unauthorized("API key revoked")

@@ -100,6 +100,13 @@ class Settings:
     TWILIO_TEMPLATE_FEEDBACK_REQUEST: str = ""
     SMS_MESSAGES_PER_SECOND: float = 1.0
     WHATSAPP_MESSAGES_PER_SECOND: float = 50.0
+    # Delivery: ~6 tries with exponential backoff (base × 2^n, jittered) for retryable
+    # errors; a row claimed by a worker that died is retried after SENDING_STALE_SECONDS.
+    SEND_MAX_ATTEMPTS: int = 6
+    SEND_RETRY_BASE_SECONDS: float = 4.0
+    SEND_RETRY_MAX_SECONDS: float = 600.0
+    SEND_RATE_MAX_WAIT_SECONDS: float = 10.0
+    SENDING_STALE_SECONDS: int = 300
 
     # --- photos ------------------------------------------------------------------------
     STORAGE_BACKEND: str = "local"

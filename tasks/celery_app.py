@@ -3,12 +3,23 @@
 from __future__ import annotations
 
 from celery import Celery
+from celery.schedules import crontab
 from dotenv import load_dotenv
 
+from core import outbox
 from core.config import Settings
+from core.error_reporting import init_error_reporting
 
 # Every module that defines tasks; beat schedules live next to their tasks.
-TASK_MODULES: list[str] = []
+TASK_MODULES: list[str] = ["tasks.notifications", "tasks.sweeps"]
+
+BEAT_SCHEDULE = {
+    "outbox-relay": {"task": "tasks.sweeps.relay_outbox", "schedule": 60.0},
+    "conversation-expiry": {"task": "tasks.sweeps.expire_conversations", "schedule": 60.0},
+    "sla-breaches": {"task": "tasks.sweeps.flag_sla_breaches", "schedule": 60.0},
+    "auto-close": {"task": "tasks.sweeps.auto_close_resolved", "schedule": 900.0},
+    "retention": {"task": "tasks.sweeps.apply_retention", "schedule": crontab(hour=3, minute=30)},
+}
 
 
 def make_celery(settings: Settings | None = None) -> Celery:
@@ -16,6 +27,7 @@ def make_celery(settings: Settings | None = None) -> Celery:
         load_dotenv(override=False)
         settings = Settings.from_env()
     settings.check()
+    init_error_reporting(settings, "worker")
     app = Celery("sosoft", broker=settings.REDIS_URL, backend=None, include=TASK_MODULES)
     app.conf.update(
         task_ignore_result=True,
@@ -28,7 +40,9 @@ def make_celery(settings: Settings | None = None) -> Celery:
         broker_transport_options={"visibility_timeout": 3600},
         timezone="UTC",
         enable_utc=True,
-        beat_schedule={},
+        beat_schedule=BEAT_SCHEDULE,
     )
     app.conf.sosoft_settings = settings
+    # Sweeps write outbox rows too (auto-close, SLA alerts): enqueue them after commit.
+    outbox.install(settings)
     return app

@@ -10,9 +10,10 @@ from dotenv import load_dotenv
 from flask import Flask, g, request
 from flask_smorest import Api
 
-from core import flask_db
+from core import flask_db, outbox
 from core.config import Settings
 from core.db import Database
+from core.error_reporting import init_error_reporting
 from core.limits import limiter
 from core.logging_setup import configure_logging, request_id_var
 from core.messaging import make_gateway
@@ -43,6 +44,8 @@ def create_app(settings: Settings | None = None) -> Flask:
         **docs.openapi_config(),
     )
     configure_logging(settings.LOG_LEVEL, json_lines=settings.is_production)
+    init_error_reporting(settings, "web")
+    outbox.install(settings)
 
     register_extensions(app, settings)
     api = Api(app)

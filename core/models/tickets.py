@@ -137,9 +137,11 @@ class Ticket(Base):
     resolved_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
     sla_breached_at: Mapped[datetime | None]
-    # Turkish stemming, so "çukur" finds "Çukurlar".
+    # Turkish stemming, so "çukur" finds "Çukurlar". I/İ are folded to ı/i first:
+    # the database's ctype lower-cases them the English way ("IŞIK" → "işik").
     search_vector: Mapped[str | None] = mapped_column(
-        TSVECTOR, Computed("to_tsvector('turkish', description)", persisted=True)
+        TSVECTOR,
+        Computed("to_tsvector('turkish', translate(description, 'Iİ', 'ıi'))", persisted=True),
     )
 
     category: Mapped[Category] = relationship()
@@ -188,7 +190,7 @@ class Comment(Base):
     __table_args__ = (
         Index(
             "ix_comments_body_search",
-            text("to_tsvector('turkish', body)"),
+            text("to_tsvector('turkish', translate(body, 'Iİ', 'ıi'))"),
             postgresql_using="gin",
         ),
     )

@@ -161,7 +161,7 @@ def upgrade() -> None:
     sa.Column('resolved_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('closed_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('sla_breached_at', sa.DateTime(timezone=True), nullable=True),
-    sa.Column('search_vector', postgresql.TSVECTOR(), sa.Computed("to_tsvector('turkish', description)", persisted=True), nullable=True),
+    sa.Column('search_vector', postgresql.TSVECTOR(), sa.Computed("to_tsvector('turkish', translate(description, 'Iİ', 'ıi'))", persisted=True), nullable=True),
     sa.CheckConstraint("channel IN ('whatsapp', 'sms', 'api', 'open311')", name=op.f('ck_tickets_channel')),
     sa.CheckConstraint("priority IN ('low', 'normal', 'high', 'urgent')", name=op.f('ck_tickets_priority')),
     sa.CheckConstraint("resolution IS NULL OR resolution IN ('fixed', 'duplicate', 'not_responsible', 'invalid')", name=op.f('ck_tickets_resolution')),
@@ -195,7 +195,7 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['ticket_id'], ['tickets.id'], name=op.f('fk_comments_ticket_id_tickets'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_comments'))
     )
-    op.create_index('ix_comments_body_search', 'comments', [sa.literal_column("to_tsvector('turkish', body)")], unique=False, postgresql_using='gin')
+    op.create_index('ix_comments_body_search', 'comments', [sa.literal_column("to_tsvector('turkish', translate(body, 'Iİ', 'ıi'))")], unique=False, postgresql_using='gin')
     op.create_index(op.f('ix_comments_ticket_id'), 'comments', ['ticket_id'], unique=False)
     op.create_table('escalations',
     sa.Column('id', sa.BigInteger(), autoincrement=True, nullable=False),

@@ -1,0 +1,75 @@
+"""API keys for scripts and BI tools: `sk_` + random, shown once, stored hashed.
+
+The first characters (`prefix`) are kept in clear to find the row; the whole key
+is compared by keyed hash, in constant time.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core.config import Settings
+from core.models import ApiKey, User
+from core.permissions import SCOPE_PERMISSIONS
+from core.tokens import keyed_hash, same_hash
+
+API_KEY_PREFIX = "sk_"
+PREFIX_LENGTH = len(API_KEY_PREFIX) + 8
+
+
+class ApiKeyInputError(ValueError):
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def _hash(settings: Settings, key: str) -> str:
+    return keyed_hash(settings, "api-key", key)
+
+
+def check_scopes(scopes: list[str]) -> list[str]:
+    """The scopes, deduplicated in order; raises ApiKeyInputError on an unknown one."""
+    if not scopes:
+        raise ApiKeyInputError("scopes", "give at least one scope")
+    unknown = [s for s in scopes if s not in SCOPE_PERMISSIONS]
+    if unknown:
+        known = ", ".join(sorted(SCOPE_PERMISSIONS))
+        raise ApiKeyInputError("scopes", f"unknown scope {unknown[0]!r}; use: {known}")
+    return list(dict.fromkeys(scopes))
+
+
+def create_api_key(
+    session: Session, settings: Settings, *, name: str, scopes: list[str], created_by: User | None
+) -> tuple[ApiKey, str]:
+    """A new key and its secret (the only time the secret exists in clear)."""
+    clean_name = name.strip()
+    if not clean_name:
+        raise ApiKeyInputError("name", "name is empty")
+    secret = API_KEY_PREFIX + secrets.token_urlsafe(32)
+    key = ApiKey(
+        name=clean_name,
+        prefix=secret[:PREFIX_LENGTH],
+        key_hash=_hash(settings, secret),
+        scopes=check_scopes(scopes),
+        created_by_id=created_by.id if created_by else None,
+    )
+    session.add(key)
+    session.flush()
+    return key, secret
+
+
+def find_api_key(session: Session, settings: Settings, secret: str) -> ApiKey | None:
+    """The key whose secret is `secret` (revoked ones included), else None."""
+    key = session.scalar(select(ApiKey).where(ApiKey.prefix == secret[:PREFIX_LENGTH]))
+    if key is None or not same_hash(key.key_hash, _hash(settings, secret)):
+        return None
+    return key
+
+
+def revoke_api_key(key: ApiKey, now: datetime | None = None) -> None:
+    if key.revoked_at is None:
+        key.revoked_at = now or datetime.now(UTC)

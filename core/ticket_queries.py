@@ -1,0 +1,184 @@
+"""Finding tickets: who may see which, list filters, sort orders with keyset
+pagination, and Turkish full-text search over descriptions and comments."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from geoalchemy2 import Geography
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    case,
+    cast,
+    exists,
+    false,
+    func,
+    literal_column,
+    or_,
+    select,
+    tuple_,
+)
+
+from core.geo import point
+from core.models import Comment, Ticket, TicketFollower, User
+from core.models.tickets import OPEN_STATUSES
+
+PRIORITY_RANK = {"low": 0, "normal": 1, "high": 2, "urgent": 3}
+SORTS = ("newest", "oldest", "priority", "due", "distance")
+# Stands in for "no due time" so such tickets sort last and still have a cursor key.
+NO_DUE_DATE = datetime(9999, 12, 31, tzinfo=UTC)
+_COMMENT_VECTOR = literal_column("to_tsvector('turkish', translate(comments.body, 'Iİ', 'ıi'))")
+
+
+def fold_turkish(text: str) -> str:
+    """I/İ as Turkish spells them in lower case (the search vectors do the same)."""
+    return text.replace("I", "ı").replace("İ", "i")
+
+
+def text_query(q: str) -> ColumnElement[Any]:
+    return func.websearch_to_tsquery(literal_column("'turkish'"), fold_turkish(q))
+
+
+def visible_to(user: User) -> ColumnElement[bool]:
+    """Tickets `user` may see: staff all; a citizen those they reported or follow."""
+    if user.is_staff:
+        return literal_column("true")
+    followed = select(TicketFollower.ticket_id).where(TicketFollower.user_id == user.id)
+    return or_(Ticket.reporter_id == user.id, Ticket.id.in_(followed))
+
+
+@dataclass(frozen=True)
+class TicketFilters:
+    statuses: tuple[str, ...] = ()
+    priorities: tuple[str, ...] = ()
+    category_id: int | None = None
+    team_id: int | None = None
+    # An id, or "none" for unassigned tickets.
+    assignee: int | str | None = None
+    reporter_id: int | None = None
+    created_from: datetime | None = None
+    created_to: datetime | None = None
+    overdue: bool = False
+    q: str | None = None
+    bbox: tuple[float, float, float, float] | None = None
+    near: tuple[float, float] | None = None
+    radius_m: float | None = None
+
+
+def _conditions(
+    filters: TicketFilters, viewer: User, now: datetime
+) -> list[ColumnElement[bool]]:
+    f = filters
+    conditions: list[ColumnElement[bool]] = [visible_to(viewer)]
+    if f.statuses:
+        conditions.append(Ticket.status.in_(f.statuses))
+    if f.priorities:
+        conditions.append(Ticket.priority.in_(f.priorities))
+    if f.category_id is not None:
+        conditions.append(Ticket.category_id == f.category_id)
+    if f.team_id is not None:
+        conditions.append(Ticket.team_id == f.team_id)
+    if f.assignee == "none":
+        conditions.append(Ticket.assignee_id.is_(None))
+    elif f.assignee is not None:
+        conditions.append(Ticket.assignee_id == f.assignee)
+    if f.reporter_id is not None:
+        conditions.append(Ticket.reporter_id == f.reporter_id)
+    if f.created_from is not None:
+        conditions.append(Ticket.created_at >= f.created_from)
+    if f.created_to is not None:
+        conditions.append(Ticket.created_at < f.created_to)
+    if f.overdue:
+        conditions.append(and_(Ticket.status.in_(OPEN_STATUSES), Ticket.due_at < now))
+    if f.q:
+        conditions.append(_matches_text(f.q, viewer))
+    if f.bbox is not None:
+        envelope = func.ST_MakeEnvelope(*f.bbox, 4326)
+        conditions.append(func.ST_Intersects(Ticket.location, cast(envelope, Geography(srid=4326))))
+    if f.near is not None:
+        radius = f.radius_m or 1000
+        conditions.append(func.ST_DWithin(Ticket.location, point(*f.near), radius))
+    return conditions
+
+
+def _matches_text(q: str, viewer: User) -> ColumnElement[bool]:
+    query = text_query(q)
+    comment_match = [Comment.ticket_id == Ticket.id, _COMMENT_VECTOR.op("@@")(query)]
+    if not viewer.is_staff:
+        # An internal note must not even reveal itself by making a ticket match.
+        comment_match.append(Comment.is_internal.is_(false()))
+    return or_(
+        Ticket.search_vector.op("@@")(query),
+        exists().where(*comment_match),
+    )
+
+
+@dataclass(frozen=True)
+class SortOrder:
+    """Columns of one sort, all in one direction, and how to read a row's key."""
+
+    columns: tuple[ColumnElement[Any], ...]
+    descending: bool
+    key: Callable[[Ticket, float | None], tuple[Any, ...]]
+
+
+def _sort_order(sort: str, distance: ColumnElement[Any] | None) -> SortOrder:
+    if sort == "oldest":
+        return SortOrder((Ticket.created_at, Ticket.id), False, lambda t, _: (t.created_at, t.id))
+    if sort == "priority":
+        rank = case(PRIORITY_RANK, value=Ticket.priority, else_=1)
+        return SortOrder(
+            (rank, Ticket.created_at, Ticket.id),
+            True,
+            lambda t, _: (PRIORITY_RANK.get(t.priority, 1), t.created_at, t.id),
+        )
+    if sort == "due":
+        due = func.coalesce(Ticket.due_at, NO_DUE_DATE)
+        return SortOrder((due, Ticket.id), False, lambda t, _: (t.due_at or NO_DUE_DATE, t.id))
+    if sort == "distance" and distance is not None:
+        return SortOrder((distance, Ticket.id), False, lambda t, d: (d, t.id))
+    return SortOrder((Ticket.created_at, Ticket.id), True, lambda t, _: (t.created_at, t.id))
+
+
+@dataclass(frozen=True)
+class TicketListQuery:
+    statement: Select[Any]
+    order: SortOrder
+
+    @property
+    def key_size(self) -> int:
+        return len(self.order.columns)
+
+
+def list_tickets_query(
+    filters: TicketFilters,
+    viewer: User,
+    *,
+    sort: str = "newest",
+    after: tuple[Any, ...] = (),
+    limit: int = 50,
+    now: datetime | None = None,
+) -> TicketListQuery:
+    """`SELECT ticket, distance_m` for one page (limit + 1 rows, the extra one only
+    tells whether there is a next page). `after` is the previous page's last key."""
+    now = now or datetime.now(UTC)
+    distance = (
+        func.ST_Distance(Ticket.location, point(*filters.near)) if filters.near else None
+    )
+    order = _sort_order(sort, distance)
+    distance_column = (distance if distance is not None else literal_column("NULL")).label(
+        "distance_m"
+    )
+    statement = select(Ticket, distance_column).where(*_conditions(filters, viewer, now))
+    if after:
+        key = tuple_(*order.columns)
+        statement = statement.where(key < tuple_(*after) if order.descending else key > tuple_(*after))
+    statement = statement.order_by(
+        *(c.desc() if order.descending else c.asc() for c in order.columns)
+    ).limit(limit + 1)
+    return TicketListQuery(statement, order)
