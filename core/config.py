@@ -13,7 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any
 
-DEV_JWT_SECRET = "development-only-secret-change-me-0123456789"  # noqa: S105 - development only; production must set its own
+# Development only: production refuses to start without its own JWT_SECRET_KEY.
+DEV_JWT_SECRET = "development-only-secret-change-me-0123456789"  # noqa: S105
 
 
 class ConfigError(RuntimeError):
@@ -84,6 +85,9 @@ class Settings:
     OTP_MAX_ATTEMPTS: int = 5
     OTP_RATE_LIMIT_PHONE: str = "1 per 30 seconds;5 per hour;10 per day"
     OTP_RATE_LIMIT_IP: str = "20 per hour"
+    OTP_VERIFY_RATE_LIMIT_PHONE: str = "10 per 5 minutes;30 per day"
+    OTP_VERIFY_RATE_LIMIT_IP: str = "60 per hour"
+    TOKEN_REFRESH_RATE_LIMIT_IP: str = "120 per hour"
     RATELIMIT_ENABLED: bool = True
 
     # --- Twilio ----------------------------------------------------------------------
@@ -117,6 +121,14 @@ class Settings:
     S3_ACCESS_KEY: str = ""
     S3_SECRET_KEY: str = ""
     S3_REGION: str = "us-east-1"
+
+    # --- Open311 GeoReport v2 ------------------------------------------------------------
+    # Per API key, on POST requests.
+    OPEN311_RATE_LIMIT: str = "30 per minute;1000 per day"
+    OPEN311_CONTACT: str = "SoSoft Open311 desk: open311@example.org"
+    OPEN311_KEY_SERVICE: str = "Ask the city's SoSoft manager for an API key with the open311:write scope"
+    # Empty: a single-jurisdiction endpoint that ignores jurisdiction_id; set it to refuse others.
+    OPEN311_JURISDICTION_ID: str = ""
 
     # --- the bot and the sweeps --------------------------------------------------------
     CONVERSATION_TIMEOUT_MINUTES: int = 30

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -49,3 +51,55 @@ def create_user(
     session.add(user)
     session.flush()
     return user
+
+
+class LastManagerError(Exception):
+    """The change would leave the city without an active manager."""
+
+
+def _is_active_manager(role: str, is_active: bool) -> bool:
+    return role == "manager" and is_active
+
+
+def check_manager_left(session: Session, user: User, *, role: str, is_active: bool) -> None:
+    """Raise LastManagerError if `user` taking `role`/`is_active` leaves no active manager."""
+    if not _is_active_manager(user.role, user.is_active) or _is_active_manager(role, is_active):
+        return
+    # Locks every active manager row: two managers demoting each other at the same
+    # moment are serialised, and the second sees the first's change.
+    managers = session.scalars(
+        select(User.id).where(User.role == "manager", User.is_active.is_(True)).with_for_update()
+    ).all()
+    if not [manager_id for manager_id in managers if manager_id != user.id]:
+        raise LastManagerError("the city needs at least one active manager; appoint another first")
+
+
+def update_user(session: Session, user: User, changes: dict[str, Any]) -> None:
+    """Apply a manager's `changes` (full_name, role, team_id, is_active) to `user`.
+
+    Raises UserInputError (bad field) or LastManagerError; the caller commits.
+    """
+    role = changes.get("role", user.role)
+    is_active = changes.get("is_active", user.is_active)
+    team_id = changes.get("team_id", user.team_id)
+    if role not in ROLES:
+        raise UserInputError("role", f"unknown role {role!r}; use one of: {', '.join(ROLES)}")
+    if "team_id" in changes and team_id is not None and session.get(Team, team_id) is None:
+        raise UserInputError("team_id", f"no team #{team_id}")
+    if role == "citizen" and "team_id" in changes and team_id is not None:
+        raise UserInputError("team_id", "citizens do not belong to a team")
+    if "full_name" in changes:
+        user.full_name = clean_name(changes["full_name"])
+    check_manager_left(session, user, role=role, is_active=is_active)
+    if role == "citizen":
+        team_id, user.sla_alerts = None, False
+    user.role, user.is_active, user.team_id = role, is_active, team_id
+
+
+def clean_name(value: str) -> str:
+    name = (value or "").strip()
+    if not name:
+        raise UserInputError("full_name", "name is empty")
+    if len(name) > 120:
+        raise UserInputError("full_name", "at most 120 characters")
+    return name

@@ -26,7 +26,7 @@ CHECKS = [
 EXAMPLES_PER_OPERATION = 20
 
 
-def test_every_operation_answers_as_documented(app, seeded, make_user, bearer) -> None:  # noqa: ANN001
+def test_every_operation_answers_as_documented(app, seeded, make_user, bearer) -> None:
     headers = bearer(make_user("manager", name="Property Manager"))
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
     failures: dict[str, str] = {}
@@ -42,7 +42,7 @@ def test_every_operation_answers_as_documented(app, seeded, make_user, bearer) -
             suppress_health_check=list(HealthCheck),
             database=None,
         )
-        def check(case) -> None:  # noqa: ANN001
+        def check(case) -> None:
             case.call_and_validate(headers=headers, checks=CHECKS)
 
         try:

@@ -1,6 +1,8 @@
 """Every SoSoft table, importable from one place (Alembic reads `Base.metadata`)."""
 
+from core.models.analytics import AnalyticsDaily, AnalyticsDirtyHour, AnalyticsRollupState
 from core.models.base import Base
+from core.models.exports import ExportJob
 from core.models.messages import Conversation, Message
 from core.models.people import ApiKey, OtpCode, RefreshToken, Team, User
 from core.models.tickets import (
@@ -15,12 +17,16 @@ from core.models.tickets import (
 )
 
 __all__ = [
+    "AnalyticsDaily",
+    "AnalyticsDirtyHour",
+    "AnalyticsRollupState",
     "ApiKey",
     "Base",
     "Category",
     "Comment",
     "Conversation",
     "Escalation",
+    "ExportJob",
     "Feedback",
     "Message",
     "OtpCode",

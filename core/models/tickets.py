@@ -61,6 +61,8 @@ class Category(Base):
         JSONB, default=list, server_default=text("'[]'::jsonb")
     )
     created_at: Mapped[datetime] = created_at()
+    # Open311 discovery's changeset: when the service list or a definition last changed.
+    updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
 
     default_team: Mapped[Team | None] = relationship()
 
@@ -86,6 +88,16 @@ class Ticket(Base):
             "due_at",
             postgresql_where=text("status IN ('new', 'in_progress', 'escalated')"),
         ),
+        # Analytics: the open backlog answered from the index alone, and the rollup
+        # refresh finding a day's resolved and closed tickets.
+        Index(
+            "ix_tickets_open_created_at",
+            "created_at",
+            postgresql_include=["category_id", "team_id", "channel", "due_at"],
+            postgresql_where=text("status IN ('new', 'in_progress', 'escalated')"),
+        ),
+        Index("ix_tickets_resolved_at", "resolved_at"),
+        Index("ix_tickets_closed_at", "closed_at"),
     )
 
     id: Mapped[int] = pk()

@@ -53,6 +53,7 @@ def upgrade() -> None:
     sa.Column('is_active', sa.Boolean(), server_default='true', nullable=False),
     sa.Column('questions', postgresql.JSONB(astext_type=sa.Text()), server_default=sa.text("'[]'::jsonb"), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
     sa.CheckConstraint('sla_hours > 0', name=op.f('ck_categories_sla_hours_positive')),
     sa.ForeignKeyConstraint(['default_team_id'], ['teams.id'], name=op.f('fk_categories_default_team_id_teams'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_categories')),

@@ -1,0 +1,64 @@
+"""Open311 errors: a list of `{code, description}` in the request's format.
+
+404 for a resource or service code that does not exist, 403 for a missing or bad
+`api_key`, 400 for anything else a client got wrong (and 429 when a key is over its
+rate limit). Every error of this blueprint, expected or not, uses this shape.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Response, request
+from werkzeug.exceptions import HTTPException
+
+from admin_api.open311.blueprint import bp
+from admin_api.open311.formats import render
+
+log = logging.getLogger(__name__)
+
+
+class Open311Error(Exception):
+    def __init__(self, status: int, *descriptions: str) -> None:
+        super().__init__("; ".join(descriptions))
+        self.status = status
+        self.descriptions = descriptions or ("error",)
+
+
+def not_found(description: str) -> Open311Error:
+    return Open311Error(404, description)
+
+
+def bad_request(*descriptions: str) -> Open311Error:
+    return Open311Error(400, *descriptions)
+
+
+def request_format() -> str:
+    """The format asked for in the URL; XML (the spec's required one) when unclear."""
+    return "json" if (request.view_args or {}).get("fmt") == "json" else "xml"
+
+
+def error_response(status: int, descriptions: tuple[str, ...] | list[str]) -> Response:
+    errors = [{"code": status, "description": text} for text in descriptions]
+    return render(errors, "errors", request_format(), status=status)
+
+
+@bp.errorhandler(Open311Error)
+def _open311_error(exc: Open311Error) -> Response:
+    return error_response(exc.status, exc.descriptions)
+
+
+@bp.errorhandler(HTTPException)
+def _http_error(exc: HTTPException) -> Response:
+    status = exc.code or 500
+    response = error_response(status, [exc.description or exc.name])
+    for name, value in exc.get_headers():
+        if name.lower() != "content-type":
+            response.headers[name] = value
+    return response
+
+
+@bp.errorhandler(Exception)
+def _unexpected(exc: Exception) -> Response:
+    log.exception("open311: unhandled error: %s", type(exc).__name__)
+    return error_response(500, ["something went wrong on our side; the error has been logged"])

@@ -1,0 +1,307 @@
+"""Tickets as the API takes and shows them."""
+
+from __future__ import annotations
+
+from datetime import UTC
+from typing import Any
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from admin_api.pagination import PageSchema, PaginationArgs
+from core.models.tickets import PRIORITIES, RESOLUTIONS, STATUSES
+from core.ticket_queries import SORTS
+from core.tickets import DESCRIPTION_MAX, DESCRIPTION_MIN
+
+MAX_RADIUS_M = 50_000
+
+
+class LocationSchema(Schema):
+    lat = fields.Float(required=True, validate=validate.Range(min=-90, max=90))
+    lon = fields.Float(required=True, validate=validate.Range(min=-180, max=180))
+
+
+class PersonSchema(Schema):
+    id = fields.Int()
+    name = fields.Str(allow_none=True)
+    role = fields.Str()
+    phone = fields.Str(allow_none=True, metadata={"description": "E.164; shown to staff only"})
+
+
+class RefSchema(Schema):
+    id = fields.Int()
+    name = fields.Str(allow_none=True)
+
+
+class CategoryRefSchema(Schema):
+    id = fields.Int()
+    code = fields.Str()
+    name = fields.Str(metadata={"description": "In the caller's language"})
+    name_tr = fields.Str()
+    name_en = fields.Str()
+
+
+class TicketSummarySchema(Schema):
+    id = fields.Int()
+    number = fields.Int()
+    public_number = fields.Str(metadata={"example": "#1001"})
+    status = fields.Str()
+    priority = fields.Str()
+    category = fields.Nested(CategoryRefSchema)
+    description = fields.Str()
+    location = fields.Nested(LocationSchema, allow_none=True)
+    address = fields.Str(allow_none=True)
+    needs_location = fields.Bool()
+    team = fields.Nested(RefSchema, allow_none=True)
+    assignee = fields.Nested(RefSchema, allow_none=True)
+    channel = fields.Str()
+    resolution = fields.Str(allow_none=True)
+    followers_count = fields.Int()
+    overdue = fields.Bool()
+    distance_m = fields.Float(allow_none=True, metadata={"description": "With `near` only"})
+    due_at = fields.DateTime(allow_none=True)
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime()
+    first_response_at = fields.DateTime(allow_none=True)
+    resolved_at = fields.DateTime(allow_none=True)
+    closed_at = fields.DateTime(allow_none=True)
+
+
+class TicketPageSchema(PageSchema):
+    data = fields.List(fields.Nested(TicketSummarySchema))
+
+
+class PhotoSchema(Schema):
+    id = fields.Int()
+    url = fields.Str(metadata={"description": "Short-lived download link"})
+    content_type = fields.Str()
+    width = fields.Int()
+    height = fields.Int()
+    size_bytes = fields.Int()
+    source = fields.Str()
+    created_at = fields.DateTime()
+
+
+class CommentSchema(Schema):
+    id = fields.Int()
+    body = fields.Str()
+    internal = fields.Bool()
+    author = fields.Nested(PersonSchema, allow_none=True)
+    created_at = fields.DateTime()
+
+
+class EscalationSchema(Schema):
+    id = fields.Int()
+    ticket_id = fields.Int()
+    status = fields.Str()
+    reason = fields.Str()
+    requested_by = fields.Nested(PersonSchema, allow_none=True)
+    decided_by = fields.Nested(PersonSchema, allow_none=True)
+    decision_note = fields.Str(allow_none=True)
+    decided_at = fields.DateTime(allow_none=True)
+    created_at = fields.DateTime()
+
+
+class FeedbackSchema(Schema):
+    id = fields.Int()
+    ticket_id = fields.Int()
+    rating = fields.Int(allow_none=True)
+    fixed = fields.Bool(allow_none=True)
+    comment = fields.Str(allow_none=True)
+    created_at = fields.DateTime()
+
+
+class TicketDetailSchema(TicketSummarySchema):
+    reporter = fields.Nested(PersonSchema, allow_none=True)
+    duplicate_of = fields.Int(allow_none=True, metadata={"description": "Ticket id"})
+    attributes = fields.Dict()
+    reopen_count = fields.Int()
+    following = fields.Bool(metadata={"description": "The caller follows this ticket"})
+    photos = fields.List(fields.Nested(PhotoSchema))
+    comments = fields.List(fields.Nested(CommentSchema))
+    escalation = fields.Nested(EscalationSchema, allow_none=True)
+    feedback = fields.Nested(FeedbackSchema, allow_none=True)
+    allowed_transitions = fields.List(
+        fields.Str(), metadata={"description": "Statuses this caller may move the ticket to"}
+    )
+
+
+# --- requests ---------------------------------------------------------------------------
+
+
+class TicketCreateSchema(Schema):
+    category_id = fields.Int(required=True, strict=True)
+    description = fields.Str(
+        required=True,
+        validate=validate.Length(max=DESCRIPTION_MAX * 2),
+        metadata={"description": f"{DESCRIPTION_MIN}-{DESCRIPTION_MAX} characters"},
+    )
+    location = fields.Nested(LocationSchema)
+    address = fields.Str(validate=validate.Length(max=500))
+    attributes = fields.Dict(keys=fields.Str(validate=validate.Length(max=40)))
+    reporter_phone = fields.Str(
+        validate=validate.Length(max=32),
+        metadata={"description": "Staff only: the citizen the ticket is filed for"},
+    )
+    reporter_name = fields.Str(validate=validate.Length(max=120))
+
+
+class TicketPatchSchema(Schema):
+    priority = fields.Str(validate=validate.OneOf(PRIORITIES))
+    category_id = fields.Int(strict=True)
+    team_id = fields.Int(strict=True, allow_none=True)
+    assignee_id = fields.Int(strict=True, allow_none=True)
+
+    @validates_schema
+    def _not_empty(self, data: dict[str, Any], **_: Any) -> None:
+        if not data:
+            raise ValidationError(
+                "give at least one of: priority, category_id, team_id, assignee_id"
+            )
+
+
+class TransitionSchema(Schema):
+    to = fields.Str(required=True, validate=validate.OneOf(STATUSES))
+    note = fields.Str(validate=validate.Length(max=2000))
+    resolution = fields.Str(validate=validate.OneOf(RESOLUTIONS))
+    duplicate_of = fields.Int(strict=True, metadata={"description": "Id of the original ticket"})
+
+
+class MultiValue(fields.List):
+    """A list from repeated query keys or comma-separated values (`status=new,in_progress`)."""
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> list[Any]:
+        if isinstance(value, str):
+            value = [value]
+        if isinstance(value, list | tuple):
+            value = [part for item in value for part in str(item).split(",") if part]
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
+class CommaFloats(fields.Str):
+    """`a,b,...` with exactly `size` numbers."""
+
+    def __init__(self, size: int, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.size = size
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> tuple[float, ...]:
+        text = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            numbers = tuple(float(part) for part in text.split(","))
+        except ValueError:
+            raise ValidationError(f"expected {self.size} comma-separated numbers") from None
+        if len(numbers) != self.size or not all(abs(n) < 1000 for n in numbers):
+            raise ValidationError(f"expected {self.size} comma-separated numbers")
+        return numbers
+
+
+class Assignee(fields.Str):
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> int | str:
+        text = super()._deserialize(value, attr, data, **kwargs)
+        if text in ("me", "none"):
+            return text
+        if text.isdigit() and len(text) < 19:
+            return int(text)
+        raise ValidationError("a user id, 'me' or 'none'")
+
+
+class AwareDateTime(fields.DateTime):
+    """A time; one without a zone is taken as UTC."""
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> Any:
+        result = super()._deserialize(value, attr, data, **kwargs)
+        return result if result.tzinfo else result.replace(tzinfo=UTC)
+
+
+class TicketListArgs(PaginationArgs):
+    status = MultiValue(fields.Str(validate=validate.OneOf(STATUSES)))
+    priority = MultiValue(fields.Str(validate=validate.OneOf(PRIORITIES)))
+    category = fields.Int(metadata={"description": "Category id"})
+    team = fields.Int(metadata={"description": "Team id"})
+    assignee = Assignee(metadata={"description": "User id, `me` or `none`"})
+    reporter = fields.Int(metadata={"description": "Reporter's user id (staff only)"})
+    created_from = AwareDateTime()
+    created_to = AwareDateTime()
+    overdue = fields.Bool()
+    q = fields.Str(
+        validate=validate.Length(min=1, max=200),
+        metadata={"description": "Turkish full-text search over descriptions and comments"},
+    )
+    bbox = CommaFloats(4, metadata={"description": "minLon,minLat,maxLon,maxLat"})
+    near = CommaFloats(2, metadata={"description": "lat,lon"})
+    radius_m = fields.Float(validate=validate.Range(min=1, max=MAX_RADIUS_M), load_default=1000)
+    sort = fields.Str(validate=validate.OneOf(SORTS), load_default="newest")
+
+    @validates_schema
+    def _coherent(self, data: dict[str, Any], **_: Any) -> None:
+        if data.get("sort") == "distance" and not data.get("near"):
+            raise ValidationError("sort=distance needs near=lat,lon", "sort")
+        near = data.get("near")
+        if near and not (-90 <= near[0] <= 90 and -180 <= near[1] <= 180):
+            raise ValidationError("lat within ±90, lon within ±180", "near")
+        bbox = data.get("bbox")
+        if bbox and not (bbox[0] < bbox[2] and bbox[1] < bbox[3]):
+            raise ValidationError("min must be below max: minLon,minLat,maxLon,maxLat", "bbox")
+        if bbox and not (
+            all(-180 <= v <= 180 for v in bbox[::2]) and all(-90 <= v <= 90 for v in bbox[1::2])
+        ):
+            raise ValidationError("lon within ±180, lat within ±90", "bbox")
+
+
+class NearbyArgs(Schema):
+    lat = fields.Float(required=True, validate=validate.Range(min=-90, max=90))
+    lon = fields.Float(required=True, validate=validate.Range(min=-180, max=180))
+    radius_m = fields.Float(validate=validate.Range(min=1, max=5000), load_default=250)
+    category = fields.Int(metadata={"description": "Category id"})
+    limit = fields.Int(validate=validate.Range(min=1, max=100), load_default=20)
+
+
+class NearbyTicketSchema(Schema):
+    id = fields.Int()
+    number = fields.Int()
+    public_number = fields.Str()
+    status = fields.Str()
+    category = fields.Nested(CategoryRefSchema)
+    location = fields.Nested(LocationSchema, allow_none=True)
+    distance_m = fields.Float()
+    followers_count = fields.Int()
+    created_at = fields.DateTime()
+    description = fields.Str(metadata={"description": "Staff only"})
+
+
+class NearbyResultSchema(Schema):
+    data = fields.List(fields.Nested(NearbyTicketSchema))
+
+
+class EventSchema(Schema):
+    id = fields.Int()
+    kind = fields.Str()
+    actor = fields.Nested(PersonSchema, allow_none=True)
+    from_value = fields.Str(allow_none=True)
+    to_value = fields.Str(allow_none=True)
+    data = fields.Dict()
+    created_at = fields.DateTime()
+
+
+class EventPageSchema(PageSchema):
+    data = fields.List(fields.Nested(EventSchema))
+
+
+class MessageSchema(Schema):
+    id = fields.Int()
+    direction = fields.Str()
+    channel = fields.Str()
+    kind = fields.Str(allow_none=True)
+    body = fields.Str(allow_none=True)
+    media = fields.List(fields.Dict())
+    status = fields.Str()
+    created_at = fields.DateTime()
+
+
+class MessagePageSchema(PageSchema):
+    data = fields.List(fields.Nested(MessageSchema))
+
+
+class FollowSchema(Schema):
+    following = fields.Bool()
+    followers_count = fields.Int()

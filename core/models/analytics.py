@@ -1,0 +1,75 @@
+"""Pre-aggregated analytics: one row per city day × category × team × channel.
+
+`analytics_daily` is rebuilt day by day from `tickets` (core/analytics/rollups.py).
+Triggers on tickets, feedback and escalations (in the migration) record which UTC hours a
+change touched in `analytics_dirty_hours`, so every writer (API, bot, sweeps, bulk loads)
+is caught without code in any of them; the refresh recomputes only those days, and
+readers compute dirty days live until then.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Date, Index, Integer, SmallInteger, String
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.orm import Mapped, mapped_column
+
+from core.models.base import Base, pk
+
+
+def _count() -> Mapped[int]:
+    return mapped_column(Integer, default=0, server_default="0")
+
+
+def _seconds() -> Mapped[list[int]]:
+    # Sorted durations in seconds: exact percentiles over any set of days.
+    return mapped_column(ARRAY(Integer), default=list, server_default="{}")
+
+
+class AnalyticsDaily(Base):
+    __tablename__ = "analytics_daily"
+    __table_args__ = (Index("ix_analytics_daily_day", "day"),)
+
+    id: Mapped[int] = pk()
+    day: Mapped[date] = mapped_column(Date)
+    category_id: Mapped[int]
+    team_id: Mapped[int | None]
+    channel: Mapped[str] = mapped_column(String(10))
+    # Tickets created this day (the "created" cohort).
+    created_n: Mapped[int] = _count()
+    first_response_s: Mapped[list[int]] = _seconds()
+    escalated_n: Mapped[int] = _count()
+    escalations_decided_n: Mapped[int] = _count()
+    escalations_approved_n: Mapped[int] = _count()
+    # Tickets resolved this day (the "resolved" cohort) and their feedback.
+    resolved_n: Mapped[int] = _count()
+    resolution_s: Mapped[list[int]] = _seconds()
+    resolved_with_due_n: Mapped[int] = _count()
+    resolved_on_time_n: Mapped[int] = _count()
+    reopened_n: Mapped[int] = _count()
+    feedback_n: Mapped[int] = _count()
+    rating_sum: Mapped[int] = _count()
+    rating_n: Mapped[int] = _count()
+    fixed_yes_n: Mapped[int] = _count()
+    fixed_answered_n: Mapped[int] = _count()
+    # Tickets that left the backlog this day (resolved, or closed without resolving).
+    ended_n: Mapped[int] = _count()
+
+
+class AnalyticsDirtyHour(Base):
+    """A UTC hour whose tickets changed since the last refresh."""
+
+    __tablename__ = "analytics_dirty_hours"
+
+    hour: Mapped[datetime] = mapped_column(primary_key=True)
+
+
+class AnalyticsRollupState(Base):
+    """One row: when the rollup was last refreshed and in which time zone it counts days."""
+
+    __tablename__ = "analytics_rollup_state"
+
+    id: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    timezone: Mapped[str] = mapped_column(String(64))
+    refreshed_at: Mapped[datetime]

@@ -1,0 +1,63 @@
+"""Did the gateway already accept this message? Asked before re-sending a row whose
+worker died mid-send.
+
+A worker killed between Twilio accepting a message and the SID being committed leaves
+the row in `sending` with no SID; sending it again blindly would text the citizen twice.
+So the recovered row is first looked up at the gateway: the recent messages to that
+number from our sender, matched on the text and on having been created after the row.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from core.messaging import DevSinkGateway, MessagingGateway, OutboundMessage, TwilioGateway
+
+# Clock skew allowed between our database and Twilio when comparing creation times.
+SKEW = timedelta(seconds=5)
+LOOKBACK = 20
+
+
+class LookupFailed(Exception):
+    """The gateway could not be asked; the caller must not send (it might duplicate)."""
+
+
+def already_sent(
+    gateway: MessagingGateway, msg: OutboundMessage, created_after: datetime
+) -> str | None:
+    """The SID of a message matching `msg` accepted after `created_after`, else None."""
+    try:
+        if isinstance(gateway, TwilioGateway):
+            return _twilio(gateway, msg, created_after)
+        if isinstance(gateway, DevSinkGateway):
+            return _dev_sink(gateway, msg, created_after)
+    except Exception as exc:  # transport, HTTP or parse errors alike
+        raise LookupFailed(type(exc).__name__) from None
+    return None
+
+
+def _same_content(msg: OutboundMessage, body: str | None) -> bool:
+    # A template's text is rendered by Twilio, so only free text can be compared.
+    return msg.content_sid is not None or body == msg.body
+
+
+def _twilio(gateway: TwilioGateway, msg: OutboundMessage, created_after: datetime) -> str | None:
+    sender, to = gateway._addresses(msg)
+    for sent in gateway.client.messages.list(to=to, from_=sender, limit=LOOKBACK):
+        created = sent.date_created
+        if created is not None and created >= created_after - SKEW and _same_content(msg, sent.body):
+            return str(sent.sid)
+    return None
+
+
+def _dev_sink(gateway: DevSinkGateway, msg: OutboundMessage, created_after: datetime) -> str | None:
+    for record in gateway.list_messages(limit=gateway.keep):
+        created = datetime.fromisoformat(record["created_at"])
+        if (
+            record["to"] == msg.to
+            and record["channel"] == msg.channel
+            and created >= created_after - SKEW
+            and _same_content(msg, record["body"])
+        ):
+            return str(record["sid"])
+    return None

@@ -1,0 +1,303 @@
+"""Sending the outbox: `send_message(message_id)` delivers one outbound row.
+
+Idempotence rests on the claim: `UPDATE … SET status='sending' WHERE status='pending'
+RETURNING`. Whatever runs the task a second time (the relay, a redelivered Celery
+message, a retry) finds the row no longer pending and does nothing.
+
+A worker killed after claiming leaves the row in `sending`. The relay
+(tasks/sweeps.py) returns rows stuck there for SENDING_STALE_SECONDS and still without a
+Twilio SID to `pending`, marked LOST_IN_SENDING. Before sending such a row again the task
+asks the gateway whether it already accepted it (core/sent_lookup.py): the worker may
+have died after Twilio took the message but before the SID was committed. Only when the
+gateway says no is it sent again; when the gateway can't be asked, it is retried later.
+
+Errors: retryable ones (429/20429, 63018, 5xx, timeouts, dropped connections) put the
+row back to `pending` and schedule another try after base × 2^(attempt-1) seconds, half
+of it jittered, up to SEND_MAX_ATTEMPTS tries; then `failed` with the error kept. A
+5xx or a timeout may hide a message Twilio did accept: retrying is the documented
+choice, a rare duplicate is preferred to a lost notice. Permanent errors are not
+retried: 21610 (unsubscribed) also marks the citizen opted out; 63016 (outside the
+WhatsApp window) falls back to a template, SMS or `skipped` (core/whatsapp_window.py).
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import lru_cache
+
+import redis
+from celery import shared_task
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from core.config import Settings
+from core.db import Database
+from core.logging_setup import mask_phone
+from core.messaging import GatewayError, MessagingGateway, OutboundMessage, make_gateway
+from core.models import Message, User
+from core.send_rate import SendRate, cost_of
+from core.sent_lookup import LookupFailed, already_sent
+from core.whatsapp_window import OUTSIDE_WINDOW_CODE, Delivery, plan_delivery
+from tasks import context
+
+log = logging.getLogger(__name__)
+
+SEND_TASK = "tasks.notifications.send_message"
+LOST_IN_SENDING = "worker stopped while sending; checking with Twilio before sending again"
+UNSUBSCRIBED = 21610
+PERMANENT_MESSAGES = {
+    21211: "invalid phone number",
+    21610: "recipient unsubscribed",
+    21614: "not a mobile number",
+}
+# Statuses Twilio answers a create with that our table doesn't have.
+_TWILIO_STATUS = {"accepted": "queued", "scheduled": "queued", "sending": "queued"}
+
+
+@dataclass(frozen=True)
+class Sender:
+    """What one worker process needs to send: built once per settings."""
+
+    settings: Settings
+    gateway: MessagingGateway
+    rate: SendRate
+
+
+@lru_cache(maxsize=4)
+def sender_for(settings: Settings) -> Sender:
+    client = redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=2, socket_timeout=5)
+    return Sender(settings, make_gateway(settings, client), SendRate(client, settings))
+
+
+@shared_task(name=SEND_TASK, ignore_result=True)
+def send_message(message_id: int) -> str:
+    settings = context.settings()
+    return deliver(context.database(), sender_for(settings), message_id)
+
+
+def deliver(database: Database, sender: Sender, message_id: int) -> str:
+    """Send outbox row `message_id` once; returns what happened (for logs and tests)."""
+    settings = sender.settings
+    with database.transaction() as session:
+        message = session.get(Message, message_id)
+        if message is None or message.direction != "outbound" or message.status != "pending":
+            return "not pending"
+        refusal = _refusal(session.get(User, message.user_id) if message.user_id else None)
+        plan = (
+            Delivery(message.channel, skip_reason=refusal)
+            if refusal
+            else plan_delivery(session, settings, message, datetime.now(UTC))
+        )
+        if plan.skip_reason:
+            _finish(session, message_id, "pending", status="skipped", error_message=plan.skip_reason)
+            return "skipped"
+        outbound = OutboundMessage(
+            to=message.address or "",
+            channel=plan.channel,  # type: ignore[arg-type]
+            body=plan.body,
+            content_sid=plan.content_sid,
+            content_variables=plan.content_variables,
+            status_callback=f"{settings.PUBLIC_BASE_URL.rstrip('/')}/bot/twilio/status",
+        )
+        created_at = message.created_at
+
+    if not _wait_for_slot(sender, message_id, outbound):
+        return "throttled"
+    with database.transaction() as session:
+        claim = _claim(session, message_id)
+    if claim is None:
+        return "not pending"
+    attempts, previous_error = claim
+    if attempts > settings.SEND_MAX_ATTEMPTS:
+        with database.transaction() as session:
+            _finish(session, message_id, "sending", status="failed", error_message="too many attempts")
+        return "failed"
+    if previous_error == LOST_IN_SENDING:
+        try:
+            sid = already_sent(sender.gateway, outbound, created_at)
+        except LookupFailed as exc:
+            return _retry_later(database, sender, message_id, attempts, None, f"lookup failed: {exc}")
+        if sid is not None:
+            with database.transaction() as session:
+                _record_sent(session, message_id, plan, sid, "queued")
+            return "already sent"
+    return _send(database, sender, message_id, attempts, plan, outbound)
+
+
+def _refusal(user: User | None) -> str | None:
+    if user is None:
+        return "recipient no longer exists"
+    if user.erased_at is not None:
+        return "recipient erased their data"
+    if user.opted_out_at is not None:
+        return "recipient opted out"
+    if not user.is_active:
+        return "recipient deactivated"
+    return None
+
+
+def _wait_for_slot(sender: Sender, message_id: int, outbound: OutboundMessage) -> bool:
+    """Book this sender's next slot and sleep until it; False if re-scheduled instead."""
+    settings = sender.settings
+    from_ = settings.TWILIO_SMS_FROM if outbound.channel == "sms" else settings.TWILIO_WHATSAPP_FROM
+    booked, wait = sender.rate.book(
+        outbound.channel,
+        from_ or "default",
+        cost_of(outbound.channel, outbound.body),
+        settings.SEND_RATE_MAX_WAIT_SECONDS,
+    )
+    if not booked:
+        # Far off: free the worker and come back nearer the time (nothing booked yet).
+        _schedule(message_id, countdown=max(wait - settings.SEND_RATE_MAX_WAIT_SECONDS / 2, 0.1))
+        return False
+    time.sleep(wait)
+    return True
+
+
+def _claim(session: Session, message_id: int) -> tuple[int, str | None] | None:
+    row = session.execute(
+        text(
+            "UPDATE messages SET status = 'sending', attempts = attempts + 1, updated_at = now()"
+            " WHERE id = :id AND status = 'pending' AND direction = 'outbound'"
+            " RETURNING attempts, error_message"
+        ),
+        {"id": message_id},
+    ).first()
+    return (row.attempts, row.error_message) if row else None
+
+
+def _send(
+    database: Database,
+    sender: Sender,
+    message_id: int,
+    attempts: int,
+    plan: Delivery,
+    outbound: OutboundMessage,
+) -> str:
+    try:
+        result = sender.gateway.send(outbound)
+    except GatewayError as exc:
+        return _failed_send(database, sender, message_id, attempts, plan, exc)
+    with database.transaction() as session:
+        _record_sent(session, message_id, plan, result.sid, result.status)
+    log.info("sent message %s via %s to %s", message_id, plan.channel, mask_phone(outbound.to))
+    return "sent"
+
+
+def _failed_send(
+    database: Database,
+    sender: Sender,
+    message_id: int,
+    attempts: int,
+    plan: Delivery,
+    exc: GatewayError,
+) -> str:
+    log.warning("message %s: %s", message_id, exc)
+    if exc.code == OUTSIDE_WINDOW_CODE and plan.channel == "whatsapp" and not plan.content_sid:
+        # Twilio says the window is closed: plan again as outside it.
+        with database.transaction() as session:
+            _finish(session, message_id, "sending", status="pending", error_code=exc.code, error_message=str(exc))
+        _schedule(message_id, countdown=0)
+        return "outside window"
+    if exc.retryable:
+        return _retry_later(database, sender, message_id, attempts, exc.code, str(exc))
+    with database.transaction() as session:
+        if exc.code == UNSUBSCRIBED:
+            session.execute(
+                text(
+                    "UPDATE users SET opted_out_at = now() FROM messages m"
+                    " WHERE m.id = :id AND users.id = m.user_id AND users.opted_out_at IS NULL"
+                ),
+                {"id": message_id},
+            )
+        reason = PERMANENT_MESSAGES.get(exc.code or 0, "")
+        _finish(
+            session,
+            message_id,
+            "sending",
+            status="failed",
+            error_code=exc.code,
+            error_message=f"{reason}: {exc}" if reason else str(exc),
+        )
+    return "failed"
+
+
+def _retry_later(
+    database: Database,
+    sender: Sender,
+    message_id: int,
+    attempts: int,
+    code: int | None,
+    error: str,
+) -> str:
+    settings = sender.settings
+    if attempts >= settings.SEND_MAX_ATTEMPTS:
+        with database.transaction() as session:
+            _finish(session, message_id, "sending", status="failed", error_code=code, error_message=error)
+        return "failed"
+    with database.transaction() as session:
+        _finish(session, message_id, "sending", status="pending", error_code=code, error_message=error)
+    _schedule(message_id, countdown=backoff(settings, attempts))
+    return "retrying"
+
+
+def backoff(settings: Settings, attempts: int) -> float:
+    """Seconds before try `attempts + 1`: exponential, capped, the upper half jittered."""
+    delay = min(settings.SEND_RETRY_BASE_SECONDS * 2 ** (attempts - 1), settings.SEND_RETRY_MAX_SECONDS)
+    return delay / 2 + random.uniform(0, delay / 2)
+
+
+def _schedule(message_id: int, countdown: float) -> None:
+    try:
+        send_message.apply_async((message_id,), countdown=countdown, retry=False)
+    except Exception as exc:  # Redis away: the row is pending, the relay will send it
+        log.warning("could not re-enqueue message %s: %s", message_id, type(exc).__name__)
+
+
+def _record_sent(session: Session, message_id: int, plan: Delivery, sid: str, status: str) -> None:
+    session.execute(
+        text(
+            "UPDATE messages SET status = :status, twilio_sid = :sid, sent_at = now(),"
+            " channel = :channel, content_sid = :content_sid,"
+            " content_variables = CAST(:content_variables AS jsonb),"
+            " error_code = NULL, error_message = NULL, updated_at = now()"
+            " WHERE id = :id AND status = 'sending'"
+        ),
+        {
+            "id": message_id,
+            "status": _TWILIO_STATUS.get(status, status if status in ("queued", "sent") else "queued"),
+            "sid": sid,
+            "channel": plan.channel,
+            "content_sid": plan.content_sid,
+            "content_variables": _json(plan.content_variables),
+        },
+    )
+
+
+def _finish(
+    session: Session,
+    message_id: int,
+    expected: str,
+    *,
+    status: str,
+    error_code: int | None = None,
+    error_message: str | None = None,
+) -> None:
+    """Move the row from `expected` to `status`; a no-op if someone else moved it."""
+    session.execute(
+        text(
+            "UPDATE messages SET status = :status, error_code = :code, error_message = :error,"
+            " updated_at = now() WHERE id = :id AND status = :expected"
+        ),
+        {"id": message_id, "expected": expected, "status": status, "code": error_code, "error": error_message},
+    )
+
+
+def _json(value: object) -> str | None:
+    import json
+
+    return None if value is None else json.dumps(value, ensure_ascii=False)
