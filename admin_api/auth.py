@@ -71,8 +71,12 @@ def _phone_in_body() -> str | None:
         body = request.get_json(silent=True)
         raw = body.get("phone_number") if isinstance(body, dict) else None
         try:
-            g.limit_phone = normalize_mobile(raw, _settings().ALLOWED_COUNTRIES)
-        except (InvalidPhone, TypeError):
+            g.limit_phone = (
+                normalize_mobile(raw, _settings().ALLOWED_COUNTRIES)
+                if isinstance(raw, str)
+                else None
+            )
+        except InvalidPhone:
             g.limit_phone = None
     return g.limit_phone
 

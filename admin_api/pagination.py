@@ -17,7 +17,7 @@ import binascii
 import json
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 from flask_smorest import abort
 from marshmallow import Schema, fields, validate
@@ -31,9 +31,7 @@ _DATETIME_TAG = "$dt"
 class PaginationArgs(Schema):
     """`?limit=` (1..200, default 50) and the opaque `cursor` from the previous page."""
 
-    limit = fields.Int(
-        load_default=DEFAULT_LIMIT, validate=validate.Range(min=1, max=MAX_LIMIT)
-    )
+    limit = fields.Int(load_default=DEFAULT_LIMIT, validate=validate.Range(min=1, max=MAX_LIMIT))
     cursor = fields.Str(load_default=None, validate=validate.Length(max=1000))
 
 
@@ -78,13 +76,24 @@ def decode_cursor(cursor: str | None, size: int | None = None) -> tuple[Any, ...
             raise ValueError("not a list")
         decoded = tuple(_decode_value(v) for v in values)
     except (binascii.Error, UnicodeDecodeError, ValueError, TypeError):
-        _bad_cursor()
+        invalid_cursor()
     if size is not None and len(decoded) != size:
-        _bad_cursor()
+        invalid_cursor()
     return decoded
 
 
-def _bad_cursor() -> None:
+def after_id(cursor: str | None) -> int | None:
+    """For lists ordered by id alone: the last id of the previous page (None: first page)."""
+    values = decode_cursor(cursor, size=1)
+    if not values:
+        return None
+    if not isinstance(values[0], int) or isinstance(values[0], bool):
+        invalid_cursor()
+    return values[0]
+
+
+def invalid_cursor() -> NoReturn:
+    """The 422 for a cursor this list cannot use."""
     abort(
         422,
         message="invalid cursor",

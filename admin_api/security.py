@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 from flask import current_app, g, request
@@ -23,6 +23,7 @@ from core.permissions import role_can, scopes_can
 from core.tokens import InvalidToken, decode_access_token
 
 F = TypeVar("F", bound=Callable[..., Any])
+LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 
 @dataclass
@@ -67,7 +68,12 @@ def _principal_from_api_key(token: str) -> Principal:
         _unauthorized("invalid API key")
     if key.revoked_at is not None:
         _unauthorized("API key revoked")
-    key.last_used_at = datetime.now(UTC)
+    now = datetime.now(UTC)
+    # Written (and committed before the view runs) at most once a minute: a BI tool
+    # paging through an export should not turn every read into a write.
+    if key.last_used_at is None or now - key.last_used_at > LAST_USED_RESOLUTION:
+        key.last_used_at = now
+        request_session().commit()
     return Principal(api_key=key, scopes=tuple(key.scopes or ()))
 
 
@@ -105,10 +111,15 @@ def current_principal() -> Principal:
     return authenticate()
 
 
-def _document_security(func: Callable[..., Any]) -> None:
+def _document_security(func: Callable[..., Any], permission: str | None) -> None:
     apidoc = getattr(func, "_apidoc", {})
     manual = apidoc.setdefault("manual_doc", {})
     manual["security"] = [{"bearerAuth": []}]
+    # The error envelopes `require` can answer with (flask-smorest's response components).
+    responses = apidoc.setdefault("response", {}).setdefault("responses", {})
+    for status, name in ((401, "UNAUTHORIZED"), (403, "FORBIDDEN")):
+        if (status == 401 or permission) and status not in responses:
+            responses[status] = [name]
     func._apidoc = apidoc  # type: ignore[attr-defined]
 
 
@@ -123,7 +134,7 @@ def require(permission: str | None = None) -> Callable[[F], F]:
                 abort(403, message=f"your role may not do this ({permission})")
             return func(*args, **kwargs)
 
-        _document_security(wrapper)
+        _document_security(wrapper, permission)
         return wrapper  # type: ignore[return-value]
 
     return decorator

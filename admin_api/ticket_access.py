@@ -10,6 +10,7 @@ from flask_smorest import abort
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from admin_api.schemas.tickets import MAX_ID
 from admin_api.security import current_principal
 from core.flask_db import request_session
 from core.models import Ticket, TicketFollower, User
@@ -42,6 +43,8 @@ def can_see(session: Session, user: User, ticket: Ticket) -> bool:
 
 def get_ticket(ticket_id: int, *, lock: bool = False) -> Ticket:
     """Any existing ticket (for "me too" on a stranger's report); 404 when missing."""
+    if not 0 < ticket_id <= MAX_ID:
+        abort(404, message=NOT_FOUND)
     ticket = request_session().get(Ticket, ticket_id, with_for_update=lock or None)
     if ticket is None:
         abort(404, message=NOT_FOUND)

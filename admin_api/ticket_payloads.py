@@ -64,9 +64,7 @@ def is_overdue(ticket: Ticket, now: datetime | None = None) -> bool:
     return ticket.status in OPEN_STATUSES and ticket.due_at is not None and ticket.due_at < now
 
 
-def ticket_summary(
-    ticket: Ticket, viewer: User, distance_m: float | None = None
-) -> dict[str, Any]:
+def ticket_summary(ticket: Ticket, viewer: User, distance_m: float | None = None) -> dict[str, Any]:
     return {
         "id": ticket.id,
         "number": ticket.number,
@@ -181,7 +179,10 @@ def ticket_detail(session: Session, ticket: Ticket, viewer: User) -> dict[str, A
     feedback = session.scalar(select(Feedback).where(Feedback.ticket_id == ticket.id))
     return {
         **ticket_summary(ticket, viewer),
-        "reporter": person(ticket.reporter, viewer),
+        # A follower learns of the problem, not of who reported it.
+        "reporter": person(ticket.reporter, viewer)
+        if viewer.is_staff or viewer.id == ticket.reporter_id
+        else None,
         "duplicate_of": ticket.duplicate_of_id,
         "attributes": ticket.attributes,
         "reopen_count": ticket.reopen_count,

@@ -6,4 +6,6 @@ from flask import Blueprint
 
 
 def blueprints() -> list[Blueprint]:
-    return []
+    from bot import webhook
+
+    return [webhook.bp]

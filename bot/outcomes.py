@@ -142,4 +142,5 @@ class Outcome:
     effects: list[Effect] = field(default_factory=list)
     # The input did not fit the step (counts towards the help text after three).
     miss: bool = False
+    misses: int = 0
     locale: str | None = None

@@ -176,13 +176,6 @@ TEXTS: dict[str, dict[str, str]] = {
         "tr": "Üzgünüz! #{number} yeniden açıldı; ekibimiz tekrar bakacak.",
         "en": "Sorry! #{number} has been reopened; our team will look again.",
     },
-    "photo_unusable": {
-        "tr": "Gönderdiğiniz fotoğrafı kullanamadık (JPEG, PNG ya da WebP, en fazla 10 MB). "
-        "Başka bir fotoğraf deneyebilirsiniz.",
-        "en": "We couldn't use the photo you sent (JPEG, PNG or WebP, up to 10 MB). "
-        "You can try another one.",
-    },
-    "question_skip_hint": {"tr": "(Atlamak için GEÇ)", "en": "(SKIP to skip)"},
     "error": {
         "tr": "Bir sorun oluştu, lütfen tekrar deneyin.",
         "en": "Something went wrong, please try again.",

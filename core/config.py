@@ -138,6 +138,13 @@ class Settings:
     RETENTION_DAYS: int = 730
     OUTBOX_RELAY_AFTER_SECONDS: int = 60
 
+    # --- analytics and exports ---------------------------------------------------------
+    # How often beat folds changed days into the analytics rollup (answers are exact
+    # either way; this keeps the part computed live small).
+    ANALYTICS_REFRESH_SECONDS: int = 60
+    # Lifetime of a finished background export's download link.
+    EXPORT_URL_TTL_SECONDS: int = 900
+
     extra: Mapping[str, Any] = field(default_factory=dict, compare=False)
 
     @classmethod

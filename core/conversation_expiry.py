@@ -35,7 +35,7 @@ def expire_stale_drafts(session: Session, settings: Settings, now: datetime) -> 
         .where(Conversation.state.in_(DRAFT_STATES), Conversation.expires_at < now)
         .values(
             state="menu",
-            context=(Conversation.context - "draft").op("||")(
+            context=Conversation.context.op("-")("draft").op("||")(
                 func.jsonb_build_object("expired", True)
             ),
             expires_at=None,

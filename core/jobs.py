@@ -23,7 +23,12 @@ def _client(broker_url: str) -> Celery:
     # Fail fast when Redis is away: the relay sweep will send it later.
     client.conf.broker_connection_retry = False
     client.conf.broker_connection_max_retries = 0
-    client.conf.broker_transport_options = {"socket_connect_timeout": 1, "socket_timeout": 1}
+    # max_retries 0: kombu otherwise retries the connection for ~6 s before giving up.
+    client.conf.broker_transport_options = {
+        "socket_connect_timeout": 1,
+        "socket_timeout": 1,
+        "max_retries": 0,
+    }
     return client
 
 

@@ -45,7 +45,11 @@ def _twilio(gateway: TwilioGateway, msg: OutboundMessage, created_after: datetim
     sender, to = gateway._addresses(msg)
     for sent in gateway.client.messages.list(to=to, from_=sender, limit=LOOKBACK):
         created = sent.date_created
-        if created is not None and created >= created_after - SKEW and _same_content(msg, sent.body):
+        if (
+            created is not None
+            and created >= created_after - SKEW
+            and _same_content(msg, sent.body)
+        ):
             return str(sent.sid)
     return None
 

@@ -22,7 +22,15 @@ class ChangeRefused(ValueError):
         self.field = field
 
 
-def _event(session: Session, ticket: Ticket, actor: User | None, kind: str, frm, to, **data) -> None:  # noqa: ANN001
+def _event(
+    session: Session,
+    ticket: Ticket,
+    actor: User | None,
+    kind: str,
+    frm: object,
+    to: object,
+    **data: object,
+) -> None:
     session.add(
         TicketEvent(
             ticket_id=ticket.id,

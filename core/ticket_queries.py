@@ -70,9 +70,7 @@ class TicketFilters:
     radius_m: float | None = None
 
 
-def _conditions(
-    filters: TicketFilters, viewer: User, now: datetime
-) -> list[ColumnElement[bool]]:
+def _conditions(filters: TicketFilters, viewer: User, now: datetime) -> list[ColumnElement[bool]]:
     f = filters
     conditions: list[ColumnElement[bool]] = [visible_to(viewer)]
     if f.statuses:
@@ -125,24 +123,40 @@ class SortOrder:
     columns: tuple[ColumnElement[Any], ...]
     descending: bool
     key: Callable[[Ticket, float | None], tuple[Any, ...]]
+    types: tuple[type | tuple[type, ...], ...]
+
+    def accepts(self, after: tuple[Any, ...]) -> bool:
+        """Whether `after` (from a client's cursor) is a key of this sort."""
+        return len(after) == len(self.types) and all(
+            isinstance(value, kind) and not (kind is int and isinstance(value, bool))
+            for value, kind in zip(after, self.types, strict=True)
+        )
 
 
 def _sort_order(sort: str, distance: ColumnElement[Any] | None) -> SortOrder:
+    by_time = (datetime, int)
     if sort == "oldest":
-        return SortOrder((Ticket.created_at, Ticket.id), False, lambda t, _: (t.created_at, t.id))
+        return SortOrder(
+            (Ticket.created_at, Ticket.id), False, lambda t, _: (t.created_at, t.id), by_time
+        )
     if sort == "priority":
         rank = case(PRIORITY_RANK, value=Ticket.priority, else_=1)
         return SortOrder(
             (rank, Ticket.created_at, Ticket.id),
             True,
             lambda t, _: (PRIORITY_RANK.get(t.priority, 1), t.created_at, t.id),
+            (int, datetime, int),
         )
     if sort == "due":
         due = func.coalesce(Ticket.due_at, NO_DUE_DATE)
-        return SortOrder((due, Ticket.id), False, lambda t, _: (t.due_at or NO_DUE_DATE, t.id))
+        return SortOrder(
+            (due, Ticket.id), False, lambda t, _: (t.due_at or NO_DUE_DATE, t.id), by_time
+        )
     if sort == "distance" and distance is not None:
-        return SortOrder((distance, Ticket.id), False, lambda t, d: (d, t.id))
-    return SortOrder((Ticket.created_at, Ticket.id), True, lambda t, _: (t.created_at, t.id))
+        return SortOrder((distance, Ticket.id), False, lambda t, d: (d, t.id), ((float, int), int))
+    return SortOrder(
+        (Ticket.created_at, Ticket.id), True, lambda t, _: (t.created_at, t.id), by_time
+    )
 
 
 @dataclass(frozen=True)
@@ -150,9 +164,9 @@ class TicketListQuery:
     statement: Select[Any]
     order: SortOrder
 
-    @property
-    def key_size(self) -> int:
-        return len(self.order.columns)
+
+class BadCursor(ValueError):
+    """The cursor's key does not fit this list's sort order."""
 
 
 def list_tickets_query(
@@ -165,19 +179,22 @@ def list_tickets_query(
     now: datetime | None = None,
 ) -> TicketListQuery:
     """`SELECT ticket, distance_m` for one page (limit + 1 rows, the extra one only
-    tells whether there is a next page). `after` is the previous page's last key."""
+    tells whether there is a next page). `after` is the previous page's last key;
+    BadCursor when it is not a key of this sort."""
     now = now or datetime.now(UTC)
-    distance = (
-        func.ST_Distance(Ticket.location, point(*filters.near)) if filters.near else None
-    )
+    distance = func.ST_Distance(Ticket.location, point(*filters.near)) if filters.near else None
     order = _sort_order(sort, distance)
     distance_column = (distance if distance is not None else literal_column("NULL")).label(
         "distance_m"
     )
     statement = select(Ticket, distance_column).where(*_conditions(filters, viewer, now))
+    if after and not order.accepts(after):
+        raise BadCursor("the cursor belongs to another sort order")
     if after:
         key = tuple_(*order.columns)
-        statement = statement.where(key < tuple_(*after) if order.descending else key > tuple_(*after))
+        statement = statement.where(
+            key < tuple_(*after) if order.descending else key > tuple_(*after)
+        )
     statement = statement.order_by(
         *(c.desc() if order.descending else c.asc() for c in order.columns)
     ).limit(limit + 1)

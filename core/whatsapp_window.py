@@ -82,9 +82,7 @@ def plan_delivery(
         return _by_sms(settings, message, "SMS")
     inbound = last_inbound_at(session, message.address)
     window_open = (
-        inbound is not None
-        and now - inbound < WINDOW
-        and message.error_code != OUTSIDE_WINDOW_CODE
+        inbound is not None and now - inbound < WINDOW and message.error_code != OUTSIDE_WINDOW_CODE
     )
     if window_open:
         return Delivery("whatsapp", body=message.body)
@@ -95,7 +93,9 @@ def plan_delivery(
             content_sid=template,
             content_variables=template_variables(session, message),
         )
-    return _by_sms(settings, message, f"outside the WhatsApp 24-hour window, no template for {message.kind}")
+    return _by_sms(
+        settings, message, f"outside the WhatsApp 24-hour window, no template for {message.kind}"
+    )
 
 
 def _by_sms(settings: Settings, message: Message, why: str) -> Delivery:

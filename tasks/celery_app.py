@@ -11,7 +11,13 @@ from core.config import Settings
 from core.error_reporting import init_error_reporting
 
 # Every module that defines tasks; beat schedules live next to their tasks.
-TASK_MODULES: list[str] = ["tasks.notifications", "tasks.sweeps"]
+TASK_MODULES: list[str] = [
+    "tasks.notifications",
+    "tasks.sweeps",
+    "tasks.media",
+    "tasks.analytics",
+    "tasks.exports",
+]
 
 BEAT_SCHEDULE = {
     "outbox-relay": {"task": "tasks.sweeps.relay_outbox", "schedule": 60.0},
@@ -19,6 +25,7 @@ BEAT_SCHEDULE = {
     "sla-breaches": {"task": "tasks.sweeps.flag_sla_breaches", "schedule": 60.0},
     "auto-close": {"task": "tasks.sweeps.auto_close_resolved", "schedule": 900.0},
     "retention": {"task": "tasks.sweeps.apply_retention", "schedule": crontab(hour=3, minute=30)},
+    "export-requeue": {"task": "tasks.exports.requeue_stale_exports", "schedule": 300.0},
 }
 
 
@@ -40,7 +47,13 @@ def make_celery(settings: Settings | None = None) -> Celery:
         broker_transport_options={"visibility_timeout": 3600},
         timezone="UTC",
         enable_utc=True,
-        beat_schedule=BEAT_SCHEDULE,
+        beat_schedule={
+            **BEAT_SCHEDULE,
+            "analytics-rollup": {
+                "task": "tasks.analytics.refresh_rollups",
+                "schedule": float(settings.ANALYTICS_REFRESH_SECONDS),
+            },
+        },
     )
     app.conf.sosoft_settings = settings
     # Sweeps write outbox rows too (auto-close, SLA alerts): enqueue them after commit.

@@ -22,6 +22,7 @@ WhatsApp window) falls back to a template, SMS or `skipped` (core/whatsapp_windo
 
 from __future__ import annotations
 
+import json
 import logging
 import random
 import time
@@ -54,8 +55,6 @@ PERMANENT_MESSAGES = {
     21610: "recipient unsubscribed",
     21614: "not a mobile number",
 }
-# Statuses Twilio answers a create with that our table doesn't have.
-_TWILIO_STATUS = {"accepted": "queued", "scheduled": "queued", "sending": "queued"}
 
 
 @dataclass(frozen=True)
@@ -93,7 +92,9 @@ def deliver(database: Database, sender: Sender, message_id: int) -> str:
             else plan_delivery(session, settings, message, datetime.now(UTC))
         )
         if plan.skip_reason:
-            _finish(session, message_id, "pending", status="skipped", error_message=plan.skip_reason)
+            _finish(
+                session, message_id, "pending", status="skipped", error_message=plan.skip_reason
+            )
             return "skipped"
         outbound = OutboundMessage(
             to=message.address or "",
@@ -114,13 +115,17 @@ def deliver(database: Database, sender: Sender, message_id: int) -> str:
     attempts, previous_error = claim
     if attempts > settings.SEND_MAX_ATTEMPTS:
         with database.transaction() as session:
-            _finish(session, message_id, "sending", status="failed", error_message="too many attempts")
+            _finish(
+                session, message_id, "sending", status="failed", error_message="too many attempts"
+            )
         return "failed"
     if previous_error == LOST_IN_SENDING:
         try:
             sid = already_sent(sender.gateway, outbound, created_at)
         except LookupFailed as exc:
-            return _retry_later(database, sender, message_id, attempts, None, f"lookup failed: {exc}")
+            return _retry_later(
+                database, sender, message_id, attempts, None, f"lookup failed: {exc}"
+            )
         if sid is not None:
             with database.transaction() as session:
                 _record_sent(session, message_id, plan, sid, "queued")
@@ -200,7 +205,14 @@ def _failed_send(
     if exc.code == OUTSIDE_WINDOW_CODE and plan.channel == "whatsapp" and not plan.content_sid:
         # Twilio says the window is closed: plan again as outside it.
         with database.transaction() as session:
-            _finish(session, message_id, "sending", status="pending", error_code=exc.code, error_message=str(exc))
+            _finish(
+                session,
+                message_id,
+                "sending",
+                status="pending",
+                error_code=exc.code,
+                error_message=str(exc),
+            )
         _schedule(message_id, countdown=0)
         return "outside window"
     if exc.retryable:
@@ -237,17 +249,28 @@ def _retry_later(
     settings = sender.settings
     if attempts >= settings.SEND_MAX_ATTEMPTS:
         with database.transaction() as session:
-            _finish(session, message_id, "sending", status="failed", error_code=code, error_message=error)
+            _finish(
+                session,
+                message_id,
+                "sending",
+                status="failed",
+                error_code=code,
+                error_message=error,
+            )
         return "failed"
     with database.transaction() as session:
-        _finish(session, message_id, "sending", status="pending", error_code=code, error_message=error)
+        _finish(
+            session, message_id, "sending", status="pending", error_code=code, error_message=error
+        )
     _schedule(message_id, countdown=backoff(settings, attempts))
     return "retrying"
 
 
 def backoff(settings: Settings, attempts: int) -> float:
     """Seconds before try `attempts + 1`: exponential, capped, the upper half jittered."""
-    delay = min(settings.SEND_RETRY_BASE_SECONDS * 2 ** (attempts - 1), settings.SEND_RETRY_MAX_SECONDS)
+    delay = min(
+        settings.SEND_RETRY_BASE_SECONDS * 2 ** (attempts - 1), settings.SEND_RETRY_MAX_SECONDS
+    )
     return delay / 2 + random.uniform(0, delay / 2)
 
 
@@ -269,7 +292,8 @@ def _record_sent(session: Session, message_id: int, plan: Delivery, sid: str, st
         ),
         {
             "id": message_id,
-            "status": _TWILIO_STATUS.get(status, status if status in ("queued", "sent") else "queued"),
+            # Twilio may answer "accepted" or "scheduled": both are queued to us.
+            "status": status if status in ("queued", "sent") else "queued",
             "sid": sid,
             "channel": plan.channel,
             "content_sid": plan.content_sid,
@@ -293,11 +317,15 @@ def _finish(
             "UPDATE messages SET status = :status, error_code = :code, error_message = :error,"
             " updated_at = now() WHERE id = :id AND status = :expected"
         ),
-        {"id": message_id, "expected": expected, "status": status, "code": error_code, "error": error_message},
+        {
+            "id": message_id,
+            "expected": expected,
+            "status": status,
+            "code": error_code,
+            "error": error_message,
+        },
     )
 
 
 def _json(value: object) -> str | None:
-    import json
-
     return None if value is None else json.dumps(value, ensure_ascii=False)

@@ -211,3 +211,39 @@ def bearer(settings: Settings):
         return {"Authorization": f"Bearer {token}"}
 
     return headers
+
+
+@pytest.fixture
+def make_ticket(seeded: Session, settings: Settings, make_user: UserFactory):
+    """`make_ticket(reporter=, category="infrastructure", status="new", lat=, lon=, …)`:
+    a ticket opened through core.tickets, then put straight into `status` (setup
+    only; tests of the workflow itself go through the API)."""
+    from sqlalchemy import select
+
+    from core.models import Category
+    from core.tickets import open_ticket
+
+    def create(
+        reporter: User | None = None,
+        *,
+        category: str = "infrastructure",
+        description: str = "Yolda büyük bir çukur var, araçlar zarar görüyor.",
+        status: str = "new",
+        lat: float | None = 41.0082,
+        lon: float | None = 28.9784,
+        address: str | None = None,
+        **fields: object,
+    ):
+        reporter = reporter or make_user("citizen")
+        found = seeded.scalar(select(Category).where(Category.code == category))
+        ticket = open_ticket(
+            seeded, settings, category=found, description=description, channel="whatsapp",
+            reporter=reporter, lat=lat, lon=lon, address=address or (None if lat else "Kadıköy"),
+        )  # fmt: skip
+        ticket.status = status
+        for name, value in fields.items():
+            setattr(ticket, name, value)
+        seeded.flush()
+        return ticket
+
+    return create

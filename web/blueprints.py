@@ -6,6 +6,7 @@ from flask import Flask
 from flask_smorest import Api
 
 import admin_api
+import admin_api.open311
 import bot
 from core.config import Settings
 from web import dev_messages, docs, media, ops
@@ -19,4 +20,6 @@ def register_blueprints(app: Flask, api: Api, settings: Settings) -> None:
     for blueprint in admin_api.blueprints():
         api.register_blueprint(blueprint)
     for blueprint in bot.blueprints():
+        app.register_blueprint(blueprint)
+    for blueprint in admin_api.open311.blueprints():
         app.register_blueprint(blueprint)

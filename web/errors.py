@@ -41,7 +41,8 @@ def handle_http_exception(exc: HTTPException) -> Response:
     code = exc.code or 500
     data = getattr(exc, "data", None) or {}
     message = data.get("message") or exc.description
-    errors = data.get("errors")
+    # webargs (flask-smorest's argument parsing) puts field errors under "messages".
+    errors = data.get("errors") or data.get("messages")
     headers = data.get("headers")
     response = error_response(code, message, errors, headers)
     # Keep what Werkzeug decided for headers such as Allow (405) or Retry-After (429).

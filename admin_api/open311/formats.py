@@ -34,10 +34,7 @@ _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 def render(data: Any, root: str, fmt: str, status: int = 200) -> Response:
     """`data` (a list for containers, a dict for documents) as a response in `fmt`."""
-    if fmt == "json":
-        body = json.dumps(data, ensure_ascii=False)
-    else:
-        body = to_xml(data, root)
+    body = json.dumps(data, ensure_ascii=False) if fmt == "json" else to_xml(data, root)
     return Response(body, status=status, content_type=CONTENT_TYPES[fmt])
 
 

@@ -28,7 +28,7 @@ class ApiKeyCreateSchema(Schema):
     scopes = fields.List(
         fields.Str(validate=validate.OneOf(sorted(SCOPE_PERMISSIONS))),
         required=True,
-        validate=validate.Length(min=1, max=len(SCOPE_PERMISSIONS)),
+        validate=validate.Length(min=1, max=10),
         metadata={"description": f"Any of: {', '.join(sorted(SCOPE_PERMISSIONS))}"},
     )
 

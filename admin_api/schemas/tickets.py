@@ -10,9 +10,24 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from admin_api.pagination import PageSchema, PaginationArgs
 from core.models.tickets import PRIORITIES, RESOLUTIONS, STATUSES
 from core.ticket_queries import SORTS
-from core.tickets import DESCRIPTION_MAX, DESCRIPTION_MIN
+from core.tickets import DESCRIPTION_MAX, DESCRIPTION_MIN, clean_text
 
 MAX_RADIUS_M = 50_000
+MAX_ID = 2**63 - 1  # ids are bigint
+
+
+class Id(fields.Int):
+    """A row id: a positive bigint, so a huge number is a 422, not a database error."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(validate=validate.Range(min=1, max=MAX_ID), **kwargs)
+
+
+class Text(fields.Str):
+    """Free text without control characters (and PostgreSQL refuses NUL anyway)."""
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
+        return clean_text(super()._deserialize(value, attr, data, **kwargs))
 
 
 class LocationSchema(Schema):
@@ -129,27 +144,27 @@ class TicketDetailSchema(TicketSummarySchema):
 
 
 class TicketCreateSchema(Schema):
-    category_id = fields.Int(required=True, strict=True)
-    description = fields.Str(
+    category_id = Id(required=True, strict=True)
+    description = Text(
         required=True,
         validate=validate.Length(max=DESCRIPTION_MAX * 2),
         metadata={"description": f"{DESCRIPTION_MIN}-{DESCRIPTION_MAX} characters"},
     )
     location = fields.Nested(LocationSchema)
-    address = fields.Str(validate=validate.Length(max=500))
+    address = Text(validate=validate.Length(max=500))
     attributes = fields.Dict(keys=fields.Str(validate=validate.Length(max=40)))
     reporter_phone = fields.Str(
         validate=validate.Length(max=32),
         metadata={"description": "Staff only: the citizen the ticket is filed for"},
     )
-    reporter_name = fields.Str(validate=validate.Length(max=120))
+    reporter_name = Text(validate=validate.Length(max=120))
 
 
 class TicketPatchSchema(Schema):
     priority = fields.Str(validate=validate.OneOf(PRIORITIES))
-    category_id = fields.Int(strict=True)
-    team_id = fields.Int(strict=True, allow_none=True)
-    assignee_id = fields.Int(strict=True, allow_none=True)
+    category_id = Id(strict=True)
+    team_id = Id(strict=True, allow_none=True)
+    assignee_id = Id(strict=True, allow_none=True)
 
     @validates_schema
     def _not_empty(self, data: dict[str, Any], **_: Any) -> None:
@@ -161,9 +176,9 @@ class TicketPatchSchema(Schema):
 
 class TransitionSchema(Schema):
     to = fields.Str(required=True, validate=validate.OneOf(STATUSES))
-    note = fields.Str(validate=validate.Length(max=2000))
+    note = Text(validate=validate.Length(max=2000))
     resolution = fields.Str(validate=validate.OneOf(RESOLUTIONS))
-    duplicate_of = fields.Int(strict=True, metadata={"description": "Id of the original ticket"})
+    duplicate_of = Id(strict=True, metadata={"description": "Id of the original ticket"})
 
 
 class MultiValue(fields.List):
@@ -216,14 +231,14 @@ class AwareDateTime(fields.DateTime):
 class TicketListArgs(PaginationArgs):
     status = MultiValue(fields.Str(validate=validate.OneOf(STATUSES)))
     priority = MultiValue(fields.Str(validate=validate.OneOf(PRIORITIES)))
-    category = fields.Int(metadata={"description": "Category id"})
-    team = fields.Int(metadata={"description": "Team id"})
+    category = Id(metadata={"description": "Category id"})
+    team = Id(metadata={"description": "Team id"})
     assignee = Assignee(metadata={"description": "User id, `me` or `none`"})
-    reporter = fields.Int(metadata={"description": "Reporter's user id (staff only)"})
+    reporter = Id(metadata={"description": "Reporter's user id (staff only)"})
     created_from = AwareDateTime()
     created_to = AwareDateTime()
     overdue = fields.Bool()
-    q = fields.Str(
+    q = Text(
         validate=validate.Length(min=1, max=200),
         metadata={"description": "Turkish full-text search over descriptions and comments"},
     )
@@ -252,7 +267,7 @@ class NearbyArgs(Schema):
     lat = fields.Float(required=True, validate=validate.Range(min=-90, max=90))
     lon = fields.Float(required=True, validate=validate.Range(min=-180, max=180))
     radius_m = fields.Float(validate=validate.Range(min=1, max=5000), load_default=250)
-    category = fields.Int(metadata={"description": "Category id"})
+    category = Id(metadata={"description": "Category id"})
     limit = fields.Int(validate=validate.Range(min=1, max=100), load_default=20)
 
 

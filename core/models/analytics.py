@@ -58,11 +58,16 @@ class AnalyticsDaily(Base):
 
 
 class AnalyticsDirtyHour(Base):
-    """A UTC hour whose tickets changed since the last refresh."""
+    """A UTC hour whose tickets changed since the last refresh.
+
+    Not unique on purpose: a writer only ever inserts, never waits on another writer's
+    row, and a row whose transaction commits after a refresh started survives it.
+    """
 
     __tablename__ = "analytics_dirty_hours"
 
-    hour: Mapped[datetime] = mapped_column(primary_key=True)
+    id: Mapped[int] = pk()
+    hour: Mapped[datetime]
 
 
 class AnalyticsRollupState(Base):

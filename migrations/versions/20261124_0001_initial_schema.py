@@ -17,6 +17,63 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
+# Analytics (issue 7): every change to a ticket, its feedback or its escalations marks
+# the UTC hours it touches as dirty, so the daily rollup is refreshed for exactly those
+# days whoever made the change (API, bot, sweeps, bulk loads). Statement-level triggers
+# with transition tables cost one INSERT per statement, not per row; plain inserts (no
+# ON CONFLICT) so writers never wait on each other and no change is lost to a refresh.
+_TICKET_HOURS = """
+    SELECT DISTINCT date_trunc('hour', ts) FROM {rows} r,
+    LATERAL (VALUES (r.created_at), (r.resolved_at), (r.closed_at)) v(ts) WHERE ts IS NOT NULL"""
+ANALYTICS_TRIGGERS = [
+    f"""
+CREATE FUNCTION analytics_mark_tickets_dirty() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF TG_OP = 'INSERT' THEN
+    INSERT INTO analytics_dirty_hours (hour) {_TICKET_HOURS.format(rows="new_rows")};
+  ELSIF TG_OP = 'DELETE' THEN
+    INSERT INTO analytics_dirty_hours (hour) {_TICKET_HOURS.format(rows="old_rows")};
+  ELSE
+    INSERT INTO analytics_dirty_hours (hour)
+    SELECT DISTINCT date_trunc('hour', ts) FROM old_rows o JOIN new_rows n ON n.id = o.id,
+    LATERAL (VALUES (o.created_at), (o.resolved_at), (o.closed_at),
+                    (n.created_at), (n.resolved_at), (n.closed_at)) v(ts)
+    WHERE ts IS NOT NULL
+      AND (o.status, o.category_id, o.team_id, o.channel, o.created_at, o.first_response_at,
+           o.resolved_at, o.closed_at, o.due_at, o.reopen_count)
+          IS DISTINCT FROM
+          (n.status, n.category_id, n.team_id, n.channel, n.created_at, n.first_response_at,
+           n.resolved_at, n.closed_at, n.due_at, n.reopen_count);
+  END IF;
+  RETURN NULL;
+END $$""",
+    """
+CREATE FUNCTION analytics_mark_children_dirty() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF TG_OP = 'DELETE' THEN
+    INSERT INTO analytics_dirty_hours (hour)
+    SELECT DISTINCT date_trunc('hour', ts) FROM old_rows c JOIN tickets t ON t.id = c.ticket_id,
+    LATERAL (VALUES (t.created_at), (t.resolved_at)) v(ts) WHERE ts IS NOT NULL;
+  ELSE
+    INSERT INTO analytics_dirty_hours (hour)
+    SELECT DISTINCT date_trunc('hour', ts) FROM new_rows c JOIN tickets t ON t.id = c.ticket_id,
+    LATERAL (VALUES (t.created_at), (t.resolved_at)) v(ts) WHERE ts IS NOT NULL;
+  END IF;
+  RETURN NULL;
+END $$""",
+]
+for _table, _function in (
+    ("tickets", "analytics_mark_tickets_dirty"),
+    ("feedback", "analytics_mark_children_dirty"),
+    ("escalations", "analytics_mark_children_dirty"),
+):
+    ANALYTICS_TRIGGERS += [
+        f"CREATE TRIGGER analytics_dirty_insert AFTER INSERT ON {_table} REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION {_function}()",
+        f"CREATE TRIGGER analytics_dirty_update AFTER UPDATE ON {_table} REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION {_function}()",
+        f"CREATE TRIGGER analytics_dirty_delete AFTER DELETE ON {_table} REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION {_function}()",
+    ]
+
+
 def upgrade() -> None:
     op.execute("CREATE EXTENSION IF NOT EXISTS postgis")
     op.execute("CREATE SEQUENCE ticket_number_seq START WITH 1001")
@@ -307,9 +364,87 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('ticket_id', 'user_id', name=op.f('pk_ticket_followers'))
     )
     op.create_index(op.f('ix_ticket_followers_user_id'), 'ticket_followers', ['user_id'], unique=False)
+    # --- analytics (issue 7): indexes, rollup tables, dirty-hour triggers, export jobs ---
+    op.create_index('ix_tickets_open_created_at', 'tickets', ['created_at'], unique=False, postgresql_include=['category_id', 'team_id', 'channel', 'due_at'], postgresql_where=sa.text("status IN ('new', 'in_progress', 'escalated')"))
+    op.create_index('ix_tickets_resolved_at', 'tickets', ['resolved_at'], unique=False)
+    op.create_index('ix_tickets_closed_at', 'tickets', ['closed_at'], unique=False)
+    op.create_table('analytics_daily',
+    sa.Column('id', sa.BigInteger(), autoincrement=True, nullable=False),
+    sa.Column('day', sa.Date(), nullable=False),
+    sa.Column('category_id', sa.BigInteger(), nullable=False),
+    sa.Column('team_id', sa.BigInteger(), nullable=True),
+    sa.Column('channel', sa.String(length=10), nullable=False),
+    sa.Column('created_n', sa.Integer(), server_default='0', nullable=False),
+    sa.Column('first_response_s', postgresql.ARRAY(sa.Integer()), server_default='{}', nullable=False),
+    sa.Column('escalated_n', sa.Integer(), server_default='0', nullable=False),
+    sa.Column('escalations_decided_n', sa.Integer(), server_default='0', nullable=False),
+    sa.Column('escalations_approved_n', sa.Integer(), server_default='0', nullable=False),
+    sa.Column('resolved_n', sa.Integer(), server_default='0', nullable=False),
+    sa.Column('resolution_s', postgresql.ARRAY(sa.Integer()), server_default='{}', nullable=False),
+    sa.Column('resolved_with_due_n', sa.Integer(), server_default='0', nullable=False),
+    sa.Column('resolved_on_time_n', sa.Integer(), server_default='0', nullable=False),
+    sa.Column('reopened_n', sa.Integer(), server_default='0', nullable=False),
+    sa.Column('feedback_n', sa.Integer(), server_default='0', nullable=False),
+    sa.Column('rating_sum', sa.Integer(), server_default='0', nullable=False),
+    sa.Column('rating_n', sa.Integer(), server_default='0', nullable=False),
+    sa.Column('fixed_yes_n', sa.Integer(), server_default='0', nullable=False),
+    sa.Column('fixed_answered_n', sa.Integer(), server_default='0', nullable=False),
+    sa.Column('ended_n', sa.Integer(), server_default='0', nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_analytics_daily'))
+    )
+    op.create_index('ix_analytics_daily_day', 'analytics_daily', ['day'], unique=False)
+    op.create_table('analytics_dirty_hours',
+    sa.Column('id', sa.BigInteger(), autoincrement=True, nullable=False),
+    sa.Column('hour', sa.DateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_analytics_dirty_hours'))
+    )
+    op.create_table('analytics_rollup_state',
+    sa.Column('id', sa.SmallInteger(), nullable=False),
+    sa.Column('timezone', sa.String(length=64), nullable=False),
+    sa.Column('refreshed_at', sa.DateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_analytics_rollup_state'))
+    )
+    for statement in ANALYTICS_TRIGGERS:
+        op.execute(statement)
+    op.create_table('export_jobs',
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('requested_by_id', sa.BigInteger(), nullable=True),
+    sa.Column('api_key_id', sa.BigInteger(), nullable=True),
+    sa.Column('format', sa.String(length=8), nullable=False),
+    sa.Column('filters', postgresql.JSONB(astext_type=sa.Text()), server_default=sa.text("'{}'::jsonb"), nullable=False),
+    sa.Column('status', sa.String(length=10), server_default='queued', nullable=False),
+    sa.Column('row_count', sa.BigInteger(), nullable=True),
+    sa.Column('storage_key', sa.String(length=255), nullable=True),
+    sa.Column('error', sa.Text(), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
+    sa.Column('started_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('finished_at', sa.DateTime(timezone=True), nullable=True),
+    sa.CheckConstraint("format IN ('csv', 'xlsx', 'geojson')", name=op.f('ck_export_jobs_format')),
+    sa.CheckConstraint("status IN ('queued', 'running', 'done', 'failed')", name=op.f('ck_export_jobs_status')),
+    sa.ForeignKeyConstraint(['api_key_id'], ['api_keys.id'], name=op.f('fk_export_jobs_api_key_id_api_keys'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['requested_by_id'], ['users.id'], name=op.f('fk_export_jobs_requested_by_id_users'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_export_jobs'))
+    )
+    op.create_index(op.f('ix_export_jobs_api_key_id'), 'export_jobs', ['api_key_id'], unique=False)
+    op.create_index(op.f('ix_export_jobs_requested_by_id'), 'export_jobs', ['requested_by_id'], unique=False)
 
 
 def downgrade() -> None:
+    op.drop_index(op.f('ix_export_jobs_requested_by_id'), table_name='export_jobs')
+    op.drop_index(op.f('ix_export_jobs_api_key_id'), table_name='export_jobs')
+    op.drop_table('export_jobs')
+    for table in ('tickets', 'feedback', 'escalations'):
+        for event in ('insert', 'update', 'delete'):
+            op.execute(f"DROP TRIGGER IF EXISTS analytics_dirty_{event} ON {table}")
+    op.execute("DROP FUNCTION IF EXISTS analytics_mark_tickets_dirty()")
+    op.execute("DROP FUNCTION IF EXISTS analytics_mark_children_dirty()")
+    op.drop_table('analytics_rollup_state')
+    op.drop_table('analytics_dirty_hours')
+    op.drop_index('ix_analytics_daily_day', table_name='analytics_daily')
+    op.drop_table('analytics_daily')
+    op.drop_index('ix_tickets_closed_at', table_name='tickets')
+    op.drop_index('ix_tickets_resolved_at', table_name='tickets')
+    op.drop_index('ix_tickets_open_created_at', table_name='tickets', postgresql_where=sa.text("status IN ('new', 'in_progress', 'escalated')"))
     op.drop_index(op.f('ix_ticket_followers_user_id'), table_name='ticket_followers')
     op.drop_table('ticket_followers')
     op.drop_index(op.f('ix_ticket_events_ticket_id'), table_name='ticket_events')

@@ -1,0 +1,228 @@
+"""`/api/v1/analytics`: KPIs, per-team and per-category measures, trends, map cells
+and hotspots for managers (or an API key with the `analytics:read` scope).
+
+Every endpoint takes `from`/`to` (city days, inclusive; default the last 30 days),
+`category` (id or code), `team` (id) and `channel`. Definitions of each measure:
+`core/analytics/measures.py`.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from flask_smorest import Blueprint, abort
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from sqlalchemy import select
+
+from admin_api.schemas.analytics import (
+    BreakdownSchema,
+    FeatureCollectionSchema,
+    HotspotListSchema,
+    KpiSchema,
+    TrendsSchema,
+)
+from admin_api.schemas.tickets import MultiValue
+from admin_api.security import require
+from core.analytics import breakdowns, geo_grid, hotspots, kpis, trends
+from core.analytics.scope import Scope, default_period
+from core.flask_db import request_session
+from core.models import Category, Team
+from core.models.tickets import CHANNELS, STATUSES
+
+MAX_PERIOD_DAYS = 3 * 366
+
+blp = Blueprint(
+    "analytics",
+    __name__,
+    url_prefix="/api/v1/analytics",
+    description="Numbers for managers: KPIs, teams, categories, trends, heatmap, hotspots.",
+)
+
+
+class AnalyticsArgs(Schema):
+    from_ = fields.Date(data_key="from", metadata={"description": "First day (city time)"})
+    to = fields.Date(metadata={"description": "Last day, inclusive (city time)"})
+    category = fields.Str(
+        validate=validate.Length(min=1, max=40), metadata={"description": "Id or code"}
+    )
+    team = fields.Int(validate=validate.Range(min=1), metadata={"description": "Team id"})
+    channel = fields.Str(validate=validate.OneOf(CHANNELS))
+
+    @validates_schema
+    def _period(self, data: dict[str, Any], **_: Any) -> None:
+        first, last = data.get("from_"), data.get("to")
+        if first and last and first > last:
+            raise ValidationError("must not be after `to`", "from")
+        if first and last and (last - first).days >= MAX_PERIOD_DAYS:
+            raise ValidationError(f"at most {MAX_PERIOD_DAYS} days", "from")
+
+
+class BreakdownArgs(AnalyticsArgs):
+    sort = fields.Str(validate=validate.OneOf(sorted(breakdowns.SORT_KEYS)), load_default="name")
+    order = fields.Str(validate=validate.OneOf(("asc", "desc")), load_default="asc")
+
+
+class TrendArgs(AnalyticsArgs):
+    interval = fields.Str(validate=validate.OneOf(trends.INTERVALS), load_default="day")
+
+
+class HeatmapArgs(AnalyticsArgs):
+    cell = fields.Str(validate=validate.OneOf(sorted(geo_grid.CELL_SHAPES)), load_default="hex")
+    size_m = fields.Float(validate=validate.Range(min=25, max=50_000), load_default=250)
+    bbox = fields.Str(metadata={"description": "minLon,minLat,maxLon,maxLat (default: the city)"})
+    status = MultiValue(fields.Str(validate=validate.OneOf(STATUSES)), load_default=list)
+
+
+class HotspotArgs(AnalyticsArgs):
+    limit = fields.Int(validate=validate.Range(min=1, max=100), load_default=10)
+    eps_m = fields.Float(validate=validate.Range(min=10, max=5000), load_default=150)
+    min_points = fields.Int(validate=validate.Range(min=2, max=1000), load_default=3)
+
+
+def _field_error(field: str, message: str) -> None:
+    abort(422, message=message, errors={"query": {field: [message]}})
+
+
+def _category_id(value: str) -> int:
+    session = request_session()
+    if value.isdigit():
+        found = session.get(Category, int(value))
+    else:
+        found = session.scalar(select(Category).where(Category.code == value))
+    if found is None:
+        _field_error("category", f"no category {value!r}")
+    return found.id
+
+
+def scope_from(args: dict[str, Any]) -> Scope:
+    settings = current_app.config["SOSOFT"]
+    zone_name = settings.CITY_TIMEZONE
+    first, last = args.get("from_"), args.get("to")
+    if first is None or last is None:
+        _, default_last = default_period(datetime.now(UTC), ZoneInfo(zone_name))
+        last = last or (first + timedelta(days=29) if first else default_last)
+        first = first or last - timedelta(days=29)
+        if first > last:
+            _field_error("from", "must not be after `to`")
+    team = args.get("team")
+    if team is not None and request_session().get(Team, team) is None:
+        _field_error("team", f"no team #{team}")
+    category = args.get("category")
+    return Scope(
+        first,
+        last,
+        zone_name,
+        category_id=_category_id(category) if category else None,
+        team_id=team,
+        channel=args.get("channel"),
+    )
+
+
+def _period(scope: Scope) -> dict[str, Any]:
+    return {"from": scope.first_day, "to": scope.last_day, "timezone": scope.timezone}
+
+
+@blp.route("/kpis")
+@require("analytics.read")
+@blp.arguments(AnalyticsArgs, location="query")
+@blp.response(200, KpiSchema)
+def get_kpis(args: dict[str, Any]) -> dict[str, Any]:
+    """Headline KPIs for the period, and split by channel"""
+    scope = scope_from(args)
+    result = kpis.kpis(request_session(), scope, datetime.now(UTC))
+    return {"period": _period(scope), **result}
+
+
+@blp.route("/teams")
+@require("analytics.read")
+@blp.arguments(BreakdownArgs, location="query")
+@blp.response(200, BreakdownSchema)
+def get_teams(args: dict[str, Any]) -> dict[str, Any]:
+    """The KPIs per team ("no team" has id null)"""
+    scope = scope_from(args)
+    rows = breakdowns.by_team(request_session(), scope, datetime.now(UTC))
+    data = breakdowns.sort_rows(rows, args["sort"], args["order"] == "desc")
+    return {"period": _period(scope), "sort": args["sort"], "order": args["order"], "data": data}
+
+
+@blp.route("/categories")
+@require("analytics.read")
+@blp.arguments(BreakdownArgs, location="query")
+@blp.response(200, BreakdownSchema)
+def get_categories(args: dict[str, Any]) -> dict[str, Any]:
+    """The KPIs per category (name is the category code)"""
+    scope = scope_from(args)
+    rows = breakdowns.by_category(request_session(), scope, datetime.now(UTC))
+    data = breakdowns.sort_rows(rows, args["sort"], args["order"] == "desc")
+    return {"period": _period(scope), "sort": args["sort"], "order": args["order"], "data": data}
+
+
+@blp.route("/trends")
+@require("analytics.read")
+@blp.arguments(TrendArgs, location="query")
+@blp.response(200, TrendsSchema)
+def get_trends(args: dict[str, Any]) -> dict[str, Any]:
+    """Created, resolved and backlog per day, week or month; every bucket present"""
+    scope = scope_from(args)
+    data = trends.trends(request_session(), scope, args["interval"])
+    return {"period": _period(scope), "interval": args["interval"], "data": data}
+
+
+def _bbox(args: dict[str, Any]) -> geo_grid.BBox:
+    raw = args.get("bbox")
+    if raw is None:
+        return current_app.config["SOSOFT"].SERVICE_AREA_BBOX
+    try:
+        parts = tuple(float(p) for p in raw.split(","))
+    except ValueError:
+        parts = ()
+    valid = (
+        len(parts) == 4
+        and all(-180 <= v <= 180 for v in parts[::2])
+        and all(-90 <= v <= 90 for v in parts[1::2])
+        and parts[0] < parts[2]
+        and parts[1] < parts[3]
+    )
+    if not valid:
+        _field_error("bbox", "expected minLon,minLat,maxLon,maxLat with min below max")
+    return parts  # type: ignore[return-value]
+
+
+@blp.route("/heatmap")
+@require("analytics.read")
+@blp.arguments(HeatmapArgs, location="query")
+@blp.response(200, FeatureCollectionSchema)
+def get_heatmap(args: dict[str, Any]) -> dict[str, Any]:
+    """Tickets created in the period counted in hexagons or squares (GeoJSON)"""
+    scope = scope_from(args)
+    try:
+        return geo_grid.heatmap(
+            request_session(), scope, _bbox(args), args["cell"], args["size_m"], args["status"]
+        )
+    except geo_grid.GridTooFine as exc:
+        _field_error("size_m", str(exc))
+
+
+@blp.route("/hotspots")
+@require("analytics.read")
+@blp.arguments(HotspotArgs, location="query")
+@blp.response(200, HotspotListSchema)
+def get_hotspots(args: dict[str, Any]) -> dict[str, Any]:
+    """Clusters of open tickets, biggest first: where a crew should go next.
+
+    All open tickets count unless `from`/`to` are given (then: created in that period).
+    """
+    scope = scope_from(args)
+    data = hotspots.hotspots(
+        request_session(),
+        scope,
+        current_app.config["SOSOFT"].SERVICE_AREA_BBOX,
+        eps_m=args["eps_m"],
+        min_points=args["min_points"],
+        limit=args["limit"],
+        use_period="from_" in args or "to" in args,
+    )
+    return {"data": data}

@@ -1,0 +1,168 @@
+"""`/api/v1/tickets/{id}/…`: status transitions, the audit log, the chat thread
+with the reporter, and following a ticket ("me too")."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask.views import MethodView
+from flask_smorest import Blueprint, abort
+from sqlalchemy import or_, select
+
+from admin_api.pagination import PaginationArgs, after_id, page
+from admin_api.schemas.tickets import (
+    EventPageSchema,
+    FollowSchema,
+    MessagePageSchema,
+    TicketDetailSchema,
+    TransitionSchema,
+)
+from admin_api.security import require
+from admin_api.ticket_access import calling_user, get_ticket, visible_ticket
+from admin_api.ticket_errors import field_error, transition_error
+from admin_api.ticket_payloads import event_payload, ticket_detail, transitions_for
+from core.flask_db import request_session
+from core.models import Message, Ticket, TicketEvent, TicketFollower, User
+from core.models.tickets import OPEN_STATUSES
+from core.workflow import TransitionError, apply_transition
+
+blp = Blueprint(
+    "ticket_workflow",
+    __name__,
+    url_prefix="/api/v1/tickets",
+    description="Moving tickets through the workflow; audit log, chat thread, followers.",
+)
+
+
+@blp.route("/<int:ticket_id>/transitions")
+class Transitions(MethodView):
+    @require("ticket.transition")
+    @blp.arguments(TransitionSchema)
+    @blp.response(200, TicketDetailSchema)
+    @blp.alt_response(409, description="Not a legal move from the current status")
+    def post(self, data: dict[str, Any], ticket_id: int) -> dict[str, Any]:
+        """Move a ticket to another status (errors list the allowed ones)"""
+        caller = calling_user()
+        session = request_session()
+        ticket = visible_ticket(ticket_id, lock=True)
+        duplicate_of = _duplicate_of(data, ticket)
+        try:
+            apply_transition(
+                session,
+                ticket,
+                data["to"],
+                actor=caller,
+                role=caller.role,
+                note=data.get("note"),
+                resolution=data.get("resolution"),
+                duplicate_of=duplicate_of,
+            )
+        except TransitionError as exc:
+            transition_error(exc, allowed=transitions_for(ticket, caller))
+        session.commit()
+        return ticket_detail(session, ticket, caller)
+
+
+def _duplicate_of(data: dict[str, Any], ticket: Ticket) -> Ticket | None:
+    """The original of a duplicate; resolution and duplicate_of belong to closing only."""
+    if data["to"] != "closed":
+        for field in ("resolution", "duplicate_of"):
+            if field in data:
+                field_error(field, "only when closing a ticket")
+        return None
+    if "duplicate_of" not in data:
+        if data.get("resolution") == "duplicate":
+            field_error("duplicate_of", "a duplicate needs the id of the original ticket")
+        return None
+    if data.get("resolution") != "duplicate":
+        field_error("duplicate_of", "only with resolution 'duplicate'")
+    original = request_session().get(Ticket, data["duplicate_of"])
+    if original is None:
+        field_error("duplicate_of", "no such ticket")
+    if original.id == ticket.id:
+        field_error("duplicate_of", "a ticket cannot duplicate itself")
+    return original
+
+
+@blp.route("/<int:ticket_id>/events")
+class Events(MethodView):
+    @require("ticket.events")
+    @blp.arguments(PaginationArgs, location="query")
+    @blp.response(200, EventPageSchema)
+    def get(self, args: dict[str, Any], ticket_id: int) -> dict[str, Any]:
+        """The audit log of a ticket, oldest first (staff)"""
+        caller = calling_user()
+        ticket = visible_ticket(ticket_id)
+        after = after_id(args.get("cursor"))
+        query = select(TicketEvent, User).outerjoin(User, User.id == TicketEvent.actor_id)
+        query = query.where(TicketEvent.ticket_id == ticket.id)
+        if after is not None:
+            query = query.where(TicketEvent.id > after)
+        rows = request_session().execute(query.order_by(TicketEvent.id).limit(args["limit"] + 1))
+        result = page(rows.all(), args["limit"], key=lambda row: (row[0].id,))
+        result["data"] = [event_payload(event, actor, caller) for event, actor in result["data"]]
+        return result
+
+
+@blp.route("/<int:ticket_id>/messages")
+class Messages(MethodView):
+    @require("ticket.messages")
+    @blp.arguments(PaginationArgs, location="query")
+    @blp.response(200, MessagePageSchema)
+    def get(self, args: dict[str, Any], ticket_id: int) -> dict[str, Any]:
+        """The chat thread with the reporter about this ticket, oldest first (staff)"""
+        ticket = visible_ticket(ticket_id)
+        after = after_id(args.get("cursor"))
+        query = select(Message).where(
+            Message.ticket_id == ticket.id,
+            or_(Message.user_id.is_(None), Message.user_id == ticket.reporter_id),
+        )
+        if after is not None:
+            query = query.where(Message.id > after)
+        rows = request_session().scalars(query.order_by(Message.id).limit(args["limit"] + 1))
+        return page(rows.all(), args["limit"], key=lambda m: (m.id,))
+
+
+@blp.route("/<int:ticket_id>/follow")
+class Follow(MethodView):
+    @require("ticket.follow")
+    @blp.response(201, FollowSchema)
+    @blp.alt_response(200, schema=FollowSchema, description="Already following")
+    @blp.alt_response(409, description="Closed, or the caller's own report")
+    def post(self, ticket_id: int) -> tuple[dict[str, Any], int]:
+        """Follow a ticket ("me too"): hear of its progress"""
+        caller = calling_user()
+        session = request_session()
+        ticket = get_ticket(ticket_id, lock=True)
+        if ticket.reporter_id == caller.id:
+            abort(409, message="you reported this ticket; you hear of it already")
+        if _follower(ticket, caller) is not None:
+            return _follow_state(ticket, True), 200
+        if ticket.status not in OPEN_STATUSES:
+            abort(409, message=f"this ticket is {ticket.status}; there is nothing left to follow")
+        session.add(TicketFollower(ticket_id=ticket.id, user_id=caller.id))
+        ticket.followers_count += 1
+        session.commit()
+        return _follow_state(ticket, True), 201
+
+    @require("ticket.follow")
+    @blp.response(200, FollowSchema)
+    def delete(self, ticket_id: int) -> dict[str, Any]:
+        """Stop following a ticket"""
+        caller = calling_user()
+        session = request_session()
+        ticket = visible_ticket(ticket_id, lock=True)
+        follower = _follower(ticket, caller)
+        if follower is not None:
+            session.delete(follower)
+            ticket.followers_count = max(0, ticket.followers_count - 1)
+            session.commit()
+        return _follow_state(ticket, False)
+
+
+def _follower(ticket: Ticket, user: User) -> TicketFollower | None:
+    return request_session().get(TicketFollower, (ticket.id, user.id))
+
+
+def _follow_state(ticket: Ticket, following: bool) -> dict[str, Any]:
+    return {"following": following, "followers_count": ticket.followers_count}

@@ -1,0 +1,233 @@
+"""`/api/v1/tickets`: open, list, read and change tickets; nearby search."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app
+from flask.views import MethodView
+from flask_smorest import Blueprint, abort
+from sqlalchemy.orm import Session
+
+from admin_api.pagination import decode_cursor, encode_cursor, invalid_cursor
+from admin_api.schemas.tickets import (
+    NearbyArgs,
+    NearbyResultSchema,
+    TicketCreateSchema,
+    TicketDetailSchema,
+    TicketListArgs,
+    TicketPageSchema,
+    TicketPatchSchema,
+)
+from admin_api.security import current_principal, require
+from admin_api.ticket_access import calling_user, visible_ticket
+from admin_api.ticket_errors import field_error
+from admin_api.ticket_payloads import category_ref, location, ticket_detail, ticket_summary
+from core import ticket_changes
+from core.category_questions import InvalidAttributes, validate_attributes
+from core.flask_db import request_session
+from core.geo import nearby_open_tickets
+from core.models import Category, Team, User
+from core.phones import InvalidPhone, normalize_mobile
+from core.ticket_changes import ChangeRefused
+from core.ticket_queries import BadCursor, TicketFilters, list_tickets_query
+from core.tickets import TicketInputError, open_ticket
+from core.users import UserInputError, create_user, find_by_phone
+
+blp = Blueprint(
+    "tickets",
+    __name__,
+    url_prefix="/api/v1/tickets",
+    description="Reports from citizens: open, find, read and work them.",
+)
+
+
+def _reporter_for(session: Session, data: dict[str, Any], caller: User) -> User:
+    """The caller, or for staff the citizen named by `reporter_phone` (created if new)."""
+    phone = data.get("reporter_phone")
+    if phone is None:
+        if caller.is_staff:
+            field_error("reporter_phone", "staff file tickets for a citizen: give their phone")
+        return caller
+    if not current_principal().can("ticket.create_for_citizen"):
+        abort(403, message="only staff may file a ticket for someone else")
+    settings = current_app.config["SOSOFT"]
+    try:
+        e164 = normalize_mobile(phone, settings.ALLOWED_COUNTRIES)
+        return find_by_phone(session, e164) or create_user(
+            session, settings, phone=e164, full_name=data.get("reporter_name"), role="citizen"
+        )
+    except InvalidPhone as exc:
+        field_error("reporter_phone", str(exc))
+    except UserInputError as exc:
+        field = "reporter_name" if exc.field == "full_name" else "reporter_phone"
+        field_error(field, str(exc))
+
+
+@blp.route("")
+class Tickets(MethodView):
+    @require("ticket.create")
+    @blp.arguments(TicketCreateSchema)
+    @blp.response(201, TicketDetailSchema)
+    def post(self, data: dict[str, Any]) -> dict[str, Any]:
+        """Open a ticket (a citizen, or staff for a citizen by `reporter_phone`)"""
+        caller = calling_user()
+        session = request_session()
+        category = session.get(Category, data["category_id"])
+        if category is None or (not category.is_active and not caller.is_staff):
+            field_error("category_id", "no such category")
+        reporter = _reporter_for(session, data, caller)
+        try:
+            attributes = validate_attributes(category.questions, data.get("attributes") or {})
+        except InvalidAttributes as exc:
+            abort(422, message=str(exc), errors={"json": {"attributes": exc.errors}})
+        place = data.get("location") or {}
+        try:
+            ticket = open_ticket(
+                session,
+                current_app.config["SOSOFT"],
+                category=category,
+                description=data["description"],
+                channel="api",
+                reporter=reporter,
+                actor=caller,
+                lat=place.get("lat"),
+                lon=place.get("lon"),
+                address=data.get("address"),
+                attributes=attributes,
+            )
+        except TicketInputError as exc:
+            field_error(exc.field if exc.field != "category" else "category_id", str(exc))
+        session.commit()
+        return ticket_detail(session, ticket, caller)
+
+    @require("ticket.read_own")
+    @blp.arguments(TicketListArgs, location="query")
+    @blp.response(200, TicketPageSchema)
+    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+        """List tickets (citizens: the ones they reported or follow)"""
+        caller = calling_user()
+        if args.get("reporter") is not None and not caller.is_staff:
+            abort(403, message="only staff may filter by reporter")
+        after = decode_cursor(args.get("cursor"))
+        try:
+            query = list_tickets_query(
+                _filters(args, caller), caller, sort=args["sort"], limit=args["limit"], after=after
+            )
+        except BadCursor:
+            invalid_cursor()
+        rows = request_session().execute(query.statement).all()
+        data = [ticket_summary(t, caller, d) for t, d in rows[: args["limit"]]]
+        next_cursor = None
+        if len(rows) > args["limit"]:
+            last_ticket, last_distance = rows[args["limit"] - 1]
+            next_cursor = encode_cursor(query.order.key(last_ticket, last_distance))
+        return {"data": data, "next_cursor": next_cursor}
+
+
+def _filters(args: dict[str, Any], caller: User) -> TicketFilters:
+    assignee = args.get("assignee")
+    return TicketFilters(
+        statuses=tuple(args.get("status") or ()),
+        priorities=tuple(args.get("priority") or ()),
+        category_id=args.get("category"),
+        team_id=args.get("team"),
+        assignee=caller.id if assignee == "me" else assignee,
+        reporter_id=args.get("reporter"),
+        created_from=args.get("created_from"),
+        created_to=args.get("created_to"),
+        overdue=bool(args.get("overdue")),
+        q=args.get("q"),
+        bbox=args.get("bbox"),
+        near=args.get("near"),
+        radius_m=args["radius_m"] if args.get("near") else None,
+    )
+
+
+@blp.route("/<int:ticket_id>")
+class TicketById(MethodView):
+    @require("ticket.read_own")
+    @blp.response(200, TicketDetailSchema)
+    def get(self, ticket_id: int) -> dict[str, Any]:
+        """Everything about a ticket the caller may see"""
+        ticket = visible_ticket(ticket_id)
+        return ticket_detail(request_session(), ticket, calling_user())
+
+    @require("ticket.update")
+    @blp.arguments(TicketPatchSchema)
+    @blp.response(200, TicketDetailSchema)
+    def patch(self, data: dict[str, Any], ticket_id: int) -> dict[str, Any]:
+        """Change priority, category (re-routes team and due time), team or assignee"""
+        caller = calling_user()
+        session = request_session()
+        ticket = visible_ticket(ticket_id, lock=True)
+        try:
+            changed = _apply_patch(session, ticket, data, caller)
+        except ChangeRefused as exc:
+            field_error(exc.field, str(exc))
+        if changed:
+            ticket_changes.record_first_response(ticket, caller)
+            session.commit()
+        return ticket_detail(session, ticket, caller)
+
+
+def _apply_patch(session: Session, ticket: Any, data: dict[str, Any], caller: User) -> bool:
+    """Category first (it may re-route the team), then team, then assignee."""
+    changed = False
+    if "priority" in data:
+        changed |= ticket_changes.set_priority(session, ticket, data["priority"], caller)
+    if "category_id" in data:
+        category = session.get(Category, data["category_id"])
+        if category is None:
+            raise ChangeRefused("category_id", "no such category")
+        changed |= ticket_changes.recategorize(
+            session, ticket, category, caller, reroute="team_id" not in data
+        )
+    if "team_id" in data:
+        team: Team | None = None
+        if data["team_id"] is not None:
+            team = ticket_changes.active_team(session, data["team_id"])
+        changed |= ticket_changes.move_to_team(session, ticket, team, caller)
+    if "assignee_id" in data:
+        assignee = None
+        if data["assignee_id"] is not None:
+            assignee = ticket_changes.assignable_staff(session, data["assignee_id"], ticket.team_id)
+        changed |= ticket_changes.assign(session, ticket, assignee, caller)
+    return changed
+
+
+@blp.route("/nearby")
+class NearbyTickets(MethodView):
+    @require("ticket.read_own")
+    @blp.arguments(NearbyArgs, location="query")
+    @blp.response(200, NearbyResultSchema)
+    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Open tickets within `radius_m` metres, nearest first ("is this already reported?")"""
+        caller = calling_user()
+        found = nearby_open_tickets(
+            request_session(),
+            args["lat"],
+            args["lon"],
+            args["radius_m"],
+            category_id=args.get("category"),
+            limit=args["limit"],
+        )
+        return {"data": [_nearby_item(t, d, caller) for t, d in found]}
+
+
+def _nearby_item(ticket: Any, distance_m: float, caller: User) -> dict[str, Any]:
+    """What anyone may know of a stranger's open report; staff see the description too."""
+    item = {
+        "id": ticket.id,
+        "number": ticket.number,
+        "public_number": ticket.public_number,
+        "status": ticket.status,
+        "category": category_ref(ticket.category, caller.locale),
+        "location": location(ticket),
+        "distance_m": round(distance_m, 1),
+        "followers_count": ticket.followers_count,
+        "created_at": ticket.created_at,
+    }
+    if caller.is_staff:
+        item["description"] = ticket.description
+    return item

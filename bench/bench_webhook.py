@@ -1,0 +1,350 @@
+"""The Twilio webhook under load, next to a bare Flask endpoint, in one run.
+
+    .venv/bin/python bench/bench_webhook.py [--seconds 15] [--concurrency 32]
+
+Starts the app with the production gunicorn settings (`gunicorn -c gunicorn.conf.py
+wsgi:app`, APP_ENV=production) on 127.0.0.1 against its own database
+(`sosoft_bench_bot`, rebuilt from the migrations every run), then a bare Flask app
+returning a constant TwiML reply (bench/bare_twiml_app.py) under the same settings.
+Many simulated phones each run a full report conversation (first contact, consent,
+name, menu, category, description, location pin, skip photo, confirm) with requests
+signed like Twilio's, in parallel, over loopback only.
+
+Reported for both: messages/s at full load with p50/p99 latency, the ratio of the
+two throughputs (target: the webhook at 50 % or more of the bare endpoint), and
+p50/p99 with the load paced at half of each one's maximum rate (target p99 < 100 ms).
+Latency in the paced run counts from the moment a message was due, so a server
+falling behind shows in the numbers. The load generator shares the machine's CPUs
+with the server: both sides of the comparison pay that equally.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import os
+import queue
+import random
+import secrets
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import psycopg
+from twilio.request_validator import RequestValidator
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from alembic import command  # noqa: E402
+from alembic.config import Config  # noqa: E402
+
+from core.config import Settings  # noqa: E402
+from core.db import Database  # noqa: E402
+from core.seed_data import seed_defaults  # noqa: E402
+
+DEFAULT_DATABASE = "postgresql+psycopg://postgres@127.0.0.1:5432/sosoft_bench_bot"
+PATH = "/bot/twilio/inbound"
+AUTH_TOKEN = "bench-auth-token"
+ACCOUNT_SID = "AC" + "b" * 32
+CONVERSATION = (
+    ("Merhaba", None),
+    ("EVET", None),
+    ("1", None),  # the WhatsApp profile name
+    ("1", None),  # new report
+    ("aydinlatma", None),
+    ("Sokak lambası iki gündür yanmıyor, köşe karanlık", None),
+    ("", "pin"),
+    ("geç", None),
+    ("EVET", None),
+)
+
+
+# --- the database and the servers --------------------------------------------------------
+
+
+def libpq_url(url: str) -> str:
+    return url.replace("postgresql+psycopg://", "postgresql://")
+
+
+def fresh_database(url: str) -> None:
+    name = url.rsplit("/", 1)[1]
+    admin = libpq_url(url).rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
+            conn.execute(f'CREATE DATABASE "{name}"')
+    with psycopg.connect(libpq_url(url), autocommit=True) as conn:
+        conn.execute("DROP SCHEMA IF EXISTS public CASCADE")
+        conn.execute("CREATE SCHEMA public")
+    config = Config(str(ROOT / "alembic.ini"))
+    config.set_main_option("script_location", str(ROOT / "migrations"))
+    config.attributes["database_url"] = url
+    config.attributes["configure_logger"] = False
+    command.upgrade(config, "head")
+    database = Database(Settings.from_env({}, DATABASE_URL=url))
+    with database.transaction() as session:
+        seed_defaults(session)
+    database.dispose()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_gunicorn(app_path: str, port: int, env: dict[str, str]) -> subprocess.Popen:
+    (ROOT / "var").mkdir(exist_ok=True)
+    process = subprocess.Popen(  # noqa: S603 - our own venv's gunicorn
+        [str(ROOT / ".venv/bin/gunicorn"), "-c", "gunicorn.conf.py", app_path],
+        cwd=ROOT,
+        env={**os.environ, **env, "HOST": "127.0.0.1", "PORT": str(port)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return process
+        except OSError:
+            time.sleep(0.2)
+    process.kill()
+    raise SystemExit(f"gunicorn for {app_path} did not start")
+
+
+def stop(process: subprocess.Popen) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+# --- the simulated phones ----------------------------------------------------------------------
+
+
+@dataclass
+class Target:
+    port: int
+    validator: RequestValidator = field(default_factory=lambda: RequestValidator(AUTH_TOKEN))
+
+    def post(self, params: dict[str, str]) -> tuple[int, str]:
+        url = f"http://127.0.0.1:{self.port}{PATH}"
+        headers = {
+            "Content-Type": "application/x-www-form-urlencoded",
+            "X-Twilio-Signature": self.validator.compute_signature(url, params),
+        }
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        try:
+            conn.request("POST", PATH, urllib.parse.urlencode(params), headers)
+            response = conn.getresponse()
+            return response.status, response.read().decode()
+        finally:
+            conn.close()
+
+
+class Phone:
+    """One citizen's full report conversation, one message at a time."""
+
+    def __init__(self, number: int) -> None:
+        self.address = f"+90532{number:07d}"
+        self.steps: Iterator[tuple[str, str | None]] = iter(CONVERSATION)
+        self.sent = 0
+        rng = random.Random(number)
+        # Spread over the city so the duplicate check rarely fires (it is answered if it does).
+        self.pin = (f"{rng.uniform(40.95, 41.15):.6f}", f"{rng.uniform(28.75, 29.25):.6f}")
+
+    def next_params(self) -> dict[str, str] | None:
+        step = next(self.steps, None)
+        if step is None:
+            return None
+        body, kind = step
+        self.sent += 1
+        params = {
+            "MessageSid": f"SM{secrets.token_hex(16)}",
+            "AccountSid": ACCOUNT_SID,
+            "From": f"whatsapp:{self.address}",
+            "To": "whatsapp:+14155238886",
+            "Body": body,
+            "NumMedia": "0",
+            "ProfileName": "Bench",
+        }
+        if kind == "pin":
+            params.update(Latitude=self.pin[0], Longitude=self.pin[1])
+        return params
+
+    def heard(self, reply: str) -> None:
+        # "This looks like #123 … 2: report a new one": answer it like a citizen would.
+        if "#" in reply and "2:" in reply and "received" not in reply and "alındı" not in reply:
+            self.steps = iter([("2", None)])
+
+
+class Phones:
+    def __init__(self, start: int) -> None:
+        self.next_number = start
+        self.lock = threading.Lock()
+
+    def new(self) -> Phone:
+        with self.lock:
+            self.next_number += 1
+            return Phone(self.next_number)
+
+
+@dataclass
+class Result:
+    seconds: float
+    latencies: list[float]
+    errors: int
+
+    @property
+    def rate(self) -> float:
+        return len(self.latencies) / self.seconds
+
+    def percentile(self, p: int) -> float:
+        if len(self.latencies) < 2:
+            return float("nan")
+        return statistics.quantiles(self.latencies, n=100, method="inclusive")[p - 1] * 1000
+
+
+def send(target: Target, phone: Phone, params: dict[str, str]) -> bool:
+    try:
+        status, body = target.post(params)
+    except OSError:
+        return False
+    phone.heard(body)
+    return status == 200
+
+
+def full_load(target: Target, phones: Phones, concurrency: int, seconds: float) -> Result:
+    """Closed loop: every thread runs conversations back to back until time is up."""
+    latencies: list[float] = []
+    errors = [0]
+    deadline = time.perf_counter() + seconds
+
+    def worker() -> None:
+        phone = phones.new()
+        while time.perf_counter() < deadline:
+            params = phone.next_params()
+            if params is None:
+                phone = phones.new()
+                continue
+            began = time.perf_counter()
+            ok = send(target, phone, params)
+            latencies.append(time.perf_counter() - began)
+            errors[0] += not ok
+
+    started = time.perf_counter()
+    threads = [threading.Thread(target=worker) for _ in range(concurrency)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return Result(time.perf_counter() - started, latencies, errors[0])
+
+
+def paced_load(target: Target, phones: Phones, rate: float, seconds: float) -> Result:
+    """Open loop: a message is due every 1/rate s, from whichever phone is waiting."""
+    latencies: list[float] = []
+    errors = [0]
+    ready: queue.SimpleQueue[Phone] = queue.SimpleQueue()
+
+    def one(phone: Phone, params: dict[str, str], due: float) -> None:
+        ok = send(target, phone, params)
+        latencies.append(time.perf_counter() - due)
+        errors[0] += not ok
+        ready.put(phone)
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=256) as pool:
+        sent = 0
+        while True:
+            due = started + sent / rate
+            if due - started >= seconds:
+                break
+            time.sleep(max(0.0, due - time.perf_counter()))
+            try:
+                phone = ready.get_nowait()
+            except queue.Empty:
+                phone = phones.new()  # every waiting phone is busy: a new one writes
+            params = phone.next_params()
+            if params is None:
+                phone = phones.new()
+                params = phone.next_params()
+            pool.submit(one, phone, params, due)  # type: ignore[arg-type]
+            sent += 1
+    return Result(time.perf_counter() - started, latencies, errors[0])
+
+
+# --- the run -----------------------------------------------------------------------------------
+
+
+def measure(
+    name: str, target: Target, phones: Phones, args: argparse.Namespace
+) -> tuple[Result, Result]:
+    full_load(target, phones, args.concurrency, args.warmup)  # workers connect, caches fill
+    full = full_load(target, phones, args.concurrency, args.seconds)
+    half = paced_load(target, phones, full.rate / 2, args.seconds)
+    for label, result in (("full load", full), ("half rate", half)):
+        print(
+            f"{name:8} {label:9}: {result.rate:8.1f} msg/s  p50 {result.percentile(50):7.1f} ms"
+            f"  p99 {result.percentile(99):7.1f} ms  errors {result.errors}",
+            flush=True,
+        )
+    return full, half
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--database-url", default=DEFAULT_DATABASE)
+    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/5")
+    parser.add_argument("--seconds", type=float, default=15.0)
+    parser.add_argument("--warmup", type=float, default=3.0)
+    parser.add_argument("--concurrency", type=int, default=32)
+    args = parser.parse_args()
+
+    fresh_database(args.database_url)
+    media_dir = tempfile.mkdtemp(prefix="sosoft-bench-media-")
+    port = free_port()
+    env = {
+        "APP_ENV": "production",
+        "JWT_SECRET_KEY": secrets.token_urlsafe(48),
+        "DATABASE_URL": args.database_url,
+        "REDIS_URL": args.redis_url,
+        "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
+        "TWILIO_ENABLED": "false",
+        "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+        "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
+        "STORAGE_BACKEND": "local",
+        "MEDIA_DIR": media_dir,
+        "LOG_LEVEL": "WARNING",
+    }
+    print(f"CPUs: {os.cpu_count()}, load threads: {args.concurrency}, {args.seconds:.0f} s per phase")
+    server = start_gunicorn("wsgi:app", port, env)
+    try:
+        webhook, webhook_half = measure("webhook", Target(port), Phones(0), args)
+    finally:
+        stop(server)
+    port = free_port()
+    server = start_gunicorn("bench.bare_twiml_app:app", port, {**env, "PUBLIC_BASE_URL": ""})
+    try:
+        bare, _ = measure("bare", Target(port), Phones(5_000_000), args)
+    finally:
+        stop(server)
+    print(
+        f"webhook/bare throughput: {webhook.rate / bare.rate:.0%} (target >= 50%); "
+        f"webhook p99 at half its max rate: {webhook_half.percentile(99):.1f} ms (target < 100 ms)"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,62 @@
+"""Twilio's delivery status callbacks, applied to our outbound message rows.
+
+Callbacks arrive late and out of order, so a status only ever moves forward:
+queued < sent < delivered < read. failed and undelivered are final; a message
+already delivered or read does not become failed. Error 21610 (the recipient
+unsubscribed) marks the citizen as opted out.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core.models import Message, User
+
+RANK = {"pending": 0, "sending": 0, "queued": 1, "sent": 2, "delivered": 3, "read": 4}
+FINAL = frozenset({"failed", "undelivered"})
+UNSUBSCRIBED = 21610
+
+
+def moves_forward(current: str, new: str) -> bool:
+    if new not in RANK and new not in FINAL:
+        return False
+    if current in FINAL or current == "skipped":
+        return False
+    if new in FINAL:
+        return current not in ("delivered", "read")
+    return RANK[new] > RANK.get(current, 0)
+
+
+def _error_code(raw: str) -> int | None:
+    raw = (raw or "").strip()
+    return int(raw) if raw.isdigit() and len(raw) <= 9 else None
+
+
+def record_status(
+    session: Session, *, sid: str, status: str, error_code: str, now: datetime
+) -> bool:
+    """Apply one callback; True when the message's status changed."""
+    sid, status = sid.strip(), status.strip().lower()
+    if not sid:
+        return False
+    message = session.scalar(
+        select(Message)
+        .where(Message.twilio_sid == sid, Message.direction == "outbound")
+        .with_for_update()
+    )
+    if message is None:
+        return False
+    code = _error_code(error_code)
+    if code is not None and message.error_code is None:
+        message.error_code = code
+    if code == UNSUBSCRIBED and message.user_id is not None:
+        user = session.get(User, message.user_id)
+        if user is not None and user.opted_out_at is None:
+            user.opted_out_at = now
+    if not moves_forward(message.status, status):
+        return False
+    message.status = status
+    return True

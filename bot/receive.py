@@ -1,0 +1,147 @@
+"""One inbound message, start to finish, inside the request's transaction:
+idempotency, the per-phone lock, the engine, the effects, the TwiML reply."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import Session
+from twilio.twiml.messaging_response import MessagingResponse
+
+from bot.effects import Citizen, run_effects
+from bot.engine import handle, reply_text
+from bot.inbound import Inbound
+from bot.store import citizen_of, load_snapshot, lock_conversation, save_outcome
+from bot.texts import t
+from core.config import Settings
+from core.logging_setup import mask_phone
+from core.models import Conversation, Message
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Received:
+    twiml: str
+    # The stored inbound message when it carries media to fetch (after commit).
+    media_message_id: int | None = None
+
+
+def twiml(text: str | None) -> str:
+    response = MessagingResponse()
+    if text:
+        response.message(text)
+    return str(response)
+
+
+def receive(session: Session, settings: Settings, inbound: Inbound, now: datetime) -> Received:
+    """Handle `inbound` once; a repeated MessageSid gets the reply it got the first time.
+
+    Anything unexpected rolls the whole message back and stores it again with a polite
+    "something went wrong" as its reply, so a retry of it hears the same.
+    """
+    try:
+        return _receive(session, settings, inbound, now, failed=False)
+    except Exception as exc:
+        log.error(
+            "conversation with %s failed: %s",
+            mask_phone(inbound.address),
+            type(exc).__name__,
+            exc_info=True,
+        )
+        session.rollback()
+    return _receive(session, settings, inbound, now, failed=True)
+
+
+def _receive(
+    session: Session, settings: Settings, inbound: Inbound, now: datetime, *, failed: bool
+) -> Received:
+    stored = _stored_reply(session, inbound.sid)
+    if stored is not None:
+        return Received(stored)
+    conversation = lock_conversation(session, settings, inbound)
+    # A copy of this message may have been handled while we waited for the lock.
+    stored = _stored_reply(session, inbound.sid)
+    if stored is not None:
+        return Received(stored)
+    message = _insert_message(session, inbound, conversation)
+    if message is None:  # the SID belongs to another sender's message: a forgery
+        return Received(twiml(None))
+    if failed:
+        replies = [t("error", conversation.locale or settings.DEFAULT_LOCALE)]
+    else:
+        inbound = inbound.with_message_id(message.id)
+        replies = _converse(session, settings, conversation, message, inbound, now)
+    message.reply = twiml(reply_text(replies))
+    session.flush()
+    return Received(message.reply, message.id if inbound.media and not failed else None)
+
+
+def _stored_reply(session: Session, sid: str) -> str | None:
+    return session.scalar(select(Message.reply).where(Message.twilio_sid == sid))
+
+
+def _insert_message(
+    session: Session, inbound: Inbound, conversation: Conversation
+) -> Message | None:
+    message_id = session.scalar(
+        insert(Message)
+        .values(
+            twilio_sid=inbound.sid,
+            direction="inbound",
+            channel=inbound.channel,
+            address=inbound.address,
+            user_id=conversation.user_id,
+            kind="chat",
+            locale=conversation.locale,
+            body=inbound.text,
+            media=[{"url": m.url, "content_type": m.content_type} for m in inbound.media],
+            status="received",
+            # The reply is filled in below; until then a waiting copy sees an empty one.
+            reply=twiml(None),
+        )
+        .on_conflict_do_nothing(index_elements=["twilio_sid"])
+        .returning(Message.id)
+    )
+    return session.get(Message, message_id) if message_id is not None else None
+
+
+def _converse(
+    session: Session,
+    settings: Settings,
+    conversation: Conversation,
+    message: Message,
+    inbound: Inbound,
+    now: datetime,
+) -> list[str]:
+    user = citizen_of(session, conversation, inbound)
+    message.user_id = user.id if user else None
+    snapshot = load_snapshot(session, settings, conversation, user, inbound, now)
+    outcome = handle(snapshot, inbound)
+    citizen = Citizen(
+        session=session,
+        settings=settings,
+        conversation=conversation,
+        inbound=inbound,
+        message=message,
+        user=user,
+        locale=outcome.locale or snapshot.locale,
+        now=now,
+    )
+    replies = outcome.replies + run_effects(citizen, outcome.effects)
+    if not citizen.erased:
+        save_outcome(
+            conversation,
+            outcome,
+            locale=citizen.locale,
+            channel=inbound.channel,
+            settings=settings,
+            now=now,
+        )
+    message.locale = citizen.locale
+    session.flush()
+    return replies

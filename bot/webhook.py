@@ -1,0 +1,82 @@
+"""Twilio's webhooks: `POST /bot/twilio/inbound` (messages, answered with TwiML) and
+`POST /bot/twilio/status` (delivery status callbacks).
+
+Both are signed with `X-Twilio-Signature` over the public URL (PUBLIC_BASE_URL, so
+it works behind a TLS proxy) and every posted parameter. A bad signature is a 403
+with nothing stored. No media download, REST call or storage call happens here:
+they are handed to Celery after the commit.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from flask import Blueprint, Response, abort, current_app, request
+from twilio.request_validator import RequestValidator
+
+from bot.delivery_status import record_status
+from bot.inbound import MalformedInbound, parse_inbound
+from bot.receive import receive, twiml
+from core import jobs
+from core.config import Settings
+from core.flask_db import request_session
+
+bp = Blueprint("bot", __name__, url_prefix="/bot")
+
+FETCH_MEDIA_TASK = "tasks.media.fetch_inbound_media"
+
+
+def _settings() -> Settings:
+    return current_app.config["SOSOFT"]
+
+
+def signature_valid(settings: Settings) -> bool:
+    """Twilio's signature over PUBLIC_BASE_URL + path (+ query) and all form fields."""
+    if not settings.TWILIO_VALIDATE_SIGNATURE:
+        return True  # explicit opt-out for local development only
+    signature = request.headers.get("X-Twilio-Signature", "")
+    if not signature or not settings.TWILIO_AUTH_TOKEN:
+        return False
+    url = settings.PUBLIC_BASE_URL.rstrip("/") + request.full_path.rstrip("?")
+    validator = RequestValidator(settings.TWILIO_AUTH_TOKEN)
+    return validator.validate(url, request.form, signature)
+
+
+def _xml(body: str, status: int = 200) -> Response:
+    return Response(body, status=status, mimetype="text/xml")
+
+
+@bp.post("/twilio/inbound")
+def inbound() -> Response:
+    """A message from a citizen (WhatsApp or SMS); the reply goes back as TwiML."""
+    settings = _settings()
+    if not signature_valid(settings):
+        abort(403)
+    try:
+        message = parse_inbound(request.form)
+    except MalformedInbound:
+        return _xml(twiml(None), 400)
+    session = request_session()
+    received = receive(session, settings, message, datetime.now(UTC))
+    session.commit()
+    if received.media_message_id is not None:
+        jobs.enqueue(settings, FETCH_MEDIA_TASK, received.media_message_id)
+    return _xml(received.twiml)
+
+
+@bp.post("/twilio/status")
+def status() -> Response:
+    """Twilio's delivery status callback for one of our outbound messages."""
+    settings = _settings()
+    if not signature_valid(settings):
+        abort(403)
+    session = request_session()
+    record_status(
+        session,
+        sid=request.form.get("MessageSid", ""),
+        status=request.form.get("MessageStatus", ""),
+        error_code=request.form.get("ErrorCode", ""),
+        now=datetime.now(UTC),
+    )
+    session.commit()
+    return Response(status=204)

@@ -1,0 +1,303 @@
+"""Fetching the photos citizens send over WhatsApp/SMS.
+
+The webhook stores the media URLs with the message; this task downloads them:
+- only URLs under the account's Twilio media prefix are fetched at all (a forged
+  webhook can point `MediaUrl0` anywhere), and only those get the credentials;
+- redirects (Twilio answers with one to a short-lived CDN URL on another host) are
+  followed by hand, with credentials only while still under the prefix;
+- every request has a timeout and the body is read in chunks up to 10 MB.
+Then the image goes through the same checks and EXIF stripping as API uploads.
+
+Where the photo goes: to the ticket named on the message (a `#1234` caption, or a
+draft that has meanwhile become a ticket), or, while the report is still a draft, to
+a Photo row without a ticket that is linked when the ticket is created (the webhook
+itself never touches storage). A photo that cannot be used is told to the citizen
+once per message. Safe to run twice: each media item is marked once handled.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+from urllib.parse import urljoin
+
+import requests
+from celery import shared_task
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core.config import Settings
+from core.db import Database
+from core.images import MAX_BYTES, CleanImage, ImageRejected, inspect_image, store_photo
+from core.logging_setup import mask_phone
+from core.models import Conversation, Message, Photo, Ticket, User
+from core.notifications import queue_message
+from core.storage import Storage, make_storage
+from tasks import context
+
+log = logging.getLogger(__name__)
+
+# Said once per message when a photo cannot be kept.
+PHOTO_UNUSABLE = {
+    "tr": "Gönderdiğiniz fotoğrafı kullanamadık (JPEG, PNG ya da WebP, en fazla 10 MB). "
+    "Başka bir fotoğraf deneyebilirsiniz.",
+    "en": "We couldn't use the photo you sent (JPEG, PNG or WebP, up to 10 MB). "
+    "You can try another one.",
+}
+MAX_REDIRECTS = 5
+CHUNK = 64 * 1024
+RETRY_SECONDS = 30
+MAX_RETRIES = 3
+
+
+class MediaRefused(Exception):
+    """The URL is not under the Twilio media prefix: never requested."""
+
+
+class MediaUnusable(Exception):
+    """Fetched, but not a photo we can keep (too large, not an image)."""
+
+
+class MediaUnavailable(Exception):
+    """Could not be fetched now (network, 5xx): worth another try."""
+
+
+@shared_task(
+    name="tasks.media.fetch_inbound_media",
+    bind=True,
+    ignore_result=True,
+    max_retries=MAX_RETRIES,
+)
+def fetch_inbound_media(self: Any, message_id: int) -> int:
+    settings = context.settings()
+    try:
+        return process_inbound_media(
+            context.database(), settings, _storage(settings), message_id, requests.Session()
+        )
+    except MediaUnavailable as exc:
+        raise self.retry(countdown=RETRY_SECONDS, exc=exc) from None
+
+
+@lru_cache(maxsize=4)
+def _storage(settings: Settings) -> Storage:
+    return make_storage(settings)
+
+
+# --- downloading -------------------------------------------------------------------------
+
+
+def under_prefix(settings: Settings, url: str) -> bool:
+    prefix = settings.twilio_media_prefix
+    return bool(prefix) and url.startswith(prefix)
+
+
+def download(settings: Settings, url: str, http: requests.Session) -> bytes:
+    """The bytes at `url`; credentials only while under the media prefix."""
+    if not under_prefix(settings, url):
+        raise MediaRefused(url)
+    credentials = (settings.TWILIO_ACCOUNT_SID, settings.TWILIO_AUTH_TOKEN)
+    current = url
+    for _ in range(MAX_REDIRECTS + 1):
+        auth = credentials if under_prefix(settings, current) else None
+        try:
+            response = http.get(
+                current,
+                auth=auth,
+                timeout=settings.TWILIO_TIMEOUT_SECONDS,
+                stream=True,
+                allow_redirects=False,
+            )
+        except requests.RequestException as exc:
+            raise MediaUnavailable(type(exc).__name__) from None
+        with response:
+            if response.is_redirect:
+                current = urljoin(current, response.headers.get("Location", ""))
+                if not current.startswith(("https://", "http://")):
+                    raise MediaUnusable("redirect to a non-HTTP location")
+                continue
+            if response.status_code >= 500 or response.status_code == 429:
+                raise MediaUnavailable(f"HTTP {response.status_code}")
+            if response.status_code != 200:
+                raise MediaUnusable(f"HTTP {response.status_code}")
+            return _read_capped(response)
+    raise MediaUnusable("too many redirects")
+
+
+def _read_capped(response: requests.Response) -> bytes:
+    declared = response.headers.get("Content-Length", "")
+    if declared.isdigit() and int(declared) > MAX_BYTES:
+        raise MediaUnusable("larger than 10 MB")
+    body = bytearray()
+    try:
+        for chunk in response.iter_content(CHUNK):
+            body.extend(chunk)
+            if len(body) > MAX_BYTES:
+                raise MediaUnusable("larger than 10 MB")
+    except requests.RequestException as exc:
+        raise MediaUnavailable(type(exc).__name__) from None
+    return bytes(body)
+
+
+# --- deciding and storing ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Fetched:
+    index: int
+    image: CleanImage | None
+    problem: str | None
+
+
+def process_inbound_media(
+    database: Database,
+    settings: Settings,
+    storage: Storage,
+    message_id: int,
+    http: requests.Session,
+) -> int:
+    """Fetch, check and store the wanted media of one inbound message; returns how
+    many photos were kept."""
+    with database.transaction() as session:
+        wanted = _wanted(session, message_id)
+    if not wanted:
+        return 0
+    fetched = [_fetch(settings, http, index, url) for index, url in wanted]
+    with database.transaction() as session:
+        return _store(session, settings, storage, message_id, fetched)
+
+
+def _wanted(session: Session, message_id: int) -> list[tuple[int, str]]:
+    """(index, url) of the media still to handle that have somewhere to go."""
+    message = session.get(Message, message_id)
+    if message is None or message.direction != "inbound" or not message.media:
+        return []
+    take = _take(session, message)
+    return [
+        (index, item["url"])
+        for index, item in enumerate(message.media[:take])
+        if "state" not in item and item.get("url")
+    ]
+
+
+def _take(session: Session, message: Message) -> int:
+    """How many of the message's media are wanted: by its ticket, or by the draft."""
+    if message.ticket_id is not None:
+        return 3
+    draft = _draft_of(session, message)
+    entry = _draft_entry(draft, message.id)
+    return entry["take"] if entry else 0
+
+
+def _draft_of(session: Session, message: Message, lock: bool = False) -> dict[str, Any]:
+    if not message.address:
+        return {}
+    query = select(Conversation).where(Conversation.address == message.address)
+    conversation = session.scalar(query.with_for_update() if lock else query)
+    return dict((conversation.context or {}).get("draft") or {}) if conversation else {}
+
+
+def _draft_entry(draft: dict[str, Any], message_id: int) -> dict[str, Any] | None:
+    return next((m for m in draft.get("media", []) if m.get("message_id") == message_id), None)
+
+
+def _fetch(settings: Settings, http: requests.Session, index: int, url: str) -> Fetched:
+    try:
+        return Fetched(index, inspect_image(download(settings, url, http)), None)
+    except MediaRefused:
+        log.warning("media URL outside TWILIO_MEDIA_URL_PREFIX refused (message item %d)", index)
+        return Fetched(index, None, "refused")
+    except MediaUnusable as exc:
+        return Fetched(index, None, str(exc))
+    except ImageRejected as exc:
+        return Fetched(index, None, exc.reason)
+
+
+def _store(
+    session: Session, settings: Settings, storage: Storage, message_id: int, fetched: list[Fetched]
+) -> int:
+    # The conversation is locked first (as the webhook does), then the message.
+    message = session.get(Message, message_id)
+    if message is None:
+        return 0
+    conversation = (
+        session.scalar(
+            select(Conversation).where(Conversation.address == message.address).with_for_update()
+        )
+        if message.address
+        else None
+    )
+    session.refresh(message, with_for_update=True)
+    user = session.get(User, message.user_id) if message.user_id else None
+    ticket = session.get(Ticket, message.ticket_id) if message.ticket_id else None
+    media = [dict(item) for item in message.media]
+    kept = 0
+    for item in fetched:
+        if "state" in media[item.index]:
+            continue  # another run got here first
+        if item.image is None:
+            media[item.index]["state"] = "refused" if item.problem == "refused" else "rejected"
+            continue
+        if ticket is not None:
+            store_photo(session, storage, ticket, item.image, user, message.channel)
+        elif conversation is not None and _draft_entry(_context_draft(conversation), message.id):
+            _keep_for_draft(session, storage, conversation, item.image, user, message.channel)
+        else:  # the draft was dropped meanwhile
+            media[item.index]["state"] = "dropped"
+            continue
+        media[item.index]["state"] = "stored"
+        kept += 1
+    message.media = media
+    if any(i.problem and i.problem != "refused" for i in fetched) and message.error_message is None:
+        message.error_message = "photo unusable"
+        _tell_unusable(session, user)
+    return kept
+
+
+def _context_draft(conversation: Conversation) -> dict[str, Any]:
+    return dict((conversation.context or {}).get("draft") or {})
+
+
+def _keep_for_draft(
+    session: Session,
+    storage: Storage,
+    conversation: Conversation,
+    image: CleanImage,
+    user: User | None,
+    channel: str,
+) -> None:
+    """A Photo row without a ticket yet; the draft lists its id for CreateTicket."""
+    draft = _context_draft(conversation)
+    photo_ids = list(draft.get("photo_ids", []))
+    if photo_ids and session.scalar(
+        select(Photo.id).where(Photo.id.in_(photo_ids), Photo.sha256 == image.sha256)
+    ):
+        return  # the same picture twice
+    key = f"drafts/{conversation.id}/{uuid.uuid4().hex}.{image.extension}"
+    storage.put(key, image.data, image.content_type)
+    photo = Photo(
+        ticket_id=None,
+        uploaded_by_id=user.id if user else None,
+        storage_key=key,
+        content_type=image.content_type,
+        size_bytes=image.size_bytes,
+        width=image.width,
+        height=image.height,
+        sha256=image.sha256,
+        source=channel,
+    )
+    session.add(photo)
+    session.flush()
+    draft["photo_ids"] = [*photo_ids, photo.id]
+    conversation.context = {**conversation.context, "draft": draft}
+    conversation.version = (conversation.version or 0) + 1
+
+
+def _tell_unusable(session: Session, user: User | None) -> None:
+    if user is None:
+        return
+    body = PHOTO_UNUSABLE.get(user.locale) or PHOTO_UNUSABLE["tr"]
+    queue_message(session, user, "photo_unusable", body)
+    log.info("told %s a photo was unusable", mask_phone(user.phone or ""))

@@ -1,0 +1,407 @@
+"""The conversation engine without HTTP or a database: a snapshot and a message in,
+replies, next state and effects out. Table-driven, in Turkish and English."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from bot.engine import handle, reply_text
+from bot.inbound import Inbound, Media
+from bot.outcomes import (
+    AddComment,
+    AttachMediaToTicket,
+    CategoryChoice,
+    CreateTicket,
+    Erase,
+    FollowTicket,
+    GiveFeedback,
+    NearbyTicket,
+    Register,
+    SetLocale,
+    SetOptOut,
+    ShowStatus,
+    Snapshot,
+)
+from bot.states import STATES
+from bot.texts import MAX_REPLY, TEXTS
+
+NOW = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
+CATEGORIES = (
+    CategoryChoice(11, "infrastructure", "Altyapı", "Infrastructure"),
+    CategoryChoice(12, "traffic", "Trafik", "Traffic"),
+    CategoryChoice(13, "lighting", "Aydınlatma", "Lighting"),
+    CategoryChoice(14, "waste", "Atık Yönetimi", "Waste Management"),
+)
+DEPTH = {
+    "code": "depth",
+    "text_tr": "Çukur kaç cm derin?",
+    "text_en": "How deep is it (cm)?",
+    "datatype": "number",
+    "required": False,
+    "order": 1,
+}
+WITH_QUESTION = CategoryChoice(15, "potholes", "Çukur", "Pothole", (DEPTH,))
+PHOTO = (Media("https://api.twilio.com/x/Media/ME1", "image/jpeg"),)
+IN_CITY = (41.0082, 28.9784)
+FULL_DRAFT = {
+    "category_id": 13,
+    "description": "Sokak lambası yanmıyor",
+    "lat": IN_CITY[0],
+    "lon": IN_CITY[1],
+    "photos_done": True,
+}
+
+
+def snapshot(state: str = "menu", locale: str = "tr", **changes: Any) -> Snapshot:
+    draft = changes.pop("draft", None)
+    context = changes.pop("context", {})
+    if draft is not None:
+        context = {**context, "draft": draft}
+    values: dict[str, Any] = {
+        "state": state,
+        "context": context,
+        "locale": locale,
+        "now": NOW,
+        "registered": state not in ("start", "consent", "name"),
+        "categories": (*CATEGORIES, WITH_QUESTION),
+    }
+    values.update(changes)
+    return Snapshot(**values)
+
+
+def inbound(text: str = "", **changes: Any) -> Inbound:
+    values: dict[str, Any] = {
+        "sid": "SM1",
+        "address": "+905321234567",
+        "channel": "whatsapp",
+        "text": text,
+        "message_id": 7,
+        "profile_name": "Ayşe",
+    }
+    values.update(changes)
+    return Inbound(**values)
+
+
+@dataclass
+class Case:
+    state: str
+    text: str
+    next_state: str
+    says: str | None = None  # a fragment of the reply; None: no check
+    effects: list[Any] = field(default_factory=list)
+    locale: str = "tr"
+    snap: dict[str, Any] = field(default_factory=dict)
+    message: dict[str, Any] = field(default_factory=dict)
+
+
+CASES: dict[str, Case] = {
+    # first contact, consent, name
+    "tr first contact": Case("start", "merhaba", "consent", "KVKK"),
+    "en first contact": Case("start", "hello", "consent", "Privacy", locale="en"),
+    "tr consent yes": Case("consent", "EVET", "name", "1: Ayşe"),
+    "en consent yes": Case("consent", "yes", "name", "1: Ayşe", locale="en"),
+    "tr consent evet lower": Case("consent", "evet", "name"),
+    "tr consent no": Case("consent", "hayır", "start", "kaydedilmedi"),
+    "en consent no": Case("consent", "NO", "start", "nothing about you", locale="en"),
+    "tr consent other": Case("consent", "ne?", "consent", "EVET"),
+    "tr name from profile": Case(
+        "name", "1", "menu", "Ayşe", [Register("Ayşe")], snap={"context": {"profile_name": "Ayşe"}}
+    ),
+    "tr name skipped": Case("name", "2", "menu", "Yeni bildirim", [Register(None)]),
+    "en name typed": Case(
+        "name", "Mehmet Yılmaz", "menu", "Mehmet", [Register("Mehmet Yılmaz")], locale="en"
+    ),
+    "tr name digits": Case("name", "12345", "name", "Anlayamadım"),
+    # menu
+    "tr menu new report": Case("menu", "1", "category", "3: Aydınlatma"),
+    "en menu new report": Case("menu", "1", "category", "3: Lighting", locale="en"),
+    "tr menu my reports": Case("menu", "2", "menu", None, [ShowStatus()]),
+    "en menu help": Case("menu", "3", "menu", "Commands", locale="en"),
+    "tr menu other": Case("menu", "selam", "menu", "Anlayamadım"),
+    "tr menu photo starts a report": Case(
+        "menu", "", "category", "Fotoğrafınızı", message={"media": PHOTO}
+    ),
+    # report
+    "tr category by name": Case("category", "aydinlatma", "description", "Aydınlatma:"),
+    "tr category upper": Case("category", "AYDINLATMA", "description"),
+    "tr category by number": Case("category", "3", "description", "Aydınlatma"),
+    "en category by name": Case("category", "lighting", "description", "Lighting:", locale="en"),
+    "en category prefix": Case("category", "waste", "description", locale="en"),
+    "tr category unknown": Case("category", "99", "category", "Anlayamadım"),
+    "tr description short": Case(
+        "description", "çukur", "description", "en az 10", snap={"draft": {"category_id": 11}}
+    ),
+    "tr description ok": Case(
+        "description", "Yolda büyük bir çukur var", "location", "Konum",
+        snap={"draft": {"category_id": 11}},
+    ),
+    "en description asks question": Case(
+        "description", "A deep pothole on the road", "question", "How deep", locale="en",
+        snap={"draft": {"category_id": 15}},
+    ),
+    "tr question answered": Case(
+        "question", "30 cm", "location", "Konum",
+        snap={"draft": {"category_id": 15, "description": "Derin çukur var burada"}},
+    ),
+    "tr question skipped": Case(
+        "question", "geç", "location",
+        snap={"draft": {"category_id": 15, "description": "Derin çukur var burada"}},
+    ),
+    "tr question bad": Case(
+        "question", "çok", "question", "sayı",
+        snap={"draft": {"category_id": 15, "description": "Derin çukur var burada"}},
+    ),
+    "tr location pin": Case(
+        "location", "", "photo", "Fotoğraf", message={"location": IN_CITY},
+        snap={"draft": {"category_id": 11, "description": "Yolda büyük bir çukur"}},
+    ),
+    "en location typed coordinates": Case(
+        "location", "41.0082, 28.9784", "photo", "photos", locale="en",
+        snap={"draft": {"category_id": 11, "description": "Big pothole on the road"}},
+    ),
+    "tr location outside the city": Case(
+        "location", "39.92, 32.85", "location", "hizmet alanımızın dışında",
+        snap={"draft": {"category_id": 11, "description": "Yolda büyük bir çukur"}},
+    ),
+    "en pin outside the city": Case(
+        "location", "", "location", "outside our service area", locale="en",
+        message={"location": (39.92, 32.85)},
+        snap={"draft": {"category_id": 11, "description": "Big pothole on the road"}},
+    ),
+    "tr location typed address": Case(
+        "location", "Bağdat Caddesi 5, Kadıköy", "photo",
+        snap={"draft": {"category_id": 11, "description": "Yolda büyük bir çukur"}},
+    ),
+    "tr photo received": Case(
+        "photo", "", "photo", "(1/3)", message={"media": PHOTO},
+        snap={"draft": {**FULL_DRAFT, "photos_done": False}},
+    ),
+    "tr photo skip": Case(
+        "photo", "GEÇ", "confirm", "Özet", snap={"draft": {**FULL_DRAFT, "photos_done": False}}
+    ),
+    "en photo skip": Case(
+        "photo", "skip", "confirm", "Summary", locale="en",
+        snap={"draft": {**FULL_DRAFT, "photos_done": False}},
+    ),
+    "tr confirm yes": Case(
+        "confirm", "EVET", "menu", None, [CreateTicket(FULL_DRAFT)], snap={"draft": FULL_DRAFT}
+    ),
+    "en confirm yes": Case(
+        "confirm", "yes", "menu", None, [CreateTicket(FULL_DRAFT)], locale="en",
+        snap={"draft": FULL_DRAFT},
+    ),
+    "tr confirm no": Case("confirm", "HAYIR", "menu", "gönderilmedi", snap={"draft": FULL_DRAFT}),
+    "tr confirm other": Case("confirm", "belki", "confirm", "Özet", snap={"draft": FULL_DRAFT}),
+    # duplicate offer
+    "tr duplicate offered": Case(
+        "confirm", "evet", "duplicate_offer", "#1001",
+        snap={"draft": FULL_DRAFT, "nearby": (NearbyTicket(5, 1001, 40.2, NOW - timedelta(days=2)),)},
+    ),
+    "en duplicate offered": Case(
+        "confirm", "yes", "duplicate_offer", "40 m away, reported 2 days ago", locale="en",
+        snap={"draft": FULL_DRAFT, "nearby": (NearbyTicket(5, 1001, 40.2, NOW - timedelta(days=2)),)},
+    ),
+    "tr duplicate follow": Case(
+        "duplicate_offer", "1", "menu", None, [FollowTicket(5)],
+        snap={"draft": {**FULL_DRAFT, "duplicate": {"id": 5, "number": 1001, "distance_m": 40, "age_days": 2}}},
+    ),
+    "en duplicate file new": Case(
+        "duplicate_offer", "2", "menu", None, [CreateTicket(FULL_DRAFT)], locale="en",
+        snap={"draft": {**FULL_DRAFT, "duplicate": {"id": 5, "number": 1001, "distance_m": 40, "age_days": 2}}},
+    ),
+    # comments, photos and feedback on existing tickets
+    "tr comment": Case(
+        "menu", "#1234 çukur büyüdü", "menu", None, [AddComment(1234, "çukur büyüdü")]
+    ),
+    "en photo with caption": Case(
+        "category", "#1234", "category", None, [AttachMediaToTicket(1234)], locale="en",
+        message={"media": PHOTO},
+    ),
+    "tr rating": Case("menu", "4", "menu", None, [GiveFeedback(1001, rating=4)], snap={"feedback_due": 1001}),
+    "tr not fixed": Case(
+        "menu", "Düzelmedi", "menu", None, [GiveFeedback(1001, fixed=False)],
+        snap={"reopenable": 1001},
+    ),
+    "en fixed": Case(
+        "menu", "fixed", "menu", None, [GiveFeedback(1001, fixed=True)], locale="en",
+        snap={"reopenable": 1001},
+    ),
+    # expiry, refusal, opt-out, erase
+    "tr expired draft": Case(
+        "description", "Yolda çukur var, büyük", "menu", "30 dakika",
+        snap={"draft": {"category_id": 11}, "draft_expired": True, "timeout_minutes": 30},
+    ),
+    "en expired by the sweep": Case(
+        "menu", "1", "menu", "dropped after 30 minutes", locale="en",
+        snap={"context": {"expired": True}, "timeout_minutes": 30},
+    ),
+    "tr unknown country": Case(
+        "start", "merhaba", "start", "yalnızca", snap={"country_allowed": False}
+    ),
+    "en opted out stays silent": Case(
+        "menu", "hello", "menu", "", locale="en", snap={"opted_out": True}
+    ),
+    "tr opted out starts again": Case(
+        "menu", "BAŞLA", "menu", "yeniden açık", [SetOptOut(False)], snap={"opted_out": True}
+    ),
+    "tr erase confirmed": Case("erase_confirm", "EVET", "start", "silindi", [Erase()]),
+    "en erase declined": Case("erase_confirm", "no", "menu", "Nothing was erased", locale="en"),
+}
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_conversation_step(name: str) -> None:
+    case = CASES[name]
+    outcome = handle(snapshot(case.state, case.locale, **case.snap), inbound(case.text, **case.message))
+    assert outcome.next_state == case.next_state
+    text = reply_text(outcome.replies)
+    if case.says is not None:
+        assert (case.says in text) if case.says else (text == ""), text
+    assert [type(e) for e in outcome.effects] == [type(e) for e in case.effects]
+    for got, expected in zip(outcome.effects, case.effects, strict=True):
+        if not isinstance(expected, CreateTicket):
+            assert got == expected
+        else:
+            assert {k: got.draft[k] for k in expected.draft} == expected.draft
+    assert len(text) < MAX_REPLY
+
+
+# --- keywords in every state -------------------------------------------------------------
+
+REGISTERED_STATES = [s for s in STATES if s not in ("start", "consent", "name", "erase_confirm")]
+DRAFTS = {
+    "category": {},
+    "description": {"category_id": 11},
+    "question": {"category_id": 15, "description": "Derin bir çukur var"},
+    "location": {"category_id": 11, "description": "Derin bir çukur var"},
+    "photo": {**FULL_DRAFT, "photos_done": False},
+    "confirm": FULL_DRAFT,
+    "duplicate_offer": {**FULL_DRAFT, "duplicate": {"id": 5, "number": 1001, "distance_m": 4, "age_days": 0}},
+}
+
+
+def keyword_snapshot(state: str, locale: str) -> Snapshot:
+    draft = DRAFTS.get(state)
+    return snapshot(state, locale, draft=draft) if draft is not None else snapshot(state, locale)
+
+
+@pytest.mark.parametrize("state", REGISTERED_STATES)
+@pytest.mark.parametrize(
+    ("word", "locale"), [("YARDIM", "tr"), ("yardım", "tr"), ("HELP", "en"), ("help", "tr")]
+)
+def test_help_keeps_the_step(state: str, word: str, locale: str) -> None:
+    outcome = handle(keyword_snapshot(state, locale), inbound(word))
+    assert outcome.next_state == state
+    assert TEXTS["help"][locale][:20] in reply_text(outcome.replies)
+
+
+@pytest.mark.parametrize("state", REGISTERED_STATES)
+@pytest.mark.parametrize(("word", "locale"), [("İPTAL", "tr"), ("iptal", "tr"), ("IPTAL", "tr"), ("Cancel", "en")])
+def test_cancel_drops_the_draft(state: str, word: str, locale: str) -> None:
+    outcome = handle(keyword_snapshot(state, locale), inbound(word))
+    assert outcome.next_state == "menu"
+    assert "draft" not in outcome.context
+    expected = "cancelled" if state in DRAFTS else "nothing_to_cancel"
+    assert TEXTS[expected][locale] in reply_text(outcome.replies)
+
+
+@pytest.mark.parametrize("state", REGISTERED_STATES)
+@pytest.mark.parametrize(
+    ("word", "effect"),
+    [
+        ("DURUM", ShowStatus()),
+        ("status", ShowStatus()),
+        ("DURUM 1234", ShowStatus(1234)),
+        ("status #1234", ShowStatus(1234)),
+        ("DİL EN", SetLocale("en")),
+        ("lang tr", SetLocale("tr")),
+        ("DUR", SetOptOut(True)),
+        ("STOP", SetOptOut(True)),
+    ],
+)
+def test_keywords_in_every_state(state: str, word: str, effect: Any) -> None:
+    outcome = handle(keyword_snapshot(state, "tr"), inbound(word))
+    assert outcome.effects == [effect]
+    assert outcome.next_state == state
+    if isinstance(effect, SetOptOut):
+        assert outcome.context["opted_out"] is True
+
+
+@pytest.mark.parametrize("state", REGISTERED_STATES)
+@pytest.mark.parametrize("word", ["SİL", "sil", "DELETE"])
+def test_delete_asks_first(state: str, word: str) -> None:
+    outcome = handle(keyword_snapshot(state, "tr"), inbound(word))
+    assert outcome.next_state == "erase_confirm"
+    assert outcome.effects == []
+    assert "EVET / HAYIR" in reply_text(outcome.replies)
+
+
+def test_language_switch_answers_in_the_new_language() -> None:
+    outcome = handle(snapshot("menu", "tr"), inbound("DİL EN"))
+    assert outcome.locale == "en"
+    assert "New report" in reply_text(outcome.replies)
+
+
+@pytest.mark.parametrize("word", ["YARDIM", "HELP", "DUR"])
+def test_keywords_before_registration(word: str) -> None:
+    outcome = handle(snapshot("consent", "tr"), inbound(word))
+    assert outcome.next_state == "consent"
+    assert reply_text(outcome.replies)
+
+
+# --- never a dead end ------------------------------------------------------------------------
+
+
+def test_third_miss_brings_the_help_text() -> None:
+    first = handle(snapshot("menu", "tr"), inbound("xyz"))
+    assert first.misses == 1 and "Anlayamadım" in reply_text(first.replies)
+    third = handle(snapshot("menu", "tr", misses=2), inbound("xyz"))
+    assert third.misses == 0
+    assert "Komutlar" in reply_text(third.replies)
+    assert len(reply_text(third.replies)) < MAX_REPLY
+
+
+def test_a_fitting_answer_resets_misses() -> None:
+    outcome = handle(snapshot("menu", "tr", misses=2), inbound("1"))
+    assert outcome.misses == 0
+
+
+# --- whatever arrives early is kept -------------------------------------------------------------
+
+
+def test_photo_and_pin_before_they_are_asked() -> None:
+    s = snapshot("description", "tr", draft={"category_id": 11})
+    with_photo = handle(s, inbound("", media=PHOTO))
+    assert with_photo.next_state == "description"
+    draft = with_photo.context["draft"]
+    assert draft["media"] == [{"message_id": 7, "take": 1}] and draft["media_count"] == 1
+    s = snapshot("description", "tr", draft=draft)
+    with_pin = handle(s, inbound("", location=IN_CITY))
+    s = snapshot("description", "tr", draft=with_pin.context["draft"])
+    described = handle(s, inbound("Lamba yanmıyor iki gündür"))
+    # Location is known already: straight to the photo step, which counts the early one.
+    assert described.next_state == "photo"
+    assert "(1/3)" in reply_text(described.replies)
+
+
+def test_at_most_three_photos() -> None:
+    s = snapshot("photo", "en", draft={**FULL_DRAFT, "photos_done": False, "media_count": 2})
+    outcome = handle(s, inbound("", media=PHOTO * 2))
+    assert outcome.context["draft"]["media_count"] == 3
+    assert outcome.next_state == "confirm"
+    assert "up to 3 photos" in reply_text(outcome.replies)
+
+
+def test_every_catalog_text_fits_one_reply() -> None:
+    for key, texts in TEXTS.items():
+        for locale, text in texts.items():
+            assert len(text) < MAX_REPLY - 40, (key, locale)
+
+
+def test_reply_text_drops_notes_before_the_question() -> None:
+    long_note = "x" * 315
+    assert reply_text([long_note, "Question?"]) == "Question?"

@@ -1,0 +1,112 @@
+"""Reading what citizens type: case, Turkish letters and diacritics don't matter."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.inbound import MalformedInbound, parse_inbound
+from bot.keywords import Command, command_of, fixed_answer, fold, is_skip, is_yes
+
+
+@pytest.mark.parametrize(
+    ("text", "folded"),
+    [
+        ("İPTAL", "iptal"),
+        ("IPTAL", "iptal"),
+        ("iptal", "iptal"),
+        ("İptal!", "iptal"),
+        ("Aydınlatma", "aydinlatma"),
+        ("AYDINLATMA", "aydinlatma"),
+        ("  Atık   Yönetimi ", "atik yonetimi"),
+        ("ŞĞÜÖÇ", "sguoc"),
+        ("DİL EN", "dil en"),
+    ],
+)
+def test_fold(text: str, folded: str) -> None:
+    assert fold(text) == folded
+
+
+@pytest.mark.parametrize(
+    ("text", "command"),
+    [
+        ("İPTAL", Command("cancel")),
+        ("iptal", Command("cancel")),
+        ("IPTAL", Command("cancel")),
+        ("Cancel", Command("cancel")),
+        ("yardım", Command("help")),
+        ("HELP", Command("help")),
+        ("DURUM", Command("status")),
+        ("durum 1234", Command("status", "1234")),
+        ("STATUS #1234", Command("status", "1234")),
+        ("DİL EN", Command("lang", "en")),
+        ("dil en", Command("lang", "en")),
+        ("LANG TR", Command("lang", "tr")),
+        ("lang türkçe", Command("lang", "tr")),
+        ("DUR", Command("stop")),
+        ("stop", Command("stop")),
+        ("BAŞLA", Command("start")),
+        ("basla", Command("start")),
+        ("SİL", Command("delete")),
+        ("delete", Command("delete")),
+        ("Menü", Command("menu")),
+        ("durum abc", None),
+        ("dil fr", None),
+        ("iptal et lütfen", None),
+        ("dur artık", None),
+        ("", None),
+    ],
+)
+def test_commands(text: str, command: Command | None) -> None:
+    assert command_of(text) == command
+
+
+def test_answers() -> None:
+    assert all(is_yes(w) for w in ("EVET", "evet", "Yes", "y", "tamam"))
+    assert not is_yes("evetmiş")
+    assert all(is_skip(w) for w in ("geç", "GEÇ", "gec", "skip", "Atla"))
+    assert fixed_answer("Düzelmedi") is False
+    assert fixed_answer("NOT FIXED") is False
+    assert fixed_answer("düzeldi") is True
+    assert fixed_answer("belki") is None
+
+
+def test_inbound_from_whatsapp_and_sms() -> None:
+    whatsapp = parse_inbound(
+        {"MessageSid": "SM1", "From": "whatsapp:+905321234567", "Body": " Merhaba ", "ProfileName": "Ayşe"}
+    )
+    assert (whatsapp.address, whatsapp.channel, whatsapp.text) == ("+905321234567", "whatsapp", "Merhaba")
+    assert whatsapp.is_phone and whatsapp.profile_name == "Ayşe"
+    sms = parse_inbound({"MessageSid": "SM2", "From": "+905321234567", "Body": "x"})
+    assert (sms.address, sms.channel) == ("+905321234567", "sms")
+    hidden = parse_inbound({"MessageSid": "SM3", "From": "whatsapp:tr.user.ab12"})
+    assert not hidden.is_phone
+
+
+def test_inbound_location_media_and_buttons() -> None:
+    inbound = parse_inbound(
+        {
+            "MessageSid": "SM1",
+            "From": "whatsapp:+905321234567",
+            "Latitude": "41.0082",
+            "Longitude": "28.9784",
+            "Label": "Sultanahmet",
+            "Address": "Fatih, İstanbul",
+            "NumMedia": "2",
+            "MediaUrl0": "https://api.twilio.com/a",
+            "MediaContentType0": "image/jpeg",
+            "MediaUrl1": "https://api.twilio.com/b",
+            "ButtonPayload": "1",
+            "ButtonText": "Yeni bildirim",
+            "Body": "Yeni bildirim",
+        }
+    )
+    assert inbound.location == (41.0082, 28.9784)
+    assert inbound.location_label == "Sultanahmet, Fatih, İstanbul"
+    assert [m.url for m in inbound.media] == ["https://api.twilio.com/a", "https://api.twilio.com/b"]
+    assert inbound.text == "1"  # the quick reply's payload, not its label
+
+
+@pytest.mark.parametrize("form", [{"From": "+905321234567"}, {"MessageSid": "SM1"}, {"MessageSid": "SM1", "From": "   "}])
+def test_inbound_without_sid_or_sender(form: dict[str, str]) -> None:
+    with pytest.raises(MalformedInbound):
+        parse_inbound(form)

@@ -1,0 +1,157 @@
+"""Fetching citizens' photos from Twilio (stood in for by `responses`)."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+import requests
+import responses
+from PIL import Image
+from sqlalchemy import select
+
+from bot_support import Phone
+from core.flask_db import EXTENSION_KEY
+from core.models import Conversation, Message, Photo, Ticket
+from tasks.media import MediaUnavailable, process_inbound_media
+
+CDN = "https://mms.twiliocdn.example/abc123?sig=x"
+
+
+def jpeg(size: tuple[int, int] = (64, 48)) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", size, (200, 30, 30)).save(out, format="JPEG")
+    return out.getvalue()
+
+
+@pytest.fixture
+def fetch(app, settings, db):
+    """`fetch(message_id)` runs the media task's work inside the test transaction."""
+    database = app.extensions[EXTENSION_KEY]
+    storage = app.extensions["sosoft.storage"]
+    return lambda message_id: process_inbound_media(
+        database, settings, storage, message_id, requests.Session()
+    )
+
+
+@pytest.fixture
+def drafting(client, settings, seeded) -> Phone:
+    phone = Phone(client, settings)
+    phone.register()
+    phone.send("1")
+    phone.send("aydinlatma")
+    return phone
+
+
+def last_message(db) -> Message:
+    return db.scalar(select(Message).where(Message.direction == "inbound").order_by(Message.id.desc()).limit(1))
+
+
+def media_url(settings, name: str = "ME1") -> str:
+    return f"{settings.twilio_media_prefix}MM1/Media/{name}"
+
+
+def test_good_photo_joins_the_draft_then_the_ticket(drafting, settings, seeded, fetch) -> None:
+    db = seeded
+    url = media_url(settings)
+    drafting.photo(url, caption="Sokak lambası iki gündür yanmıyor")
+    message = last_message(db)
+    with responses.RequestsMock() as mock:
+        mock.add(responses.GET, url, status=307, headers={"Location": CDN})
+        mock.add(responses.GET, CDN, body=jpeg(), content_type="image/jpeg")
+        assert fetch(message.id) == 1
+        twilio_call, cdn_call = mock.calls
+    assert twilio_call.request.headers["Authorization"].startswith("Basic ")
+    # The CDN on another host never sees the account's credentials.
+    assert "Authorization" not in cdn_call.request.headers
+    photo = db.scalars(select(Photo)).one()
+    assert photo.ticket_id is None and photo.content_type == "image/jpeg"
+    assert db.scalars(select(Conversation)).one().context["draft"]["photo_ids"] == [photo.id]
+
+    drafting.pin(41.0082, 28.9784)
+    drafting.send("geç")
+    drafting.send("EVET")
+    ticket = db.scalars(select(Ticket)).one()
+    db.refresh(photo)
+    assert photo.ticket_id == ticket.id
+    # Run again (a redelivered task): nothing more is stored.
+    assert fetch(message.id) == 0
+    assert len(db.scalars(select(Photo)).all()) == 1
+
+
+def test_url_outside_the_prefix_is_never_requested(drafting, seeded, fetch) -> None:
+    drafting.photo("https://evil.example.com/steal.jpg")
+    message = last_message(seeded)
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        assert fetch(message.id) == 0
+        assert len(mock.calls) == 0
+    seeded.refresh(message)
+    assert message.media[0]["state"] == "refused"
+    assert seeded.scalars(select(Photo)).all() == []
+
+
+def test_prefix_lookalike_host_is_refused(drafting, settings, seeded, fetch) -> None:
+    lookalike = settings.twilio_media_prefix.replace("api.twilio.com", "api.twilio.com.evil.example")
+    drafting.photo(lookalike + "MM1/Media/ME1")
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        fetch(last_message(seeded).id)
+        assert len(mock.calls) == 0
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [
+        (b"\xff\xd8" + b"0" * (10 * 1024 * 1024 + 10), "image/jpeg"),  # over 10 MB
+        (b"<html>not a photo</html>", "text/html"),
+    ],
+    ids=["oversized", "not-an-image"],
+)
+def test_unusable_photo_is_told_once(drafting, settings, seeded, fetch, body, content_type) -> None:
+    db = seeded
+    url = media_url(settings)
+    drafting.photo(url)
+    message = last_message(db)
+    with responses.RequestsMock() as mock:
+        mock.add(responses.GET, url, body=body, content_type=content_type)
+        assert fetch(message.id) == 0
+    assert fetch(message.id) == 0  # already handled: not fetched or told again
+    db.refresh(message)
+    assert message.media[0]["state"] == "rejected"
+    notices = db.scalars(select(Message).where(Message.kind == "photo_unusable")).all()
+    assert len(notices) == 1 and "kullanamadık" in notices[0].body
+    assert db.scalars(select(Photo)).all() == []
+
+
+def test_server_error_is_retried_later(drafting, settings, seeded, fetch) -> None:
+    url = media_url(settings)
+    drafting.photo(url)
+    message = last_message(seeded)
+    with responses.RequestsMock() as mock:
+        mock.add(responses.GET, url, status=503)
+        with pytest.raises(MediaUnavailable):
+            fetch(message.id)
+    seeded.refresh(message)
+    assert "state" not in message.media[0]
+
+
+def test_photo_captioned_with_a_number_goes_to_that_ticket(drafting, settings, seeded, fetch) -> None:
+    db = seeded
+    drafting.send("Sokak lambası iki gündür yanmıyor")
+    drafting.pin(41.0082, 28.9784)
+    drafting.send("geç")
+    drafting.send("EVET")
+    ticket = db.scalars(select(Ticket)).one()
+    url = media_url(settings, "ME7")
+    drafting.photo(url, caption=f"#{ticket.number}")
+    with responses.RequestsMock() as mock:
+        mock.add(responses.GET, url, body=jpeg((32, 32)), content_type="image/jpeg")
+        assert fetch(last_message(db).id) == 1
+    assert db.scalars(select(Photo)).one().ticket_id == ticket.id
+
+
+def test_media_nobody_asked_for_is_not_fetched(client, settings, seeded, fetch) -> None:
+    phone = Phone(client, settings)
+    phone.photo(media_url(settings))  # first contact: no draft to put it in
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        assert fetch(last_message(seeded).id) == 0
+        assert len(mock.calls) == 0

@@ -1,0 +1,400 @@
+"""The Twilio webhook end to end: signed requests in, TwiML out, rows in PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from bot_support import INBOUND, Phone, new_sid, reply_of, sign, signed_post
+from core.conversation_expiry import expire_stale_drafts
+from core.models import (
+    Comment,
+    Conversation,
+    Feedback,
+    Message,
+    Ticket,
+    TicketFollower,
+    User,
+)
+from core.workflow import apply_transition
+
+IN_CITY = (41.0082, 28.9784)
+
+
+def count(db: Session, model: type) -> int:
+    return db.scalar(select(func.count()).select_from(model))
+
+
+def report(phone: Phone, category: str = "aydinlatma", where: tuple[float, float] = IN_CITY) -> str:
+    phone.send("1")
+    phone.send(category)
+    phone.send("Sokak lambası iki gündür yanmıyor")
+    phone.pin(*where)
+    phone.send("geç")
+    return phone.send("EVET")
+
+
+# --- signature -------------------------------------------------------------------------------
+
+
+def test_missing_signature_is_refused_and_nothing_stored(client, settings, db) -> None:
+    phone = Phone(client, settings)
+    response = client.post(INBOUND, data=phone.params("merhaba"))
+    assert response.status_code == 403
+    assert count(db, Message) == 0 and count(db, Conversation) == 0
+
+
+def test_wrong_signature_is_refused(client, settings, db) -> None:
+    params = Phone(client, settings).params("merhaba")
+    signature = sign(settings, INBOUND, {**params, "Body": "something else"})
+    response = client.post(INBOUND, data=params, headers={"X-Twilio-Signature": signature})
+    assert response.status_code == 403
+    assert count(db, Message) == 0
+
+
+def test_signature_over_the_internal_url_is_refused(client, settings, db) -> None:
+    # Behind a TLS proxy the app sees http://localhost; Twilio signs the public URL.
+    params = Phone(client, settings).params("merhaba")
+    internal = settings.replace(PUBLIC_BASE_URL="http://localhost")
+    response = client.post(
+        INBOUND, data=params, headers={"X-Twilio-Signature": sign(internal, INBOUND, params)}
+    )
+    assert response.status_code == 403
+
+
+def test_unknown_parameters_are_signed_over_and_tolerated(client, settings, seeded) -> None:
+    phone = Phone(client, settings)
+    reply = phone.send("merhaba", SomethingNew="x", FromCountry="TR", Forwarded="true")
+    assert "KVKK" in reply
+
+
+# --- the whole conversation --------------------------------------------------------------------
+
+
+def test_full_report_in_turkish_with_pin_and_photo(client, settings, seeded) -> None:
+    db = seeded
+    phone = Phone(client, settings)
+    assert "KVKK" in phone.send("Merhaba")
+    assert count(db, User) == 0  # nobody is registered before consent and name
+    assert "1: Ayşe" in phone.send("evet")
+    assert "Teşekkürler Ayşe" in phone.send("1")
+    assert "Aydınlatma" in phone.send("1")
+    assert "en az 10" in phone.send("aydinlatma")
+    assert "Konum" in phone.send("Sokak lambası iki gündür yanmıyor")
+    assert "Fotoğraf" in phone.pin(*IN_CITY, label="Sultanahmet Meydanı")
+    assert "(1/3)" in phone.photo(settings.twilio_media_prefix + "MM1/Media/ME1")
+    summary = phone.send("geç")
+    assert "Sultanahmet" in summary and "Fotoğraf: 1" in summary
+    created = phone.send("EVET")
+
+    ticket = db.scalars(select(Ticket)).one()
+    assert f"#{ticket.number}" in created
+    user = db.scalars(select(User)).one()
+    assert (user.phone, user.full_name, user.locale) == ("+905321234567", "Ayşe", "tr")
+    assert user.consent_at is not None
+    assert ticket.reporter_id == user.id and ticket.channel == "whatsapp"
+    assert ticket.location is not None and not ticket.needs_location
+    assert ticket.address == "Sultanahmet Meydanı"
+    photo_message = db.scalar(select(Message).where(Message.media != []))
+    assert photo_message.ticket_id == ticket.id  # a photo still being fetched finds the ticket
+    # The chat reply said it: the outbox copy of "report received" is not sent as well.
+    outbound = db.scalars(select(Message).where(Message.direction == "outbound")).all()
+    assert [(m.kind, m.status) for m in outbound] == [("report_received", "skipped")]
+    conversation = db.scalars(select(Conversation)).one()
+    assert conversation.state == "menu" and "draft" not in conversation.context
+
+
+def test_full_report_in_english_over_sms_with_an_address(client, settings, seeded) -> None:
+    db = seeded
+    phone = Phone(client, settings, "+905331112233", channel="sms", profile=None)
+    phone.send("hi")
+    phone.send("DİL EN")
+    assert "Type your name" in phone.send("yes")
+    assert "Thank you John" in phone.send("John")
+    phone.send("1")
+    phone.send("Infrastructure")
+    assert "Where" in phone.send("A deep pothole in the middle of the road")
+    assert "photos" in phone.send("Corner of Bağdat Street and Söğütlüçeşme")
+    assert "Summary" in phone.send("skip")
+    assert "received" in phone.send("YES")
+    ticket = db.scalars(select(Ticket)).one()
+    assert ticket.channel == "sms" and ticket.needs_location and ticket.location is None
+    assert db.scalars(select(User)).one().locale == "en"
+
+
+def test_sms_and_whatsapp_are_the_same_citizen(client, settings, seeded) -> None:
+    db = seeded
+    Phone(client, settings).register()
+    sms = Phone(client, settings, channel="sms")
+    assert "Yeni bildirim" in sms.send("menü")
+    assert count(db, User) == 1
+    assert db.scalars(select(Conversation)).one().channel == "sms"
+
+
+def test_hidden_whatsapp_number_can_report(client, settings, seeded) -> None:
+    db = seeded
+    phone = Phone(client, settings, "tr.user.8f3a2c", profile="Deniz")
+    phone.register()
+    assert "#" in report(phone)
+    user = db.scalars(select(User)).one()
+    assert user.phone is None and user.whatsapp_id == "tr.user.8f3a2c"
+    assert db.scalars(select(Ticket)).one().reporter_id == user.id
+
+
+def test_unknown_country_is_refused_without_an_account(client, settings, seeded) -> None:
+    phone = Phone(client, settings, "+12025550143")
+    assert "TR" in phone.send("hello")
+    assert "TR" in phone.send("YES")
+    assert count(seeded, User) == 0
+
+
+# --- idempotency and robustness ---------------------------------------------------------------------
+
+
+def test_retried_message_sid_gets_the_same_reply_and_changes_nothing(client, settings, seeded) -> None:
+    phone = Phone(client, settings)
+    phone.register()
+    phone.send("1")
+    params = phone.params("aydinlatma")
+    first = signed_post(client, settings, INBOUND, params)
+    again = signed_post(client, settings, INBOUND, params)
+    assert first.get_data() == again.get_data()
+    conversation = seeded.scalars(select(Conversation)).one()
+    version = conversation.version
+    signed_post(client, settings, INBOUND, params)
+    seeded.refresh(conversation)
+    assert conversation.version == version and conversation.state == "description"
+    assert count(seeded, Message) == 5
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        {"NumMedia": "abc", "MediaUrl0": "https://example.com/x"},
+        {"NumMedia": "-3"},
+        {"NumMedia": "99999999999999999999"},
+        {"Latitude": "200", "Longitude": "28.9"},
+        {"Latitude": "nan", "Longitude": "inf"},
+        {"Latitude": "41.0", "Longitude": ""},
+        {"NumMedia": "1", "MediaUrl0": "javascript:alert(1)"},
+        {"Body": "\x00\x07 control"},
+    ],
+)
+def test_malformed_parameters_are_treated_as_absent(client, settings, seeded, extra) -> None:
+    phone = Phone(client, settings)
+    phone.register()
+    reply = phone.send(**{"body": extra.pop("Body", "selam")}, **extra)
+    assert "Anlayamadım" in reply or "Ne yapmak" in reply
+    stored = seeded.scalar(select(Message).order_by(Message.id.desc()).limit(1))
+    assert stored.media == [] and "\x00" not in (stored.body or "")
+
+
+def test_missing_message_sid_is_a_bad_request(client, settings, db) -> None:
+    params = Phone(client, settings).params("merhaba")
+    del params["MessageSid"]
+    response = signed_post(client, settings, INBOUND, params)
+    assert response.status_code == 400
+    assert reply_of(response) == ""
+    assert count(db, Message) == 0
+
+
+def test_a_1600_character_body_with_emoji(client, settings, seeded) -> None:
+    phone = Phone(client, settings)
+    phone.register()
+    phone.send("1")
+    phone.send("1")
+    body = ("Çukur 🕳️🚗 " * 200)[:1600]
+    reply = phone.send(body)
+    assert "Konum" in reply and len(reply) < 320
+    stored = seeded.scalar(select(Message).order_by(Message.id.desc()).limit(1))
+    assert stored.body == body.strip()
+
+
+def test_an_unexpected_error_is_a_polite_reply_not_a_500(client, settings, seeded, monkeypatch) -> None:
+    phone = Phone(client, settings)
+    phone.register()
+
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr("bot.receive.handle", broken)
+    params = phone.params("1")
+    response = signed_post(client, settings, INBOUND, params)
+    assert response.status_code == 200
+    assert "Bir sorun oluştu" in reply_of(response)
+    monkeypatch.undo()
+    # The retry of the same message gets the same answer; a new message works again.
+    assert "Bir sorun oluştu" in reply_of(signed_post(client, settings, INBOUND, params))
+    assert "Aydınlatma" in phone.send("1")
+
+
+def test_empty_reply_is_an_empty_response(client, settings, seeded) -> None:
+    phone = Phone(client, settings)
+    phone.register()
+    phone.send("DUR")
+    response = phone.post("merhaba")
+    assert response.status_code == 200
+    assert response.get_data(as_text=True).endswith("<Response />")
+
+
+# --- duplicates, keywords with effects, comments, feedback ---------------------------------------------
+
+
+def test_duplicate_offer_follow_and_file_new(client, settings, seeded) -> None:
+    db = seeded
+    first = Phone(client, settings)
+    first.register()
+    report(first)
+    original = db.scalars(select(Ticket)).one()
+
+    second = Phone(client, settings, "+905331112233", profile="Can")
+    second.register()
+    offer = report(second, where=(41.0084, 28.9785))
+    assert f"#{original.number}" in offer and "1:" in offer
+    assert "takip ediyorsunuz" in second.send("1")
+    follower = db.scalars(select(TicketFollower)).one()
+    assert follower.ticket_id == original.id
+    db.refresh(original)
+    assert original.followers_count == 1
+    assert count(db, Ticket) == 1
+
+    report(second, where=(41.0084, 28.9785))
+    assert "Bildiriminiz alındı" in second.send("2")
+    assert count(db, Ticket) == 2
+
+
+def test_other_category_or_far_away_is_no_duplicate(client, settings, seeded) -> None:
+    phone = Phone(client, settings)
+    phone.register()
+    report(phone)
+    assert "alındı" in report(phone, category="trafik")
+    assert "alındı" in report(phone, where=(41.02, 28.99))
+
+
+def test_draft_expiry_is_heard_on_the_next_message(client, settings, seeded) -> None:
+    phone = Phone(client, settings)
+    phone.register()
+    phone.send("1")
+    conversation = seeded.scalars(select(Conversation)).one()
+    assert conversation.expires_at is not None
+    conversation.expires_at = datetime.now(UTC) - timedelta(minutes=1)
+    seeded.flush()
+    reply = phone.send("aydinlatma")
+    assert "30 dakika" in reply and "Yeni bildirim" in reply
+
+
+def test_the_expiry_sweep_drops_stale_drafts(client, settings, seeded) -> None:
+    phone = Phone(client, settings)
+    phone.register()
+    phone.send("1")
+    phone.send("aydinlatma")
+    later = datetime.now(UTC) + timedelta(minutes=31)
+    assert expire_stale_drafts(seeded, settings, datetime.now(UTC)) == 0
+    assert expire_stale_drafts(seeded, settings, later) == 1
+    conversation = seeded.scalars(select(Conversation)).one()
+    seeded.refresh(conversation)
+    assert conversation.state == "menu" and "draft" not in conversation.context
+    assert "30 dakika" in phone.send("Sokak lambası yanmıyor")
+
+
+def test_opt_out_and_back(client, settings, seeded) -> None:
+    phone = Phone(client, settings)
+    phone.register()
+    assert "BAŞLA" in phone.send("DUR")
+    user = seeded.scalars(select(User)).one()
+    assert user.opted_out_at is not None
+    assert phone.send("merhaba") == ""
+    assert "yeniden açık" in phone.send("başla")
+    seeded.refresh(user)
+    assert user.opted_out_at is None
+    assert "Aydınlatma" in phone.send("1")
+
+
+def test_erase_replaces_personal_data(client, settings, seeded) -> None:
+    db = seeded
+    phone = Phone(client, settings)
+    phone.register()
+    report(phone)
+    assert "EVET / HAYIR" in phone.send("SİL")
+    assert "silindi" in phone.send("EVET")
+    user = db.scalars(select(User)).one()
+    db.refresh(user)
+    assert user.phone is None and user.full_name == "Anonim" and user.erased_at is not None
+    assert count(db, Conversation) == 0
+    bodies = db.scalars(select(Message.body).where(Message.direction == "inbound")).all()
+    assert all(b is None for b in bodies)
+    assert db.scalars(select(Message.address)).all() == [None] * count(db, Message)
+    ticket = db.scalars(select(Ticket)).one()
+    assert ticket.reporter_id == user.id  # the report stays, anonymous
+    # Writing again starts afresh.
+    assert "KVKK" in phone.send("merhaba")
+
+
+def test_erase_can_be_declined(client, settings, seeded) -> None:
+    phone = Phone(client, settings)
+    phone.register()
+    phone.send("DELETE")
+    assert "iptal edildi" in phone.send("hayır")
+    assert seeded.scalars(select(User)).one().phone == "+905321234567"
+
+
+def test_comment_on_own_ticket_only(client, settings, seeded) -> None:
+    db = seeded
+    owner = Phone(client, settings)
+    owner.register()
+    report(owner)
+    number = db.scalars(select(Ticket)).one().number
+    assert "eklendi" in owner.send(f"#{number} çukur daha da büyüdü")
+    comment = db.scalars(select(Comment)).one()
+    assert comment.body == "çukur daha da büyüdü" and not comment.is_internal
+
+    other = Phone(client, settings, "+905331112233")
+    other.register()
+    assert "bulunamadı" in other.send(f"#{number} benim de yorumum")
+    assert count(db, Comment) == 1
+
+
+def test_photo_captioned_with_a_ticket_number(client, settings, seeded) -> None:
+    phone = Phone(client, settings)
+    phone.register()
+    report(phone)
+    ticket = seeded.scalars(select(Ticket)).one()
+    reply = phone.photo(settings.twilio_media_prefix + "MM9/Media/ME9", caption=f"#{ticket.number}")
+    assert f"#{ticket.number}" in reply
+    message = seeded.scalar(select(Message).order_by(Message.id.desc()).limit(1))
+    assert message.ticket_id == ticket.id
+
+
+def test_status_keyword(client, settings, seeded) -> None:
+    phone = Phone(client, settings)
+    phone.register()
+    assert "Henüz" in phone.send("DURUM")
+    report(phone)
+    number = seeded.scalars(select(Ticket)).one().number
+    assert f"#{number} Aydınlatma: alındı" in phone.send("durum")
+    assert "alındı" in phone.send(f"DURUM {number}")
+    assert "bulunamadı" in phone.send("DURUM 999999")
+
+
+def test_feedback_rating_and_not_fixed_reopens(client, settings, seeded, make_user) -> None:
+    db = seeded
+    phone = Phone(client, settings)
+    phone.register()
+    report(phone)
+    ticket = db.scalars(select(Ticket)).one()
+    staff = make_user("support")
+    apply_transition(db, ticket, "in_progress", actor=staff, role="support")
+    apply_transition(db, ticket, "resolved", actor=staff, role="support")
+    db.flush()
+    assert "teşekkürler" in phone.send("4")
+    assert db.scalars(select(Feedback)).one().rating == 4
+    # Rated once: "1" is the menu again.
+    assert "Aydınlatma" in phone.send("1")
+    phone.send("iptal")
+    assert "yeniden açıldı" in phone.send("düzelmedi")
+    db.refresh(ticket)
+    assert ticket.status == "in_progress" and ticket.reopen_count == 1
+    assert db.scalars(select(Feedback)).one().fixed is False

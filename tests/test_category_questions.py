@@ -1,0 +1,320 @@
+"""Category questions: definitions, the chat rendering and parsing, API/Open311
+attribute values, and the manager's `/api/v1/categories/{id}/questions`."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from core.category_questions import (
+    InvalidAnswer,
+    InvalidAttributes,
+    InvalidQuestions,
+    describe_answers,
+    parse_answer,
+    render_question,
+    validate_attributes,
+    validate_definitions,
+)
+from core.models import Category
+
+
+def question(code: str, datatype: str, required: bool = False, **extra) -> dict:
+    return {
+        "code": code,
+        "text_tr": f"{code} soru",
+        "text_en": f"{code} question",
+        "datatype": datatype,
+        "required": required,
+        **extra,
+    }
+
+
+LAMP_VALUES = [
+    {"key": "lamp", "name_tr": "Lamba", "name_en": "Lamp"},
+    {"key": "pole", "name_tr": "Kırık direk", "name_en": "Broken pole"},
+    {"key": "cable", "name_tr": "Açık kablo", "name_en": "Bare cable"},
+]
+
+
+@pytest.fixture
+def questions() -> list[dict]:
+    return validate_definitions(
+        [
+            question("depth", "number"),
+            question("faults", "multivaluelist", values=LAMP_VALUES),
+            question("kind", "singlevaluelist", required=True, values=LAMP_VALUES),
+            question("seen", "datetime"),
+            question("pole", "string"),
+            question("notes", "text"),
+        ]
+    )
+
+
+# --- definitions ---------------------------------------------------------------------
+
+
+def test_definitions_get_defaults_and_are_sorted_by_order() -> None:
+    cleaned = validate_definitions(
+        [
+            {**question("b", "string"), "order": 5, "description_en": " Look at the pole "},
+            {"code": "a", "text_tr": " Ne? ", "text_en": "What?", "datatype": "text"},
+        ]
+    )
+    assert [q["code"] for q in cleaned] == ["a", "b"]
+    assert cleaned[0] == {
+        "code": "a",
+        "text_tr": "Ne?",
+        "text_en": "What?",
+        "datatype": "text",
+        "required": False,
+        "order": 2,
+    }
+    assert cleaned[1]["description_en"] == "Look at the pole"
+
+
+@pytest.mark.parametrize(
+    ("raw", "where", "field"),
+    [
+        ("not a list", "_schema", "_schema"),
+        ([question("a", "string")] * 21, "_schema", "_schema"),
+        (["text"], 0, "_schema"),
+        ([question("Bad Code", "string")], 0, "code"),
+        ([question("attr[x]", "string")], 0, "code"),
+        ([question("a", "colour")], 0, "datatype"),
+        ([{**question("a", "string"), "text_en": ""}], 0, "text_en"),
+        ([{**question("a", "string"), "text_tr": "x" * 301}], 0, "text_tr"),
+        ([question("a", "string", required="yes")], 0, "required"),
+        ([{**question("a", "string"), "order": 0}], 0, "order"),
+        ([{**question("a", "string"), "order": True}], 0, "order"),
+        ([question("a", "singlevaluelist")], 0, "values"),
+        ([question("a", "multivaluelist", values=[])], 0, "values"),
+        ([question("a", "string", values=LAMP_VALUES)], 0, "values"),
+        ([question("a", "singlevaluelist", values=[LAMP_VALUES[0], LAMP_VALUES[0]])], 0, "values"),
+        (
+            [
+                question(
+                    "a", "singlevaluelist", values=[{"key": "a b", "name_tr": "x", "name_en": "y"}]
+                )
+            ],
+            0,
+            "values",
+        ),
+        ([question("a", "singlevaluelist", values=[{"key": "a", "name_tr": "x"}])], 0, "values"),
+        ([{**question("a", "string"), "colour": "red"}], 0, "colour"),
+        ([question("a", "string"), question("a", "number")], 1, "code"),
+        (
+            [{**question("a", "string"), "order": 1}, {**question("b", "string"), "order": 1}],
+            1,
+            "order",
+        ),
+    ],
+)
+def test_bad_definitions_name_the_question_and_field(raw, where, field) -> None:
+    with pytest.raises(InvalidQuestions) as caught:
+        validate_definitions(raw)
+    errors = caught.value.errors
+    assert where in errors
+    assert field == "_schema" if where == "_schema" else field in errors[where]
+
+
+# --- the chat --------------------------------------------------------------------------
+
+
+def test_list_question_renders_numbered_choices_and_skip_hint(questions) -> None:
+    faults = next(q for q in questions if q["code"] == "faults")
+    assert render_question(faults, "tr") == (
+        "faults soru\n1. Lamba\n2. Kırık direk\n3. Açık kablo\n"
+        "(Birden fazla seçebilirsiniz, ör. 1,3)\nAtlamak için „geç“ yazın."
+    )
+    kind = next(q for q in questions if q["code"] == "kind")
+    rendered = render_question(kind, "en")
+    assert rendered.splitlines()[:2] == ["kind question", "1. Lamp"]
+    assert "skip" not in rendered  # required: no way out offered
+
+
+@pytest.mark.parametrize(
+    ("code", "text", "value"),
+    [
+        ("depth", "30", 30),
+        ("depth", "12,5", 12.5),
+        ("depth", "30 cm", 30),
+        ("depth", "-2.0", -2.0),
+        ("kind", "2", "pole"),
+        ("kind", "2.", "pole"),
+        ("kind", "KIRIK DİREK", "pole"),
+        ("kind", "kirik direk", "pole"),
+        ("kind", "Bare cable", "cable"),
+        ("faults", "1,3", ["lamp", "cable"]),
+        ("faults", "3 1 3", ["cable", "lamp"]),
+        ("faults", "lamba ve açık kablo", ["lamp", "cable"]),
+        ("faults", "Kırık direk", ["pole"]),
+        ("seen", "24.11.2026 14:30", "2026-11-24T14:30:00+03:00"),
+        ("seen", "24/11/2026", "2026-11-24T00:00:00+03:00"),
+        ("seen", "2026-11-24T10:00:00Z", "2026-11-24T10:00:00+00:00"),
+        ("pole", "  A-12 \n B ", "A-12 B"),
+        ("notes", "line one\nline two", "line one\nline two"),
+        ("depth", "geç", None),
+        ("pole", "GEC", None),
+        ("notes", "Skip", None),
+    ],
+)
+def test_chat_answers_become_typed_values(questions, code, text, value) -> None:
+    q = next(q for q in questions if q["code"] == code)
+    assert parse_answer(q, text, "tr") == value
+
+
+@pytest.mark.parametrize(
+    ("code", "text", "says"),
+    [
+        ("depth", "derin", "sayı"),
+        ("depth", "", "cevap"),
+        ("kind", "geç", "zorunlu"),
+        ("kind", "7", "1-3"),
+        ("kind", "starfish", "1-3"),
+        ("faults", "1,9", "virgül"),
+        ("seen", "yarın", "24.11.2026"),
+        ("seen", "31.02.2026", "24.11.2026"),
+        ("pole", "x" * 201, "200"),
+    ],
+)
+def test_answers_that_do_not_fit_are_reprompted_with_the_question(
+    questions, code, text, says
+) -> None:
+    q = next(q for q in questions if q["code"] == code)
+    with pytest.raises(InvalidAnswer) as caught:
+        parse_answer(q, text, "tr")
+    assert says in caught.value.reprompt
+    assert render_question(q, "tr") in caught.value.reprompt
+
+
+def test_reprompt_speaks_the_citizens_language(questions) -> None:
+    with pytest.raises(InvalidAnswer) as caught:
+        parse_answer(questions[0], "deep", "en")
+    assert caught.value.reprompt.startswith("That is not a number")
+
+
+# --- API and Open311 values ------------------------------------------------------------
+
+
+def test_attribute_values_are_typed_and_unknown_codes_dropped(questions) -> None:
+    assert validate_attributes(
+        questions,
+        {
+            "depth": "7",
+            "faults": "lamp,cable",
+            "kind": ["pole"],
+            "seen": "2026-11-24T10:00:00Z",
+            "pole": " P  7 ",
+            "notes": "",
+            "other": "x",
+        },
+    ) == {
+        "depth": 7,
+        "faults": ["lamp", "cable"],
+        "kind": "pole",
+        "seen": "2026-11-24T10:00:00+00:00",
+        "pole": "P 7",
+    }
+    assert validate_attributes(questions, {"kind": "lamp", "depth": 2.5})["depth"] == 2.5
+
+
+def test_attribute_problems_name_each_code(questions) -> None:
+    with pytest.raises(InvalidAttributes) as caught:
+        validate_attributes(
+            questions,
+            {
+                "depth": "1e9999",
+                "faults": ["lamp", "fire"],
+                "seen": "2026-11-24",
+                "pole": ["a", "b"],
+            },
+        )
+    assert set(caught.value.errors) == {"depth", "faults", "kind", "seen", "pole"}
+    assert caught.value.errors["kind"] == "required"
+    assert "attribute[faults]" in str(caught.value)
+    with pytest.raises(InvalidAttributes):
+        validate_attributes(questions, {"kind": "lamp", "depth": True})
+
+
+def test_answers_read_back_in_words(questions) -> None:
+    assert describe_answers(
+        questions, {"kind": "pole", "faults": ["lamp", "cable"], "depth": 4}, "en"
+    ) == [
+        ("depth question", "4"),
+        ("faults question", "Lamp, Bare cable"),
+        ("kind question", "Broken pole"),
+    ]
+
+
+# --- the manager's endpoint ----------------------------------------------------------------
+
+
+def url(db, code: str = "lighting") -> str:
+    category = db.scalar(select(Category).where(Category.code == code))
+    return f"/api/v1/categories/{category.id}/questions"
+
+
+def test_manager_replaces_questions_and_everyone_signed_in_reads_them(
+    client, seeded, make_user, bearer
+) -> None:
+    payload = {
+        "questions": [
+            question("pole", "string"),
+            question("kind", "singlevaluelist", values=LAMP_VALUES),
+        ]
+    }
+    response = client.put(url(seeded), json=payload, headers=bearer(make_user("manager")))
+    assert response.status_code == 200, response.get_json()
+    body = response.get_json()
+    assert [q["code"] for q in body["questions"]] == ["pole", "kind"]
+    assert body["code"] == "lighting"
+    read = client.get(url(seeded), headers=bearer(make_user("citizen")))
+    assert read.status_code == 200 and read.get_json() == body
+    stored = seeded.scalar(select(Category).where(Category.code == "lighting"))
+    seeded.refresh(stored)
+    assert stored.questions[1]["values"][1]["name_en"] == "Broken pole"
+    cleared = client.put(url(seeded), json={"questions": []}, headers=bearer(make_user("manager")))
+    assert cleared.get_json()["questions"] == []
+
+
+def test_invalid_questions_are_422_with_the_place_of_each_problem(
+    client, seeded, make_user, bearer
+) -> None:
+    manager = bearer(make_user("manager"))
+    duplicate = {"questions": [question("a", "string"), question("a", "number")]}
+    response = client.put(url(seeded), json=duplicate, headers=manager)
+    assert response.status_code == 422
+    assert "code" in response.get_json()["errors"]["json"]["questions"]["1"]
+    no_values = client.put(
+        url(seeded), json={"questions": [question("a", "singlevaluelist")]}, headers=manager
+    )
+    assert no_values.status_code == 422
+    wrong_type = client.put(
+        url(seeded), json={"questions": [{**question("a", "colour")}]}, headers=manager
+    )
+    assert wrong_type.status_code == 422
+    assert client.put(url(seeded), json={}, headers=manager).status_code == 422
+    stored = seeded.scalar(select(Category).where(Category.code == "lighting"))
+    assert stored.questions == []
+
+
+def test_only_managers_change_questions(client, seeded, make_user, bearer) -> None:
+    payload = {"questions": [question("pole", "string")]}
+    assert (
+        client.put(url(seeded), json=payload, headers=bearer(make_user("support"))).status_code
+        == 403
+    )
+    assert client.put(url(seeded), json=payload).status_code == 401
+    assert client.get(url(seeded)).status_code == 401
+    missing = client.get(
+        "/api/v1/categories/999999/questions", headers=bearer(make_user("manager"))
+    )
+    assert missing.status_code == 404
+
+
+def test_questions_endpoints_are_in_the_openapi_document(client) -> None:
+    paths = client.get("/api/v1/openapi.json").get_json()["paths"]
+    operations = paths["/api/v1/categories/{category_id}/questions"]
+    assert {"get", "put"} <= set(operations)
+    assert operations["put"]["security"]

@@ -1,0 +1,196 @@
+"""Exports read back and compared with the database: CSV (parsed), XLSX (opened with a
+reader), GeoJSON (validated); a description with a comma, a quote, a newline, Turkish
+letters and a leading "="; no reporter phone and no internal note anywhere."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+from geoalchemy2.shape import to_shape
+from openpyxl import load_workbook
+
+from core.api_keys import create_api_key
+from core.exports import HEADERS, neutralise
+from tests.analytics_dataset import TRICKY_DESCRIPTION, build_city
+
+BASE = "/api/v1/analytics/exports"
+
+
+@pytest.fixture
+def city(seeded, make_user):
+    return build_city(seeded, make_user)
+
+
+@pytest.fixture
+def manager(make_user, bearer):
+    return bearer(make_user("manager"))
+
+
+def _csv_rows(response) -> list[dict[str, str]]:
+    assert response.status_code == 200, response.data[:500]
+    assert response.data.startswith(b"\xef\xbb\xbf")
+    text = response.data.decode("utf-8-sig")
+    reader = csv.reader(io.StringIO(text, newline=""))
+    header = next(reader)
+    assert header == HEADERS
+    return [dict(zip(header, row, strict=True)) for row in reader]
+
+
+def _expected(city, name: str) -> dict[str, str]:
+    t = city.tickets[name]
+    p = to_shape(t.location)
+    return {"number": f"#{t.number}", "lat": f"{p.y:.6f}", "lon": f"{p.x:.6f}"}
+
+
+def _assert_private_data_absent(blob: bytes | str) -> None:
+    text = blob if isinstance(blob, str) else blob.decode("utf-8", "replace")
+    assert "905321112233" not in text
+    assert "GİZLİ" not in text
+
+
+def test_csv_reads_back_equal_to_the_database(client, manager, city, settings):
+    response = client.get(f"{BASE}/tickets.csv", headers=manager)
+    assert response.mimetype == "text/csv"
+    assert "attachment" in response.headers["Content-Disposition"]
+    rows = _csv_rows(response)
+    assert [r["number"] for r in rows] == [f"#{city.tickets[f'T{i}'].number}" for i in range(1, 9)]
+    t1 = rows[0]
+    assert t1["description"] == "'" + TRICKY_DESCRIPTION
+    assert {k: t1[k] for k in ("number", "lat", "lon")} == _expected(city, "T1")
+    assert t1 == {
+        **t1,
+        "created": "2026-09-30T20:59:00Z",
+        "category": "infrastructure",
+        "status": "resolved",
+        "resolution": "",
+        "priority": "normal",
+        "team": "Fen İşleri",
+        "assignee": "Mehmet Çalışkan",
+        "address": "Moda Cd. 1, Kadıköy",
+        "first_response": "2026-09-30T21:59:00Z",
+        "resolved": "2026-10-01T02:00:00Z",
+        "closed": "",
+        "due": "2026-10-02T00:00:00Z",
+        "overdue": "false",
+        "rating": "5",
+        "fixed": "true",
+        "followers": "0",
+        "channel": "whatsapp",
+        "url": f"{settings.PUBLIC_BASE_URL}/api/v1/tickets/{city.tickets['T1'].id}",
+    }
+    t8 = rows[-1]
+    assert (t8["team"], t8["overdue"], t8["rating"], t8["status"]) == ("", "true", "", "escalated")
+    _assert_private_data_absent(response.data)
+
+
+def test_csv_neutralises_every_formula_start(client, manager, city, seeded):
+    starts = ["=1+1", "+90 532", "-2", "@SUM(A1)", "\tx", "\rx", "plain"]
+    for i, text in enumerate(starts, start=2):
+        city.tickets[f"T{i}"].description = text
+    seeded.flush()
+    rows = _csv_rows(client.get(f"{BASE}/tickets.csv", headers=manager))
+    assert [r["description"] for r in rows[1:8]] == [neutralise(s) for s in starts]
+    assert [r["description"] for r in rows[1:8]][:6] == ["'" + s for s in starts[:6]]
+    assert rows[7]["description"] == "plain"
+
+
+def test_filters_are_those_of_the_ticket_list(client, manager, city):
+    def numbers(query: str) -> list[str]:
+        return [
+            r["number"]
+            for r in _csv_rows(client.get(f"{BASE}/tickets.csv?{query}", headers=manager))
+        ]
+
+    n = {name: f"#{t.number}" for name, t in city.tickets.items()}
+    assert numbers("status=new") == [n["T4"], n["T5"]]
+    assert numbers("status=new,escalated") == [n["T4"], n["T5"], n["T8"]]
+    assert numbers(f"category={city.categories['lighting'].id}") == [n["T3"], n["T4"], n["T5"]]
+    assert numbers(f"team={city.teams['Aydınlatma'].id}&overdue=true") == [n["T3"], n["T4"]]
+    assert numbers(f"assignee={city.assignee.id}") == [n["T1"]]
+    assert numbers("created_from=2026-10-31T20:59:00Z&created_to=2026-10-31T21:00:00Z") == [n["T4"]]
+    assert numbers("bbox=29.02,41.03,29.04,41.04") == [n["T5"]]
+    assert numbers("status=closed&priority=urgent") == []
+
+
+@pytest.mark.parametrize(
+    "query", ["status=lost", "bbox=1,2,3", "assignee=someone", "overdue=maybe"]
+)
+def test_bad_filters_are_422(client, manager, seeded, query):
+    response = client.get(f"{BASE}/tickets.csv?{query}", headers=manager)
+    assert response.status_code == 422
+
+
+def test_xlsx_reads_back_without_formulas(client, manager, city):
+    response = client.get(f"{BASE}/tickets.xlsx", headers=manager)
+    assert response.status_code == 200
+    workbook = load_workbook(io.BytesIO(response.data), read_only=False)
+    sheet = workbook["tickets"]
+    rows = list(sheet.iter_rows(values_only=True))
+    assert list(rows[0]) == HEADERS
+    assert len(rows) == 9
+    t1 = dict(zip(HEADERS, rows[1], strict=True))
+    assert t1["description"] == TRICKY_DESCRIPTION  # stored as text, not as a formula
+    assert sheet.cell(row=2, column=HEADERS.index("description") + 1).data_type == "s"
+    assert t1["number"] == f"#{city.tickets['T1'].number}"
+    p = to_shape(city.tickets["T1"].location)
+    assert (t1["lat"], t1["lon"]) == (round(p.y, 6), round(p.x, 6))
+    assert (t1["rating"], t1["fixed"], t1["team"]) == (5, "true", "Fen İşleri")
+    assert not any(
+        isinstance(v, str) and v.startswith("=") and cell.data_type == "f"
+        for row in sheet.iter_rows() for cell in row for v in [cell.value]
+    )  # fmt: skip
+    assert sheet.cell(row=2, column=HEADERS.index("url") + 1).hyperlink is None
+    _assert_private_data_absent(b"".join(str(v).encode() for row in rows for v in row))
+
+
+def test_geojson_is_a_feature_collection_of_the_tickets(client, manager, city):
+    response = client.get(f"{BASE}/tickets.geojson?status=new,in_progress", headers=manager)
+    assert response.status_code == 200
+    assert response.mimetype == "application/geo+json"
+    body = json.loads(response.data)
+    assert body["type"] == "FeatureCollection"
+    features = body["features"]
+    assert [f["properties"]["number"] for f in features] == [
+        f"#{city.tickets[n].number}" for n in ("T3", "T4", "T5")
+    ]
+    for feature, name in zip(features, ("T3", "T4", "T5"), strict=True):
+        p = to_shape(city.tickets[name].location)
+        assert feature["type"] == "Feature"
+        assert feature["geometry"] == {
+            "type": "Point",
+            "coordinates": [round(p.x, 6), round(p.y, 6)],
+        }
+        assert set(feature["properties"]) == set(HEADERS) - {"lat", "lon"}
+    everything = json.loads(client.get(f"{BASE}/tickets.geojson", headers=manager).data)
+    t1 = everything["features"][0]["properties"]
+    assert t1["description"] == TRICKY_DESCRIPTION
+    assert t1["fixed"] is True and t1["rating"] == 5
+    _assert_private_data_absent(response.data)
+
+
+def test_empty_exports_are_still_well_formed(client, manager, seeded):
+    assert _csv_rows(client.get(f"{BASE}/tickets.csv", headers=manager)) == []
+    assert json.loads(client.get(f"{BASE}/tickets.geojson", headers=manager).data) == {
+        "type": "FeatureCollection",
+        "features": [],
+    }
+    rows = list(
+        load_workbook(io.BytesIO(client.get(f"{BASE}/tickets.xlsx", headers=manager).data))[
+            "tickets"
+        ].iter_rows(values_only=True)
+    )
+    assert rows == [tuple(HEADERS)]
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx", "geojson"])
+def test_export_access(client, db, settings, make_user, bearer, seeded, fmt):
+    url = f"{BASE}/tickets.{fmt}"
+    assert client.get(url).status_code == 401
+    assert client.get(url, headers=bearer(make_user("support"))).status_code == 403
+    _, secret = create_api_key(db, settings, name="BI", scopes=["analytics:read"], created_by=None)
+    assert client.get(url, headers={"Authorization": f"Bearer {secret}"}).status_code == 200
+    me = client.get(f"{url}?assignee=me", headers={"Authorization": f"Bearer {secret}"})
+    assert me.status_code == 422

@@ -1,0 +1,141 @@
+"""Background exports: POST gives a job, the worker's code writes the file to storage,
+GET gives status, row count and a short-lived link that serves the same rows."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import uuid
+from urllib.parse import urlsplit
+
+import pytest
+
+from core import export_jobs
+from core.api_keys import create_api_key
+from core.models import ExportJob
+from tests.analytics_dataset import TRICKY_DESCRIPTION, build_city
+
+BASE = "/api/v1/analytics/exports"
+
+
+@pytest.fixture
+def city(seeded, make_user):
+    return build_city(seeded, make_user)
+
+
+def _run_worker(app, db, job_id: str) -> ExportJob:
+    """What the Celery task does, inside the test's transaction."""
+    job = export_jobs.start(db, uuid.UUID(job_id))
+    assert job is not None and job.status == "running"
+    export_jobs.build(db, app.config["SOSOFT"], app.extensions["sosoft.storage"], job)
+    db.flush()
+    return job
+
+
+def _download(client, url: str) -> bytes:
+    parts = urlsplit(url)
+    response = client.get(parts.path + (f"?{parts.query}" if parts.query else ""))
+    assert response.status_code == 200
+    return response.data
+
+
+def test_background_csv_export(app, client, db, make_user, bearer, city):
+    manager = bearer(make_user("manager"))
+    started = client.post(
+        BASE, json={"format": "csv", "filters": {"status": ["new", "in_progress"]}}, headers=manager
+    )
+    assert started.status_code == 202, started.json
+    job = started.json
+    assert job["status"] == "queued" and job["download_url"] is None
+    assert started.headers["Location"].endswith(f"/exports/{job['id']}")
+    assert client.get(f"{BASE}/{job['id']}", headers=manager).json["status"] == "queued"
+
+    _run_worker(app, db, job["id"])
+    done = client.get(f"{BASE}/{job['id']}", headers=manager).json
+    assert done["status"] == "done"
+    assert done["row_count"] == 3  # T3, T4, T5
+    assert done["download_expires_in"] == app.config["SOSOFT"].EXPORT_URL_TTL_SECONDS
+    rows = list(
+        csv.reader(io.StringIO(_download(client, done["download_url"]).decode("utf-8-sig")))
+    )
+    assert [r[0] for r in rows[1:]] == [f"#{city.tickets[n].number}" for n in ("T3", "T4", "T5")]
+
+    # A second run (a retried task) changes nothing.
+    assert export_jobs.start(db, uuid.UUID(job["id"])) is None
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "geojson"])
+def test_background_other_formats(app, client, db, make_user, bearer, city, fmt):
+    manager = bearer(make_user("manager"))
+    job = client.post(BASE, json={"format": fmt}, headers=manager).json
+    _run_worker(app, db, job["id"])
+    done = client.get(f"{BASE}/{job['id']}", headers=manager).json
+    assert (done["status"], done["row_count"]) == ("done", 8)
+    data = _download(client, done["download_url"])
+    if fmt == "geojson":
+        features = json.loads(data)["features"]
+        assert len(features) == 8
+        assert features[0]["properties"]["description"] == TRICKY_DESCRIPTION
+    else:
+        assert data[:2] == b"PK"  # a zip, as every xlsx is
+
+
+def test_jobs_are_private_to_who_asked(client, db, settings, make_user, bearer, seeded):
+    owner = bearer(make_user("manager"))
+    job = client.post(BASE, json={"format": "csv"}, headers=owner).json
+    assert (
+        client.get(f"{BASE}/{job['id']}", headers=bearer(make_user("manager"))).status_code == 404
+    )
+    _, secret = create_api_key(db, settings, name="BI", scopes=["analytics:read"], created_by=None)
+    key = {"Authorization": f"Bearer {secret}"}
+    assert client.get(f"{BASE}/{job['id']}", headers=key).status_code == 404
+    keyed = client.post(BASE, json={"format": "geojson"}, headers=key)
+    assert keyed.status_code == 202
+    assert client.get(f"{BASE}/{keyed.json['id']}", headers=key).json["format"] == "geojson"
+    assert client.get(f"{BASE}/{uuid.uuid4()}", headers=owner).status_code == 404
+    assert client.get(f"{BASE}/not-a-uuid", headers=owner).status_code == 404
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {},
+        {"format": "pdf"},
+        {"format": "csv", "filters": {"status": ["lost"]}},
+        {"format": "csv", "filters": {"bbox": "1,2"}},
+        {"format": "csv", "filters": "everything"},
+    ],
+)
+def test_bad_job_requests_are_422_and_write_nothing(client, db, make_user, bearer, seeded, body):
+    response = client.post(BASE, json=body, headers=bearer(make_user("manager")))
+    assert response.status_code == 422
+    assert db.query(ExportJob).count() == 0
+
+
+def test_support_may_not_export(client, make_user, bearer, seeded):
+    assert (
+        client.post(BASE, json={"format": "csv"}, headers=bearer(make_user("support"))).status_code
+        == 403
+    )
+
+
+def test_a_failed_build_is_recorded(app, db, make_user, seeded):
+    job = ExportJob(id=uuid.uuid4(), format="csv", filters={"no_such_filter": 1})
+    db.add(job)
+    db.flush()
+    export_jobs.start(db, job.id)
+    with pytest.raises(TypeError):
+        export_jobs.build(db, app.config["SOSOFT"], app.extensions["sosoft.storage"], job)
+    export_jobs.fail(db, job.id, "TypeError: the export failed")
+    assert (job.status, job.error) == ("failed", "TypeError: the export failed")
+
+
+def test_tasks_are_registered():
+    from tasks.celery_app import TASK_MODULES, make_celery
+
+    assert {"tasks.exports", "tasks.analytics"} <= set(TASK_MODULES)
+    app = make_celery()
+    schedule = app.conf.beat_schedule
+    assert schedule["analytics-rollup"]["task"] == "tasks.analytics.refresh_rollups"
+    assert schedule["export-requeue"]["task"] == "tasks.exports.requeue_stale_exports"
