@@ -231,7 +231,7 @@ def register(body: dict[str, Any]) -> dict[str, Any]:
 
 
 @blp.route("/refresh", methods=["POST"])
-@_per_ip("TOKEN_REFRESH_RATE_LIMIT_IP")
+@_per_ip("REFRESH_RATE_LIMIT_IP")
 @blp.arguments(RefreshSchema)
 @blp.response(200, TokenBundleSchema)
 @blp.alt_response(401, response=HTTPStatus(401).name)

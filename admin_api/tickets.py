@@ -7,9 +7,10 @@ from typing import Any
 from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint, abort
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from admin_api.pagination import decode_cursor, encode_cursor, invalid_cursor
+from admin_api.pagination import decode_cursor, invalid_cursor, page
 from admin_api.schemas.tickets import (
     NearbyArgs,
     NearbyResultSchema,
@@ -117,12 +118,9 @@ class Tickets(MethodView):
         except BadCursor:
             invalid_cursor()
         rows = request_session().execute(query.statement).all()
-        data = [ticket_summary(t, caller, d) for t, d in rows[: args["limit"]]]
-        next_cursor = None
-        if len(rows) > args["limit"]:
-            last_ticket, last_distance = rows[args["limit"] - 1]
-            next_cursor = encode_cursor(query.order.key(last_ticket, last_distance))
-        return {"data": data, "next_cursor": next_cursor}
+        result = page(rows, args["limit"], key=lambda row: query.order.key(*row))
+        result["data"] = [ticket_summary(t, caller, d) for t, d in result["data"]]
+        return result
 
 
 def _filters(args: dict[str, Any], caller: User) -> TicketFilters:
@@ -204,14 +202,19 @@ class NearbyTickets(MethodView):
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """Open tickets within `radius_m` metres, nearest first ("is this already reported?")"""
         caller = calling_user()
+        session = request_session()
         found = nearby_open_tickets(
-            request_session(),
+            session,
             args["lat"],
             args["lon"],
             args["radius_m"],
             category_id=args.get("category"),
             limit=args["limit"],
         )
+        # One query for the categories shown, instead of a lazy load per ticket.
+        session.scalars(
+            select(Category).where(Category.id.in_({t.category_id for t, _ in found}))
+        ).all()
         return {"data": [_nearby_item(t, d, caller) for t, d in found]}
 
 

@@ -54,7 +54,7 @@ from core.seed_data import seed_defaults  # noqa: E402
 
 DEFAULT_DATABASE = "postgresql+psycopg://postgres@127.0.0.1:5432/sosoft_bench_bot"
 PATH = "/bot/twilio/inbound"
-AUTH_TOKEN = "bench-auth-token"
+AUTH_TOKEN = "bench-auth-token"  # noqa: S105 - a throwaway token for the loopback bench
 ACCOUNT_SID = "AC" + "b" * 32
 CONVERSATION = (
     ("Merhaba", None),
@@ -104,7 +104,7 @@ def free_port() -> int:
 
 def start_gunicorn(app_path: str, port: int, env: dict[str, str]) -> subprocess.Popen:
     (ROOT / "var").mkdir(exist_ok=True)
-    process = subprocess.Popen(  # noqa: S603 - our own venv's gunicorn
+    process = subprocess.Popen(
         [str(ROOT / ".venv/bin/gunicorn"), "-c", "gunicorn.conf.py", app_path],
         cwd=ROOT,
         env={**os.environ, **env, "HOST": "127.0.0.1", "PORT": str(port)},
@@ -328,7 +328,9 @@ def main() -> None:
         "MEDIA_DIR": media_dir,
         "LOG_LEVEL": "WARNING",
     }
-    print(f"CPUs: {os.cpu_count()}, load threads: {args.concurrency}, {args.seconds:.0f} s per phase")
+    print(
+        f"CPUs: {os.cpu_count()}, load threads: {args.concurrency}, {args.seconds:.0f} s per phase"
+    )
     server = start_gunicorn("wsgi:app", port, env)
     try:
         webhook, webhook_half = measure("webhook", Target(port), Phones(0), args)

@@ -103,9 +103,7 @@ def _own_ticket(citizen: Citizen, number: int, *, following: bool = False) -> Ti
         return None
     owned = Ticket.reporter_id == citizen.user.id
     if following:
-        followed = select(TicketFollower.ticket_id).where(
-            TicketFollower.user_id == citizen.user.id
-        )
+        followed = select(TicketFollower.ticket_id).where(TicketFollower.user_id == citizen.user.id)
         owned = or_(owned, Ticket.id.in_(followed))
     return citizen.session.scalar(select(Ticket).where(Ticket.number == number, owned))
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import replace
+from typing import Any
 
 from bot import keywords as kw
 from bot.inbound import Inbound
@@ -71,16 +72,19 @@ def _route(s: Snapshot, m: Inbound) -> Outcome:
     return STATES[s.state](s, m)
 
 
-def _asking_state(s: Snapshot) -> str:
-    """The state whose question is open: the welcome's question is the consent."""
-    return "consent" if s.state == "start" else s.state
+def _ask_again(s: Snapshot, context: dict, *notes: str, **kwargs: Any) -> Outcome:
+    """Repeat the open question after `notes`; before first contact that is the welcome."""
+    if s.state == "start":
+        welcome = prompt(s, "start", context)
+        return Outcome([*notes, welcome], "consent", context, **kwargs)
+    return ask(s, s.state, context, *notes, **kwargs)
 
 
 def _while_opted_out(s: Snapshot, m: Inbound, command: kw.Command | None) -> Outcome:
     """Nothing is said to an opted-out citizen except the answer to START and DELETE."""
     if command is not None and command.name == "start":
         context = {k: v for k, v in s.context.items() if k != "opted_out"}
-        return ask(s, _asking_state(s), context, t("started", s.locale), effects=[SetOptOut(False)])
+        return _ask_again(s, context, t("started", s.locale), effects=[SetOptOut(False)])
     if command is not None and command.name == "delete":
         return _delete(s, m, None)
     if s.state == "erase_confirm":
@@ -123,7 +127,7 @@ Command = Callable[[Snapshot, Inbound, "str | None"], "Outcome | None"]
 
 
 def _help(s: Snapshot, m: Inbound, _arg: str | None) -> Outcome:
-    return ask(s, _asking_state(s), s.context, t("help", s.locale))
+    return _ask_again(s, s.context, t("help", s.locale))
 
 
 def _cancel(s: Snapshot, m: Inbound, _arg: str | None) -> Outcome | None:
@@ -142,20 +146,15 @@ def _menu(s: Snapshot, m: Inbound, _arg: str | None) -> Outcome | None:
 
 def _status(s: Snapshot, m: Inbound, arg: str | None) -> Outcome:
     if not s.registered:
-        return ask(s, _asking_state(s), s.context, t("status_none", s.locale))
+        return _ask_again(s, s.context, t("status_none", s.locale))
     return Outcome([], s.state, s.context, effects=[ShowStatus(int(arg) if arg else None)])
 
 
 def _language(s: Snapshot, m: Inbound, arg: str | None) -> Outcome:
     locale = arg or s.locale
     changed = replace(s, locale=locale)
-    return ask(
-        changed,
-        _asking_state(s),
-        s.context,
-        t("lang_set", locale),
-        effects=[SetLocale(locale)],
-        locale=locale,
+    return _ask_again(
+        changed, s.context, t("lang_set", locale), effects=[SetLocale(locale)], locale=locale
     )
 
 
@@ -165,7 +164,7 @@ def _stop(s: Snapshot, m: Inbound, _arg: str | None) -> Outcome:
 
 
 def _start(s: Snapshot, m: Inbound, _arg: str | None) -> Outcome:
-    return ask(s, _asking_state(s), s.context)
+    return _ask_again(s, s.context)
 
 
 def _delete(s: Snapshot, m: Inbound, _arg: str | None) -> Outcome:
@@ -195,7 +194,9 @@ def _count_misses(s: Snapshot, outcome: Outcome) -> Outcome:
     if misses >= MAX_MISSES:
         question = prompt(s, outcome.next_state, outcome.context)
         with_question = f"{t('help', s.locale)}\n\n{question}"
-        outcome.replies = [with_question if len(with_question) <= MAX_REPLY else t("help", s.locale)]
+        outcome.replies = [
+            with_question if len(with_question) <= MAX_REPLY else t("help", s.locale)
+        ]
         misses = 0
     outcome.misses = misses
     return outcome

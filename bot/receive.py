@@ -7,7 +7,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 from twilio.twiml.messaging_response import MessagingResponse
@@ -60,17 +60,12 @@ def receive(session: Session, settings: Settings, inbound: Inbound, now: datetim
 def _receive(
     session: Session, settings: Settings, inbound: Inbound, now: datetime, *, failed: bool
 ) -> Received:
-    stored = _stored_reply(session, inbound.sid)
-    if stored is not None:
-        return Received(stored)
     conversation = lock_conversation(session, settings, inbound)
-    # A copy of this message may have been handled while we waited for the lock.
-    stored = _stored_reply(session, inbound.sid)
-    if stored is not None:
-        return Received(stored)
+    # Under the lock, a copy of this message handled before has committed: the insert
+    # then finds its MessageSid and we answer what it was answered.
     message = _insert_message(session, inbound, conversation)
-    if message is None:  # the SID belongs to another sender's message: a forgery
-        return Received(twiml(None))
+    if message is None:
+        return Received(_stored_reply(session, inbound) or twiml(None))
     if failed:
         replies = [t("error", conversation.locale or settings.DEFAULT_LOCALE)]
     else:
@@ -81,14 +76,21 @@ def _receive(
     return Received(message.reply, message.id if inbound.media and not failed else None)
 
 
-def _stored_reply(session: Session, sid: str) -> str | None:
-    return session.scalar(select(Message.reply).where(Message.twilio_sid == sid))
+def _stored_reply(session: Session, inbound: Inbound) -> str | None:
+    """The reply given to this MessageSid from this sender (or since erased);
+    a MessageSid of another sender's message gets nothing."""
+    return session.scalar(
+        select(Message.reply).where(
+            Message.twilio_sid == inbound.sid,
+            or_(Message.address == inbound.address, Message.address.is_(None)),
+        )
+    )
 
 
 def _insert_message(
     session: Session, inbound: Inbound, conversation: Conversation
 ) -> Message | None:
-    message_id = session.scalar(
+    return session.scalar(
         insert(Message)
         .values(
             twilio_sid=inbound.sid,
@@ -105,9 +107,8 @@ def _insert_message(
             reply=twiml(None),
         )
         .on_conflict_do_nothing(index_elements=["twilio_sid"])
-        .returning(Message.id)
+        .returning(Message)
     )
-    return session.get(Message, message_id) if message_id is not None else None
 
 
 def _converse(

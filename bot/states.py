@@ -358,11 +358,9 @@ def on_duplicate_offer(s: Snapshot, m: Inbound) -> Outcome:
 def on_erase_confirm(s: Snapshot, m: Inbound) -> Outcome:
     if kw.is_yes(m.text):
         return Outcome([t("erased", s.locale)], "start", {}, effects=[Erase()])
-    back = "menu" if s.registered else "start"
-    context = {k: v for k, v in s.context.items() if k != "erase_from"}
-    if back == "start":
-        return Outcome([t("erase_kept", s.locale)], "start", context)
-    return ask(s, "menu", context, t("erase_kept", s.locale))
+    if not s.registered:
+        return Outcome([t("erase_kept", s.locale)], "start", s.context)
+    return ask(s, "menu", s.context, t("erase_kept", s.locale))
 
 
 STATES: dict[str, Handler] = {

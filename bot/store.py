@@ -23,18 +23,18 @@ from core.phones import region_of
 
 
 def lock_conversation(session: Session, settings: Settings, inbound: Inbound) -> Conversation:
-    """The citizen's conversation, created when new, locked for this transaction."""
-    session.execute(
-        insert(Conversation)
-        .values(address=inbound.address, locale=settings.DEFAULT_LOCALE, channel=inbound.channel)
-        .on_conflict_do_nothing(index_elements=["address"])
+    """The citizen's conversation, created when new, locked for this transaction.
+
+    One statement: the upsert's DO UPDATE takes the row lock a concurrent message
+    from the same phone then waits on, exactly like SELECT … FOR UPDATE.
+    """
+    new = insert(Conversation).values(
+        address=inbound.address, locale=settings.DEFAULT_LOCALE, channel=inbound.channel
     )
-    return session.scalars(
-        select(Conversation)
-        .where(Conversation.address == inbound.address)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).one()
+    upsert = new.on_conflict_do_update(
+        index_elements=["address"], set_={"address": new.excluded.address}
+    ).returning(Conversation)
+    return session.scalars(upsert, execution_options={"populate_existing": True}).one()
 
 
 def citizen_of(session: Session, conversation: Conversation, inbound: Inbound) -> User | None:
@@ -133,9 +133,7 @@ def _with_resolved(session: Session, snapshot: Snapshot, user: User) -> Snapshot
     if row is None:
         return snapshot
     number, rating = row
-    return replace(
-        snapshot, reopenable=number, feedback_due=number if rating is None else None
-    )
+    return replace(snapshot, reopenable=number, feedback_due=number if rating is None else None)
 
 
 def save_outcome(

@@ -153,9 +153,7 @@ class MediaServer:
         self.prefix = prefix if prefix.endswith("/") else prefix + "/"
         self.files: dict[str, Path] = {}
         handler = self._handler()
-        self.server = http.server.ThreadingHTTPServer(
-            (parsed.hostname, parsed.port or 80), handler
-        )
+        self.server = http.server.ThreadingHTTPServer((parsed.hostname, parsed.port or 80), handler)
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
     def publish(self, path: Path) -> str:

@@ -39,9 +39,7 @@ from core.flask_db import database
     help="Database connections: 2 stores tickets and their history side by side.",
 )
 @with_appcontext
-def demo_data_command(
-    tickets: int, seed: int, citizens: int | None, batch: int, jobs: int
-) -> None:
+def demo_data_command(tickets: int, seed: int, citizens: int | None, batch: int, jobs: int) -> None:
     """Add synthetic citizens, staff and tickets (with their history) over Istanbul's districts."""
     # Imported here: the generators' tables are only worth building when the command runs.
     from core.demo.load import DemoOptions, analyze, load_demo_data

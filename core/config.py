@@ -87,7 +87,7 @@ class Settings:
     OTP_RATE_LIMIT_IP: str = "20 per hour"
     OTP_VERIFY_RATE_LIMIT_PHONE: str = "10 per 5 minutes;30 per day"
     OTP_VERIFY_RATE_LIMIT_IP: str = "60 per hour"
-    TOKEN_REFRESH_RATE_LIMIT_IP: str = "120 per hour"
+    REFRESH_RATE_LIMIT_IP: str = "120 per hour"
     RATELIMIT_ENABLED: bool = True
 
     # --- Twilio ----------------------------------------------------------------------

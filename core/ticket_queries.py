@@ -23,6 +23,7 @@ from sqlalchemy import (
     select,
     tuple_,
 )
+from sqlalchemy.orm import selectinload
 
 from core.geo import point
 from core.models import Comment, Ticket, TicketFollower, User
@@ -187,7 +188,15 @@ def list_tickets_query(
     distance_column = (distance if distance is not None else literal_column("NULL")).label(
         "distance_m"
     )
-    statement = select(Ticket, distance_column).where(*_conditions(filters, viewer, now))
+    statement = (
+        select(Ticket, distance_column)
+        .where(*_conditions(filters, viewer, now))
+        # A page shows each ticket's category, team and assignee: load them in
+        # three queries rather than one lazy load per row.
+        .options(
+            selectinload(Ticket.category), selectinload(Ticket.team), selectinload(Ticket.assignee)
+        )
+    )
     if after and not order.accepts(after):
         raise BadCursor("the cursor belongs to another sort order")
     if after:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import logging
 import uuid
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 from urllib.parse import urljoin
@@ -47,6 +48,7 @@ PHOTO_UNUSABLE = {
     "en": "We couldn't use the photo you sent (JPEG, PNG or WebP, up to 10 MB). "
     "You can try another one.",
 }
+DRAFT_PREFIX = "drafts/"
 MAX_REDIRECTS = 5
 CHUNK = 64 * 1024
 RETRY_SECONDS = 30
@@ -275,7 +277,7 @@ def _keep_for_draft(
         select(Photo.id).where(Photo.id.in_(photo_ids), Photo.sha256 == image.sha256)
     ):
         return  # the same picture twice
-    key = f"drafts/{conversation.id}/{uuid.uuid4().hex}.{image.extension}"
+    key = f"{DRAFT_PREFIX}{conversation.id}/{uuid.uuid4().hex}.{image.extension}"
     storage.put(key, image.data, image.content_type)
     photo = Photo(
         ticket_id=None,
@@ -293,6 +295,36 @@ def _keep_for_draft(
     draft["photo_ids"] = [*photo_ids, photo.id]
     conversation.context = {**conversation.context, "draft": draft}
     conversation.version = (conversation.version or 0) + 1
+
+
+# --- photos of drafts that never became a ticket ---------------------------------------------
+
+
+@shared_task(name="tasks.media.purge_abandoned_draft_photos", ignore_result=True)
+def purge_abandoned_draft_photos() -> int:
+    settings = context.settings()
+    # Far beyond any draft's life, so a draft still being written never loses a photo.
+    keep = max(timedelta(days=1), 2 * timedelta(minutes=settings.CONVERSATION_TIMEOUT_MINUTES))
+    return purge_draft_photos(context.database(), _storage(settings), datetime.now(UTC) - keep)
+
+
+def purge_draft_photos(database: Database, storage: Storage, before: datetime) -> int:
+    """Delete draft photos (no ticket) stored before `before`, files first."""
+    with database.transaction() as session:
+        photos = session.scalars(
+            select(Photo)
+            .where(
+                Photo.ticket_id.is_(None),
+                Photo.storage_key.startswith(DRAFT_PREFIX),
+                Photo.created_at < before,
+            )
+            .limit(500)
+            .with_for_update(skip_locked=True)
+        ).all()
+        for photo in photos:
+            storage.delete(photo.storage_key)
+            session.delete(photo)
+    return len(photos)
 
 
 def _tell_unusable(session: Session, user: User | None) -> None:

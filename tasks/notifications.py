@@ -82,20 +82,19 @@ def deliver(database: Database, sender: Sender, message_id: int) -> str:
     """Send outbox row `message_id` once; returns what happened (for logs and tests)."""
     settings = sender.settings
     with database.transaction() as session:
-        message = session.get(Message, message_id)
-        if message is None or message.direction != "outbound" or message.status != "pending":
+        claim = _claim(session, message_id)
+        if claim is None:
             return "not pending"
-        refusal = _refusal(session.get(User, message.user_id) if message.user_id else None)
-        plan = (
-            Delivery(message.channel, skip_reason=refusal)
-            if refusal
-            else plan_delivery(session, settings, message, datetime.now(UTC))
-        )
-        if plan.skip_reason:
-            _finish(
-                session, message_id, "pending", status="skipped", error_message=plan.skip_reason
+        attempts, previous_error = claim
+        message = session.get(Message, message_id)
+        plan = _plan(session, settings, message)
+        if attempts > settings.SEND_MAX_ATTEMPTS or plan.skip_reason:
+            failed = attempts > settings.SEND_MAX_ATTEMPTS
+            status, why = (
+                ("failed", "too many attempts") if failed else ("skipped", plan.skip_reason)
             )
-            return "skipped"
+            _finish(session, message_id, "sending", status=status, error_message=why)
+            return status
         outbound = OutboundMessage(
             to=message.address or "",
             channel=plan.channel,  # type: ignore[arg-type]
@@ -106,19 +105,8 @@ def deliver(database: Database, sender: Sender, message_id: int) -> str:
         )
         created_at = message.created_at
 
-    if not _wait_for_slot(sender, message_id, outbound):
+    if not _wait_for_slot(database, sender, message_id, outbound):
         return "throttled"
-    with database.transaction() as session:
-        claim = _claim(session, message_id)
-    if claim is None:
-        return "not pending"
-    attempts, previous_error = claim
-    if attempts > settings.SEND_MAX_ATTEMPTS:
-        with database.transaction() as session:
-            _finish(
-                session, message_id, "sending", status="failed", error_message="too many attempts"
-            )
-        return "failed"
     if previous_error == LOST_IN_SENDING:
         try:
             sid = already_sent(sender.gateway, outbound, created_at)
@@ -133,6 +121,14 @@ def deliver(database: Database, sender: Sender, message_id: int) -> str:
     return _send(database, sender, message_id, attempts, plan, outbound)
 
 
+def _plan(session: Session, settings: Settings, message: Message) -> Delivery:
+    user = session.get(User, message.user_id) if message.user_id else None
+    refusal = _refusal(user)
+    if refusal:
+        return Delivery(message.channel, skip_reason=refusal)
+    return plan_delivery(session, settings, message, datetime.now(UTC))
+
+
 def _refusal(user: User | None) -> str | None:
     if user is None:
         return "recipient no longer exists"
@@ -145,8 +141,10 @@ def _refusal(user: User | None) -> str | None:
     return None
 
 
-def _wait_for_slot(sender: Sender, message_id: int, outbound: OutboundMessage) -> bool:
-    """Book this sender's next slot and sleep until it; False if re-scheduled instead."""
+def _wait_for_slot(
+    database: Database, sender: Sender, message_id: int, outbound: OutboundMessage
+) -> bool:
+    """Book this sender's next slot and sleep until it; False if handed back instead."""
     settings = sender.settings
     from_ = settings.TWILIO_SMS_FROM if outbound.channel == "sms" else settings.TWILIO_WHATSAPP_FROM
     booked, wait = sender.rate.book(
@@ -155,12 +153,21 @@ def _wait_for_slot(sender: Sender, message_id: int, outbound: OutboundMessage) -
         cost_of(outbound.channel, outbound.body),
         settings.SEND_RATE_MAX_WAIT_SECONDS,
     )
-    if not booked:
-        # Far off: free the worker and come back nearer the time (nothing booked yet).
-        _schedule(message_id, countdown=max(wait - settings.SEND_RATE_MAX_WAIT_SECONDS / 2, 0.1))
-        return False
-    time.sleep(wait)
-    return True
+    if booked:
+        time.sleep(wait)
+        return True
+    # The slot is far off (a backlog): hand the row back, uncounted, and come back
+    # nearer the time instead of holding a worker.
+    with database.transaction() as session:
+        session.execute(
+            text(
+                "UPDATE messages SET status = 'pending', attempts = attempts - 1,"
+                " updated_at = now() WHERE id = :id AND status = 'sending'"
+            ),
+            {"id": message_id},
+        )
+    _schedule(message_id, countdown=max(wait - settings.SEND_RATE_MAX_WAIT_SECONDS / 2, 0.1))
+    return False
 
 
 def _claim(session: Session, message_id: int) -> tuple[int, str | None] | None:

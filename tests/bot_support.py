@@ -85,9 +85,7 @@ class Phone:
         return self.send("", **extra)
 
     def photo(self, url: str, caption: str = "", content_type: str = "image/jpeg") -> str:
-        return self.send(
-            caption, NumMedia="1", MediaUrl0=url, MediaContentType0=content_type
-        )
+        return self.send(caption, NumMedia="1", MediaUrl0=url, MediaContentType0=content_type)
 
     def register(self, name: str = "1") -> str:
         self.send("merhaba")

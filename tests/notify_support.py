@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import threading
 import time
@@ -14,6 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qs
 
+import redis as redis_lib
 import responses
 from celery import Celery
 from celery.contrib.testing.worker import start_worker
@@ -25,6 +27,7 @@ from core.models import Category, Conversation, Message, Ticket, TicketFollower,
 from core.seed_data import seed_defaults
 from core.tickets import open_ticket
 from tasks.celery_app import make_celery
+from tasks.notifications import SEND_TASK
 
 ACCOUNT_SID = "AC" + "0" * 32
 TWILIO = "https://api.twilio.com"
@@ -109,23 +112,17 @@ def worker_settings(settings: Settings, **changes: Any) -> Settings:
 
 
 @contextmanager
-def running_worker(settings: Settings, workers: int = 1) -> Iterator[Celery]:
-    """`workers` in-process Celery workers (solo pool, one thread each) on the test Redis."""
+def running_worker(settings: Settings) -> Iterator[Celery]:
+    """An in-process Celery worker (solo pool, in a thread) on the test Redis.
+
+    One per test: a second in-process worker shares Celery's global shutdown flags and
+    may not stop; tests that need two workers start real processes (bench/)."""
     app = make_celery(settings)
     app.loader.import_default_modules()
-    with _workers(app, workers):
-        yield app
-
-
-@contextmanager
-def _workers(app: Celery, count: int) -> Iterator[None]:
-    if count == 0:
-        yield
-        return
     with start_worker(
         app, pool="solo", perform_ping_check=False, shutdown_timeout=20, loglevel="WARNING"
-    ), _workers(app, count - 1):
-        yield
+    ):
+        yield app
 
 
 def wait_for(check: Callable[[], bool], timeout: float = 20.0) -> None:
@@ -165,9 +162,7 @@ class People:
     def citizen(self, locale: str = "tr", channel: str | None = "whatsapp", **fields: Any) -> User:
         self.counter += 1
         with self.database.transaction() as session:
-            user = User(
-                phone=f"+90533{self.counter:07d}", full_name="C", locale=locale, **fields
-            )
+            user = User(phone=f"+90533{self.counter:07d}", full_name="C", locale=locale, **fields)
             session.add(user)
             session.flush()
             if channel:
@@ -197,3 +192,14 @@ class People:
             for follower in followers:
                 session.add(TicketFollower(ticket_id=ticket.id, user_id=follower.id))
         return ticket
+
+
+def queued_ids(redis_client: redis_lib.Redis) -> list[int]:
+    """Message ids of send tasks waiting in the broker's default queue."""
+    ids = []
+    for raw in redis_client.lrange("celery", 0, -1):
+        envelope = json.loads(raw)
+        assert envelope["headers"]["task"] == SEND_TASK
+        args, _kwargs, _embed = json.loads(base64.b64decode(envelope["body"]))
+        ids.append(args[0])
+    return sorted(ids)

@@ -6,9 +6,9 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from bot_support import INBOUND, Phone, reply_of, signed_post
 from sqlalchemy import func, select
 
-from bot_support import INBOUND, Phone, reply_of, signed_post
 from core.models import Conversation, Message, Ticket
 from core.seed_data import seed_defaults
 
@@ -61,7 +61,9 @@ def test_same_message_sid_three_times_at_once(app, settings, committed_db) -> No
         assert len(tickets) == 1
         assert f"#{tickets[0].number}".encode() in results[0][1]
         copies = session.scalar(
-            select(func.count()).select_from(Message).where(Message.twilio_sid == params["MessageSid"])
+            select(func.count())
+            .select_from(Message)
+            .where(Message.twilio_sid == params["MessageSid"])
         )
         assert copies == 1
 

@@ -136,107 +136,207 @@ CASES: dict[str, Case] = {
         "description", "çukur", "description", "en az 10", snap={"draft": {"category_id": 11}}
     ),
     "tr description ok": Case(
-        "description", "Yolda büyük bir çukur var", "location", "Konum",
+        "description",
+        "Yolda büyük bir çukur var",
+        "location",
+        "Konum",
         snap={"draft": {"category_id": 11}},
     ),
     "en description asks question": Case(
-        "description", "A deep pothole on the road", "question", "How deep", locale="en",
+        "description",
+        "A deep pothole on the road",
+        "question",
+        "How deep",
+        locale="en",
         snap={"draft": {"category_id": 15}},
     ),
     "tr question answered": Case(
-        "question", "30 cm", "location", "Konum",
+        "question",
+        "30 cm",
+        "location",
+        "Konum",
         snap={"draft": {"category_id": 15, "description": "Derin çukur var burada"}},
     ),
     "tr question skipped": Case(
-        "question", "geç", "location",
+        "question",
+        "geç",
+        "location",
         snap={"draft": {"category_id": 15, "description": "Derin çukur var burada"}},
     ),
     "tr question bad": Case(
-        "question", "çok", "question", "sayı",
+        "question",
+        "çok",
+        "question",
+        "sayı",
         snap={"draft": {"category_id": 15, "description": "Derin çukur var burada"}},
     ),
     "tr location pin": Case(
-        "location", "", "photo", "Fotoğraf", message={"location": IN_CITY},
+        "location",
+        "",
+        "photo",
+        "Fotoğraf",
+        message={"location": IN_CITY},
         snap={"draft": {"category_id": 11, "description": "Yolda büyük bir çukur"}},
     ),
     "en location typed coordinates": Case(
-        "location", "41.0082, 28.9784", "photo", "photos", locale="en",
+        "location",
+        "41.0082, 28.9784",
+        "photo",
+        "photos",
+        locale="en",
         snap={"draft": {"category_id": 11, "description": "Big pothole on the road"}},
     ),
     "tr location outside the city": Case(
-        "location", "39.92, 32.85", "location", "hizmet alanımızın dışında",
+        "location",
+        "39.92, 32.85",
+        "location",
+        "hizmet alanımızın dışında",
         snap={"draft": {"category_id": 11, "description": "Yolda büyük bir çukur"}},
     ),
     "en pin outside the city": Case(
-        "location", "", "location", "outside our service area", locale="en",
+        "location",
+        "",
+        "location",
+        "outside our service area",
+        locale="en",
         message={"location": (39.92, 32.85)},
         snap={"draft": {"category_id": 11, "description": "Big pothole on the road"}},
     ),
     "tr location typed address": Case(
-        "location", "Bağdat Caddesi 5, Kadıköy", "photo",
+        "location",
+        "Bağdat Caddesi 5, Kadıköy",
+        "photo",
         snap={"draft": {"category_id": 11, "description": "Yolda büyük bir çukur"}},
     ),
     "tr photo received": Case(
-        "photo", "", "photo", "(1/3)", message={"media": PHOTO},
+        "photo",
+        "",
+        "photo",
+        "(1/3)",
+        message={"media": PHOTO},
         snap={"draft": {**FULL_DRAFT, "photos_done": False}},
     ),
     "tr photo skip": Case(
         "photo", "GEÇ", "confirm", "Özet", snap={"draft": {**FULL_DRAFT, "photos_done": False}}
     ),
     "en photo skip": Case(
-        "photo", "skip", "confirm", "Summary", locale="en",
+        "photo",
+        "skip",
+        "confirm",
+        "Summary",
+        locale="en",
         snap={"draft": {**FULL_DRAFT, "photos_done": False}},
     ),
     "tr confirm yes": Case(
         "confirm", "EVET", "menu", None, [CreateTicket(FULL_DRAFT)], snap={"draft": FULL_DRAFT}
     ),
     "en confirm yes": Case(
-        "confirm", "yes", "menu", None, [CreateTicket(FULL_DRAFT)], locale="en",
+        "confirm",
+        "yes",
+        "menu",
+        None,
+        [CreateTicket(FULL_DRAFT)],
+        locale="en",
         snap={"draft": FULL_DRAFT},
     ),
     "tr confirm no": Case("confirm", "HAYIR", "menu", "gönderilmedi", snap={"draft": FULL_DRAFT}),
     "tr confirm other": Case("confirm", "belki", "confirm", "Özet", snap={"draft": FULL_DRAFT}),
     # duplicate offer
     "tr duplicate offered": Case(
-        "confirm", "evet", "duplicate_offer", "#1001",
-        snap={"draft": FULL_DRAFT, "nearby": (NearbyTicket(5, 1001, 40.2, NOW - timedelta(days=2)),)},
+        "confirm",
+        "evet",
+        "duplicate_offer",
+        "#1001",
+        snap={
+            "draft": FULL_DRAFT,
+            "nearby": (NearbyTicket(5, 1001, 40.2, NOW - timedelta(days=2)),),
+        },
     ),
     "en duplicate offered": Case(
-        "confirm", "yes", "duplicate_offer", "40 m away, reported 2 days ago", locale="en",
-        snap={"draft": FULL_DRAFT, "nearby": (NearbyTicket(5, 1001, 40.2, NOW - timedelta(days=2)),)},
+        "confirm",
+        "yes",
+        "duplicate_offer",
+        "40 m away, reported 2 days ago",
+        locale="en",
+        snap={
+            "draft": FULL_DRAFT,
+            "nearby": (NearbyTicket(5, 1001, 40.2, NOW - timedelta(days=2)),),
+        },
     ),
     "tr duplicate follow": Case(
-        "duplicate_offer", "1", "menu", None, [FollowTicket(5)],
-        snap={"draft": {**FULL_DRAFT, "duplicate": {"id": 5, "number": 1001, "distance_m": 40, "age_days": 2}}},
+        "duplicate_offer",
+        "1",
+        "menu",
+        None,
+        [FollowTicket(5)],
+        snap={
+            "draft": {
+                **FULL_DRAFT,
+                "duplicate": {"id": 5, "number": 1001, "distance_m": 40, "age_days": 2},
+            }
+        },
     ),
     "en duplicate file new": Case(
-        "duplicate_offer", "2", "menu", None, [CreateTicket(FULL_DRAFT)], locale="en",
-        snap={"draft": {**FULL_DRAFT, "duplicate": {"id": 5, "number": 1001, "distance_m": 40, "age_days": 2}}},
+        "duplicate_offer",
+        "2",
+        "menu",
+        None,
+        [CreateTicket(FULL_DRAFT)],
+        locale="en",
+        snap={
+            "draft": {
+                **FULL_DRAFT,
+                "duplicate": {"id": 5, "number": 1001, "distance_m": 40, "age_days": 2},
+            }
+        },
     ),
     # comments, photos and feedback on existing tickets
     "tr comment": Case(
         "menu", "#1234 çukur büyüdü", "menu", None, [AddComment(1234, "çukur büyüdü")]
     ),
     "en photo with caption": Case(
-        "category", "#1234", "category", None, [AttachMediaToTicket(1234)], locale="en",
+        "category",
+        "#1234",
+        "category",
+        None,
+        [AttachMediaToTicket(1234)],
+        locale="en",
         message={"media": PHOTO},
     ),
-    "tr rating": Case("menu", "4", "menu", None, [GiveFeedback(1001, rating=4)], snap={"feedback_due": 1001}),
+    "tr rating": Case(
+        "menu", "4", "menu", None, [GiveFeedback(1001, rating=4)], snap={"feedback_due": 1001}
+    ),
     "tr not fixed": Case(
-        "menu", "Düzelmedi", "menu", None, [GiveFeedback(1001, fixed=False)],
+        "menu",
+        "Düzelmedi",
+        "menu",
+        None,
+        [GiveFeedback(1001, fixed=False)],
         snap={"reopenable": 1001},
     ),
     "en fixed": Case(
-        "menu", "fixed", "menu", None, [GiveFeedback(1001, fixed=True)], locale="en",
+        "menu",
+        "fixed",
+        "menu",
+        None,
+        [GiveFeedback(1001, fixed=True)],
+        locale="en",
         snap={"reopenable": 1001},
     ),
     # expiry, refusal, opt-out, erase
     "tr expired draft": Case(
-        "description", "Yolda çukur var, büyük", "menu", "30 dakika",
+        "description",
+        "Yolda çukur var, büyük",
+        "menu",
+        "30 dakika",
         snap={"draft": {"category_id": 11}, "draft_expired": True, "timeout_minutes": 30},
     ),
     "en expired by the sweep": Case(
-        "menu", "1", "menu", "dropped after 30 minutes", locale="en",
+        "menu",
+        "1",
+        "menu",
+        "dropped after 30 minutes",
+        locale="en",
         snap={"context": {"expired": True}, "timeout_minutes": 30},
     ),
     "tr unknown country": Case(
@@ -256,7 +356,9 @@ CASES: dict[str, Case] = {
 @pytest.mark.parametrize("name", list(CASES))
 def test_conversation_step(name: str) -> None:
     case = CASES[name]
-    outcome = handle(snapshot(case.state, case.locale, **case.snap), inbound(case.text, **case.message))
+    outcome = handle(
+        snapshot(case.state, case.locale, **case.snap), inbound(case.text, **case.message)
+    )
     assert outcome.next_state == case.next_state
     text = reply_text(outcome.replies)
     if case.says is not None:
@@ -280,7 +382,10 @@ DRAFTS = {
     "location": {"category_id": 11, "description": "Derin bir çukur var"},
     "photo": {**FULL_DRAFT, "photos_done": False},
     "confirm": FULL_DRAFT,
-    "duplicate_offer": {**FULL_DRAFT, "duplicate": {"id": 5, "number": 1001, "distance_m": 4, "age_days": 0}},
+    "duplicate_offer": {
+        **FULL_DRAFT,
+        "duplicate": {"id": 5, "number": 1001, "distance_m": 4, "age_days": 0},
+    },
 }
 
 
@@ -300,7 +405,9 @@ def test_help_keeps_the_step(state: str, word: str, locale: str) -> None:
 
 
 @pytest.mark.parametrize("state", REGISTERED_STATES)
-@pytest.mark.parametrize(("word", "locale"), [("İPTAL", "tr"), ("iptal", "tr"), ("IPTAL", "tr"), ("Cancel", "en")])
+@pytest.mark.parametrize(
+    ("word", "locale"), [("İPTAL", "tr"), ("iptal", "tr"), ("IPTAL", "tr"), ("Cancel", "en")]
+)
 def test_cancel_drops_the_draft(state: str, word: str, locale: str) -> None:
     outcome = handle(keyword_snapshot(state, locale), inbound(word))
     assert outcome.next_state == "menu"
@@ -405,3 +512,11 @@ def test_every_catalog_text_fits_one_reply() -> None:
 def test_reply_text_drops_notes_before_the_question() -> None:
     long_note = "x" * 315
     assert reply_text([long_note, "Question?"]) == "Question?"
+
+
+def test_help_on_first_contact_still_shows_the_privacy_notice() -> None:
+    outcome = handle(snapshot("start", "tr"), inbound("YARDIM"))
+    text = reply_text(outcome.replies)
+    assert outcome.next_state == "consent"
+    # Help and the notice do not fit one reply: the notice (and its question) wins.
+    assert "KVKK" in text and len(text) < MAX_REPLY

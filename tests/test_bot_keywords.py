@@ -72,9 +72,18 @@ def test_answers() -> None:
 
 def test_inbound_from_whatsapp_and_sms() -> None:
     whatsapp = parse_inbound(
-        {"MessageSid": "SM1", "From": "whatsapp:+905321234567", "Body": " Merhaba ", "ProfileName": "Ayşe"}
+        {
+            "MessageSid": "SM1",
+            "From": "whatsapp:+905321234567",
+            "Body": " Merhaba ",
+            "ProfileName": "Ayşe",
+        }
     )
-    assert (whatsapp.address, whatsapp.channel, whatsapp.text) == ("+905321234567", "whatsapp", "Merhaba")
+    assert (whatsapp.address, whatsapp.channel, whatsapp.text) == (
+        "+905321234567",
+        "whatsapp",
+        "Merhaba",
+    )
     assert whatsapp.is_phone and whatsapp.profile_name == "Ayşe"
     sms = parse_inbound({"MessageSid": "SM2", "From": "+905321234567", "Body": "x"})
     assert (sms.address, sms.channel) == ("+905321234567", "sms")
@@ -102,11 +111,16 @@ def test_inbound_location_media_and_buttons() -> None:
     )
     assert inbound.location == (41.0082, 28.9784)
     assert inbound.location_label == "Sultanahmet, Fatih, İstanbul"
-    assert [m.url for m in inbound.media] == ["https://api.twilio.com/a", "https://api.twilio.com/b"]
+    assert [m.url for m in inbound.media] == [
+        "https://api.twilio.com/a",
+        "https://api.twilio.com/b",
+    ]
     assert inbound.text == "1"  # the quick reply's payload, not its label
 
 
-@pytest.mark.parametrize("form", [{"From": "+905321234567"}, {"MessageSid": "SM1"}, {"MessageSid": "SM1", "From": "   "}])
+@pytest.mark.parametrize(
+    "form", [{"From": "+905321234567"}, {"MessageSid": "SM1"}, {"MessageSid": "SM1", "From": "   "}]
+)
 def test_inbound_without_sid_or_sender(form: dict[str, str]) -> None:
     with pytest.raises(MalformedInbound):
         parse_inbound(form)

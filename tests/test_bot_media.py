@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import io
+from datetime import timedelta
 
 import pytest
 import requests
 import responses
+from bot_support import Phone
 from PIL import Image
 from sqlalchemy import select
 
-from bot_support import Phone
 from core.flask_db import EXTENSION_KEY
 from core.models import Conversation, Message, Photo, Ticket
-from tasks.media import MediaUnavailable, process_inbound_media
+from tasks.media import MediaUnavailable, process_inbound_media, purge_draft_photos
 
 CDN = "https://mms.twiliocdn.example/abc123?sig=x"
 
@@ -44,7 +45,9 @@ def drafting(client, settings, seeded) -> Phone:
 
 
 def last_message(db) -> Message:
-    return db.scalar(select(Message).where(Message.direction == "inbound").order_by(Message.id.desc()).limit(1))
+    return db.scalar(
+        select(Message).where(Message.direction == "inbound").order_by(Message.id.desc()).limit(1)
+    )
 
 
 def media_url(settings, name: str = "ME1") -> str:
@@ -91,7 +94,9 @@ def test_url_outside_the_prefix_is_never_requested(drafting, seeded, fetch) -> N
 
 
 def test_prefix_lookalike_host_is_refused(drafting, settings, seeded, fetch) -> None:
-    lookalike = settings.twilio_media_prefix.replace("api.twilio.com", "api.twilio.com.evil.example")
+    lookalike = settings.twilio_media_prefix.replace(
+        "api.twilio.com", "api.twilio.com.evil.example"
+    )
     drafting.photo(lookalike + "MM1/Media/ME1")
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
         fetch(last_message(seeded).id)
@@ -134,7 +139,9 @@ def test_server_error_is_retried_later(drafting, settings, seeded, fetch) -> Non
     assert "state" not in message.media[0]
 
 
-def test_photo_captioned_with_a_number_goes_to_that_ticket(drafting, settings, seeded, fetch) -> None:
+def test_photo_captioned_with_a_number_goes_to_that_ticket(
+    drafting, settings, seeded, fetch
+) -> None:
     db = seeded
     drafting.send("Sokak lambası iki gündür yanmıyor")
     drafting.pin(41.0082, 28.9784)
@@ -155,3 +162,21 @@ def test_media_nobody_asked_for_is_not_fetched(client, settings, seeded, fetch) 
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
         assert fetch(last_message(seeded).id) == 0
         assert len(mock.calls) == 0
+
+
+def test_abandoned_draft_photos_are_purged(app, drafting, settings, seeded, fetch) -> None:
+    db = seeded
+    url = media_url(settings)
+    drafting.photo(url)
+    with responses.RequestsMock() as mock:
+        mock.add(responses.GET, url, body=jpeg(), content_type="image/jpeg")
+        fetch(last_message(db).id)
+    drafting.send("İPTAL")
+    photo = db.scalars(select(Photo)).one()
+    storage = app.extensions["sosoft.storage"]
+    assert storage.exists(photo.storage_key)
+    database = app.extensions[EXTENSION_KEY]
+    assert purge_draft_photos(database, storage, photo.created_at) == 0  # still young
+    assert purge_draft_photos(database, storage, photo.created_at + timedelta(seconds=1)) == 1
+    assert db.scalars(select(Photo)).all() == []
+    assert not storage.exists(photo.storage_key)

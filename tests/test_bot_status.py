@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from bot_support import STATUS, sign, signed_post
 from sqlalchemy.orm import Session
 
 from bot.delivery_status import moves_forward
-from bot_support import STATUS, sign, signed_post
 from core.models import Message
 
 
@@ -76,7 +76,9 @@ def test_21610_marks_the_citizen_opted_out(client, settings, db, make_user) -> N
         {"MessageStatus": "sent"},
     ],
 )
-def test_odd_callbacks_change_nothing_they_should_not(client, settings, db, make_user, params) -> None:
+def test_odd_callbacks_change_nothing_they_should_not(
+    client, settings, db, make_user, params
+) -> None:
     message = outbound(db, make_user(), status="queued")
     response = signed_post(client, settings, STATUS, params)
     assert response.status_code == 204

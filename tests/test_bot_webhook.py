@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from bot_support import INBOUND, Phone, reply_of, sign, signed_post
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bot_support import INBOUND, Phone, new_sid, reply_of, sign, signed_post
 from core.conversation_expiry import expire_stale_drafts
 from core.models import (
     Comment,
@@ -154,7 +154,9 @@ def test_unknown_country_is_refused_without_an_account(client, settings, seeded)
 # --- idempotency and robustness ---------------------------------------------------------------------
 
 
-def test_retried_message_sid_gets_the_same_reply_and_changes_nothing(client, settings, seeded) -> None:
+def test_retried_message_sid_gets_the_same_reply_and_changes_nothing(
+    client, settings, seeded
+) -> None:
     phone = Phone(client, settings)
     phone.register()
     phone.send("1")
@@ -213,7 +215,9 @@ def test_a_1600_character_body_with_emoji(client, settings, seeded) -> None:
     assert stored.body == body.strip()
 
 
-def test_an_unexpected_error_is_a_polite_reply_not_a_500(client, settings, seeded, monkeypatch) -> None:
+def test_an_unexpected_error_is_a_polite_reply_not_a_500(
+    client, settings, seeded, monkeypatch
+) -> None:
     phone = Phone(client, settings)
     phone.register()
 

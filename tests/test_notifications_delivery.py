@@ -207,7 +207,7 @@ def test_task_run_twice_sends_once(
     people.ticket(reporter)
     [row] = outbound(committed_db, kind="report_received")
 
-    with running_worker(send_settings, workers=2):
+    with running_worker(send_settings):
         for _ in range(4):
             jobs.enqueue(send_settings, SEND_TASK, row.id)
         wait_for(lambda: all_settled(committed_db))

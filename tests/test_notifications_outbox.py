@@ -4,8 +4,6 @@ them later; a row left in `sending` by a dead worker is recovered without a seco
 
 from __future__ import annotations
 
-import base64
-import json
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -22,7 +20,6 @@ from core.models import Message, Ticket
 from core.seed_data import seed_defaults
 from core.tickets import open_ticket
 from core.workflow import apply_transition
-from tasks.notifications import LOST_IN_SENDING, SEND_TASK
 from tasks.sweeps import relay
 from tests.notify_support import (
     FakeTwilio,
@@ -30,23 +27,13 @@ from tests.notify_support import (
     all_settled,
     fake_twilio,
     outbound,
+    queued_ids,
     running_worker,
     wait_for,
     worker_settings,
 )
 
 DEAD_REDIS = "redis://127.0.0.1:1/0"
-
-
-def queued_ids(redis_client: redis_lib.Redis) -> list[int]:
-    """Message ids of send tasks waiting in the broker's default queue."""
-    ids = []
-    for raw in redis_client.lrange("celery", 0, -1):
-        envelope = json.loads(raw)
-        assert envelope["headers"]["task"] == SEND_TASK
-        args, _kwargs, _embed = json.loads(base64.b64decode(envelope["body"]))
-        ids.append(args[0])
-    return sorted(ids)
 
 
 @pytest.fixture
@@ -120,7 +107,9 @@ def test_redis_down_delays_but_loses_nothing(
 
     started = time.monotonic()
     with committed_db.transaction() as session:
-        apply_transition(session, session.get(Ticket, ticket.id), "in_progress", actor=None, role="support")
+        apply_transition(
+            session, session.get(Ticket, ticket.id), "in_progress", actor=None, role="support"
+        )
     assert time.monotonic() - started < 5  # the change commits; no long wait on Redis
 
     rows = outbound(committed_db)

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import itertools
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import redis as redis_lib
 
+from bench.fake_twilio import FakeTwilio as FakeTwilioServer
+from bench.worker_processes import start_worker, stop, wait_until_consuming, worker_env
 from core import jobs
 from core.config import Settings
 from core.db import Database
 from core.send_rate import SendRate, cost_of
+from tasks.celery_app import make_celery
 from tasks.notifications import SEND_TASK
 from tests.notify_support import (
     FakeTwilio,
@@ -31,26 +36,45 @@ def twilio() -> Iterator[FakeTwilio]:
         yield fake
 
 
-def test_two_workers_keep_to_the_sms_rate(
-    committed_db: Database, settings: Settings, twilio: FakeTwilio
+def test_two_worker_processes_keep_to_the_sms_rate(
+    committed_db: Database, settings: Settings, tmp_path: Path
 ) -> None:
-    rate = 4.0
+    rate = 8.0  # segments per second
     people = People(committed_db, settings).seed()
     reporters = [people.citizen(channel="sms") for _ in range(10)]
-    for reporter in reporters:
-        people.ticket(reporter)  # nothing running yet: the rows wait in the broker
-    send = worker_settings(settings, SMS_MESSAGES_PER_SECOND=rate)
+    with FakeTwilioServer() as twilio_server:
+        env = worker_env(
+            {
+                "APP_ENV": "test",
+                "DATABASE_URL": settings.DATABASE_URL,
+                "REDIS_URL": settings.REDIS_URL,
+                "TWILIO_ENABLED": True,
+                "TWILIO_ACCOUNT_SID": settings.TWILIO_ACCOUNT_SID,
+                "TWILIO_AUTH_TOKEN": settings.TWILIO_AUTH_TOKEN,
+                "TWILIO_SMS_FROM": "SOSOFT",
+                "TWILIO_API_BASE_URL": twilio_server.base_url,
+                "SMS_MESSAGES_PER_SECOND": rate,
+            }
+        )
+        workers = [start_worker(env, f"rate{i}", 4, tmp_path) for i in (1, 2)]
+        try:
+            wait_until_consuming(make_celery(settings), ["rate1", "rate2"])
+            for reporter in reporters:
+                people.ticket(reporter)
+            wait_for(lambda: len(outbound(committed_db)) == 10 and all_settled(committed_db), 60)
+        finally:
+            for worker in workers:
+                stop(worker)
 
-    with running_worker(send, workers=2):
-        wait_for(lambda: all_settled(committed_db), timeout=30)
-
-    times = sorted(m["at"] for m in twilio.sent)
+    times = sorted(m.at for m in twilio_server.accepted)
     assert len(times) == 10
-    # Each "report received" text is Turkish (UCS-2) and fits one segment.
-    assert {cost_of("sms", m.body) for m in outbound(committed_db)} == {1}
-    assert (len(times) - 1) / (times[-1] - times[0]) <= rate * 1.1
-    gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
-    assert min(gaps) >= 0.6 / rate
+    # Each "report received" text is Turkish (UCS-2, 70 a segment): 2 segments.
+    assert {cost_of("sms", m.body) for m in outbound(committed_db)} == {2}
+    per_message = 2 / rate
+    assert times[-1] - times[0] >= 9 * per_message * 0.9
+    gaps = [b - a for a, b in itertools.pairwise(times)]
+    assert min(gaps) >= 0.6 * per_message
+    assert {m.status for m in outbound(committed_db)} == {"queued"}
 
 
 def test_an_sms_costs_its_segments(
@@ -128,4 +152,22 @@ def test_concurrent_bookings_never_share_a_slot(rate: SendRate) -> None:
         thread.join()
     waits.sort()
     assert len(waits) == 20
-    assert all(b - a > 0.45 for a, b in zip(waits, waits[1:], strict=False))
+    assert all(b - a > 0.45 for a, b in itertools.pairwise(waits))
+
+
+def test_a_far_off_slot_hands_the_message_back_and_sends_it_later(
+    committed_db: Database, settings: Settings, twilio: FakeTwilio
+) -> None:
+    people = People(committed_db, settings).seed()
+    # 2 segments at 4 segments/s: one message every 0.5 s, more than the 0.2 s a worker waits.
+    send = worker_settings(settings, SMS_MESSAGES_PER_SECOND=4.0, SEND_RATE_MAX_WAIT_SECONDS=0.2)
+    with running_worker(send):
+        for _ in range(3):
+            people.ticket(people.citizen(channel="sms"))
+        wait_for(lambda: len(outbound(committed_db)) == 3 and all_settled(committed_db))
+
+    rows = outbound(committed_db)
+    assert {r.status for r in rows} == {"queued"}
+    assert [r.attempts for r in rows] == [1, 1, 1]  # handing back is not an attempt
+    times = sorted(m["at"] for m in twilio.sent)
+    assert len(times) == 3 and times[-1] - times[0] >= 2 * 0.5 * 0.9

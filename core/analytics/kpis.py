@@ -13,8 +13,8 @@ from core.models.tickets import CHANNELS
 
 
 def kpis(session: Session, scope: Scope, now: datetime) -> dict[str, Any]:
-    total = measures(session, scope, now)[0]
-    per_channel = measures(session, scope, now, by="channel")
+    per_channel = measures(session, scope, now, by="channel", total=True)
+    total = per_channel.pop(None)
     channels = [scope.channel] if scope.channel else list(CHANNELS)
     total["by_channel"] = [
         {"channel": channel, **per_channel.get(channel, empty(now))} for channel in channels

@@ -24,89 +24,72 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from core.analytics import rollups
-from core.analytics.scope import OPEN_STATUSES_SQL, Scope
+from core.analytics.backlog import Backlog
+from core.analytics.backlog import backlog as open_backlog
+from core.analytics.percentiles import percentiles
+from core.analytics.scope import Scope
 
 DIMENSIONS = {"team": "coalesce(team_id, 0)", "category": "category_id", "channel": "channel"}
 
 _SUMS = """
-WITH daily AS ({daily}),
-totals AS (
-    SELECT {group} AS grp,
-        sum(created_n) AS created, sum(resolved_n) AS resolved,
-        sum(resolved_with_due_n) AS resolved_with_due, sum(resolved_on_time_n) AS on_time,
-        sum(reopened_n) AS reopened, sum(escalated_n) AS escalated,
-        sum(escalations_decided_n) AS decided, sum(escalations_approved_n) AS approved,
-        sum(feedback_n) AS feedback, sum(rating_sum) AS rating_sum, sum(rating_n) AS rating_n,
-        sum(fixed_yes_n) AS fixed_yes, sum(fixed_answered_n) AS fixed_answered
-    FROM daily GROUP BY 1
-),
-first_response AS (
-    SELECT {group} AS grp, count(*) AS n,
-        percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY s) AS p
-    FROM daily, unnest(first_response_s) AS s GROUP BY 1
-),
-resolution AS (
-    SELECT {group} AS grp, count(*) AS n,
-        percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY s) AS p
-    FROM daily, unnest(resolution_s) AS s GROUP BY 1
-)
-SELECT totals.*, fr.n AS fr_n, fr.p AS fr_p, rs.n AS rs_n, rs.p AS rs_p
-FROM totals
-LEFT JOIN first_response fr ON fr.grp = totals.grp
-LEFT JOIN resolution rs ON rs.grp = totals.grp
+WITH daily AS ({daily})
+SELECT {group} AS grp,
+    sum(created_n) AS created, sum(resolved_n) AS resolved,
+    sum(resolved_with_due_n) AS resolved_with_due, sum(resolved_on_time_n) AS on_time,
+    sum(reopened_n) AS reopened, sum(escalated_n) AS escalated,
+    sum(escalations_decided_n) AS decided, sum(escalations_approved_n) AS approved,
+    sum(feedback_n) AS feedback, sum(rating_sum) AS rating_sum, sum(rating_n) AS rating_n,
+    sum(fixed_yes_n) AS fixed_yes, sum(fixed_answered_n) AS fixed_answered
+FROM daily {group_by}
 """
-
-# The open backlog straight from tickets: the partial index ix_tickets_open_created_at
-# covers every column used, so this reads only the open tickets' index entries.
-_BACKLOG = f"""
-SELECT {{group}} AS grp, count(*) AS open,
-    min(created_at) AS oldest,
-    percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM created_at)) AS median_created,
-    count(*) FILTER (WHERE due_at < :now) AS overdue
-FROM tickets WHERE status IN {OPEN_STATUSES_SQL} {{filters}}
-GROUP BY 1
-"""  # noqa: S608 - constants only; values are bound
 
 
 def measures(
-    session: Session, scope: Scope, now: datetime, by: str | None = None
+    session: Session, scope: Scope, now: datetime, by: str | None = None, *, total: bool = False
 ) -> dict[Any, dict[str, Any]]:
-    """Every measure for `scope`, keyed by the `by` dimension's value (None: one total).
-
-    Teams are keyed by id with 0 for "no team".
+    """Every measure for `scope`, keyed by the `by` dimension's value; the whole scope
+    under the key None (alone when `by` is None, alongside the groups with `total`).
+    Teams are keyed by id with 0 for "no team". One pass over the rollup either way.
     """
-    group = DIMENSIONS[by] if by else "0"
-    daily_sql, params = rollups.daily_rows(session, scope)
-    sums = {
-        row.grp: row
-        for row in session.execute(text(_SUMS.format(daily=daily_sql, group=group)), params)
-    }
-    filters, filter_params = scope.filter_sql()
-    backlog = {
-        row.grp: row
-        for row in session.execute(
-            text(_BACKLOG.format(group=group, filters=filters)), {**filter_params, "now": now}
-        )
-    }
-    keys = set(sums) | set(backlog)
     if by is None:
-        keys = {0}
-    return {key: _shape(sums.get(key), backlog.get(key), now) for key in keys}
+        group, group_by = "NULL::integer", ""
+    else:
+        group = DIMENSIONS[by]
+        group_by = f"GROUP BY GROUPING SETS ((), ({group}))" if total else f"GROUP BY {group}"
+    daily_sql, params = rollups.daily_rows(session, scope)
+    sql = _SUMS.format(daily=daily_sql, group=group, group_by=group_by)
+    sums = {row.grp: row for row in session.execute(text(sql), params)}
+    durations = percentiles(session, daily_sql, params, group, total=total)
+    backlogs = open_backlog(session, scope, now, None if by is None else group, total=total)
+    keys = set(sums) | {key for key, b in backlogs.items() if b is not None}
+    if by is not None and not total:
+        keys.discard(None)
+    return {
+        key: _shape(sums.get(key), backlogs.get(key), _durations(durations, key), now)
+        for key in keys
+    }
+
+
+def _durations(durations: dict, key: Any) -> dict[str, Any]:
+    return {metric: durations[metric].get(key, (0, None)) for metric in durations}
 
 
 def empty(now: datetime) -> dict[str, Any]:
-    return _shape(None, None, now)
+    return _shape(None, None, {}, now)
 
 
-def _shape(sums: Any, backlog: Any, now: datetime) -> dict[str, Any]:
+def _shape(
+    sums: Any, backlog: Backlog | None, durations: dict[str, Any], now: datetime
+) -> dict[str, Any]:
     s = _Sums(sums)
-    fr = _percentiles(sums.fr_p if sums else None)
-    rs = _percentiles(sums.rs_p if sums else None)
+    responded, fr_values = durations.get("first_response_s", (0, None))
+    fr = _percentiles(fr_values)
+    rs = _percentiles(durations.get("resolution_s", (0, None))[1])
     return {
         "created": s.created,
         "resolved": s.resolved,
         "backlog": _backlog(backlog, now),
-        "first_response_hours": {"responded": s.fr_n, "median": fr[0], "p90": fr[1]},
+        "first_response_hours": {"responded": responded, "median": fr[0], "p90": fr[1]},
         "resolution_hours": {"median": rs[0], "p90": rs[1]},
         "sla": {
             "resolved_with_due": s.resolved_with_due,
@@ -137,7 +120,7 @@ class _Sums:
     FIELDS = (
         "created", "resolved", "resolved_with_due", "on_time", "reopened", "escalated",
         "decided", "approved", "feedback", "rating_sum", "rating_n", "fixed_yes",
-        "fixed_answered", "fr_n",
+        "fixed_answered",
     )  # fmt: skip
 
     def __init__(self, row: Any) -> None:
@@ -145,13 +128,13 @@ class _Sums:
             setattr(self, name, int(getattr(row, name) or 0) if row is not None else 0)
 
 
-def _backlog(row: Any, now: datetime) -> dict[str, Any]:
-    if row is None or not row.open:
+def _backlog(b: Backlog | None, now: datetime) -> dict[str, Any]:
+    if b is None or not b.open:
         return {"open": 0, "median_age_hours": None, "oldest_age_hours": None}
     return {
-        "open": int(row.open),
-        "median_age_hours": hours(now.timestamp() - float(row.median_created)),
-        "oldest_age_hours": hours((now - row.oldest).total_seconds()),
+        "open": b.open,
+        "median_age_hours": hours(now.timestamp() - b.median_created),
+        "oldest_age_hours": hours((now - b.oldest).total_seconds()),
     }
 
 

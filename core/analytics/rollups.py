@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from core.analytics.scope import Scope, day_ranges, local_day
+from core.analytics.scope import OPEN_STATUSES_SQL, Scope, day_ranges, day_start, local_day
 
 _LOCK_KEY = 7_000_001  # pg advisory lock: one refresh at a time
 METRICS = (
@@ -38,13 +38,17 @@ METRICS = (
     "fixed_yes_n",
     "fixed_answered_n",
     "ended_n",
+    "open_n",
+    "oldest_open_at",
+    "open_due_n",
 )
 KEYS = ("day", "category_id", "team_id", "channel")
 COLUMNS = ", ".join(KEYS + METRICS)
 
 # One row per ticket and cohort it belongs to on the chosen days: the day it was
-# created, the day it was resolved, or the day it was closed without being resolved.
-# `ranges` are whole city days, so each fact's day lies within the days asked for.
+# created (and whether it is open now), the day it was resolved, the day it was closed
+# without being resolved, and, while open, the day it is due. `ranges` are whole city
+# days, so each fact's day lies within the days asked for.
 _FACTS = """
 WITH ranges AS (
     SELECT lo, hi FROM unnest(CAST(:range_lo AS timestamptz[]), CAST(:range_hi AS timestamptz[]))
@@ -56,7 +60,9 @@ WITH ranges AS (
         CASE WHEN e.n > 0 THEN 1 ELSE 0 END AS escalated,
         coalesce(e.decided, 0) AS decided, coalesce(e.approved, 0) AS approved,
         0 AS resolved, NULL::integer AS resolution, 0 AS with_due, 0 AS on_time, 0 AS reopened,
-        0 AS feedback, NULL::integer AS rating, 0 AS fixed_yes, 0 AS fixed_answered, 0 AS ended
+        0 AS feedback, NULL::integer AS rating, 0 AS fixed_yes, 0 AS fixed_answered, 0 AS ended,
+        CASE WHEN t.status IN {open} THEN 1 ELSE 0 END AS open,
+        CASE WHEN t.status IN {open} THEN t.created_at END AS oldest_open, 0 AS open_due
     FROM ranges r JOIN tickets t ON t.created_at >= r.lo AND t.created_at < r.hi
     LEFT JOIN LATERAL (
         SELECT count(*) AS n,
@@ -74,15 +80,20 @@ WITH ranges AS (
         CASE WHEN t.reopen_count > 0 THEN 1 ELSE 0 END,
         CASE WHEN f.id IS NOT NULL THEN 1 ELSE 0 END, f.rating,
         CASE WHEN f.fixed THEN 1 ELSE 0 END, CASE WHEN f.fixed IS NOT NULL THEN 1 ELSE 0 END,
-        1
+        1, 0, NULL, 0
     FROM ranges r JOIN tickets t ON t.resolved_at >= r.lo AND t.resolved_at < r.hi
     LEFT JOIN feedback f ON f.ticket_id = t.id
     WHERE true {filters}
     UNION ALL
     SELECT (t.closed_at AT TIME ZONE :tz)::date, t.category_id, t.team_id, t.channel,
-        0, NULL, 0, 0, 0, 0, NULL, 0, 0, 0, 0, NULL, 0, 0, 1
+        0, NULL, 0, 0, 0, 0, NULL, 0, 0, 0, 0, NULL, 0, 0, 1, 0, NULL, 0
     FROM ranges r JOIN tickets t ON t.closed_at >= r.lo AND t.closed_at < r.hi
     WHERE t.resolved_at IS NULL {filters}
+    UNION ALL
+    SELECT (t.due_at AT TIME ZONE :tz)::date, t.category_id, t.team_id, t.channel,
+        0, NULL, 0, 0, 0, 0, NULL, 0, 0, 0, 0, NULL, 0, 0, 0, 0, NULL, 1
+    FROM ranges r JOIN tickets t ON t.due_at >= r.lo AND t.due_at < r.hi
+    WHERE t.status IN {open} {filters}
 )
 SELECT day, category_id, team_id, channel,
     CAST(sum(created) AS integer) AS created_n,
@@ -102,7 +113,10 @@ SELECT day, category_id, team_id, channel,
     CAST(count(rating) AS integer) AS rating_n,
     CAST(sum(fixed_yes) AS integer) AS fixed_yes_n,
     CAST(sum(fixed_answered) AS integer) AS fixed_answered_n,
-    CAST(sum(ended) AS integer) AS ended_n
+    CAST(sum(ended) AS integer) AS ended_n,
+    CAST(sum(open) AS integer) AS open_n,
+    min(oldest_open) AS oldest_open_at,
+    CAST(sum(open_due) AS integer) AS open_due_n
 FROM facts GROUP BY day, category_id, team_id, channel
 """
 
@@ -112,7 +126,7 @@ def facts_sql(scope: Scope | None, days: list[date], zone: ZoneInfo) -> tuple[st
     filters, params = scope.filter_sql("t") if scope else ("", {})
     lo, hi = day_ranges(days, zone) if days else ([], [])
     params.update(range_lo=lo, range_hi=hi, tz=zone.key)
-    return _FACTS.format(filters=filters), params
+    return _FACTS.format(filters=filters, open=OPEN_STATUSES_SQL), params
 
 
 @dataclass(frozen=True)
@@ -187,14 +201,16 @@ def refresh(session: Session, timezone: str, *, full: bool = False) -> int:
 def _rebuild_all(session: Session, zone: ZoneInfo) -> int:
     session.execute(text("DELETE FROM analytics_dirty_hours"))
     session.execute(text("DELETE FROM analytics_daily"))
-    first = session.execute(text("SELECT min(created_at) FROM tickets")).scalar()
+    first, last = session.execute(
+        text("SELECT min(created_at), greatest(max(created_at), max(due_at)) FROM tickets")
+    ).one()
     if first is not None:
-        days = [local_day(first, zone), local_day(datetime.now(UTC), zone) + timedelta(days=1)]
+        last = max(last, datetime.now(UTC))
         sql, params = facts_sql(None, [], zone)
         # One range over all of time: a single pass over the table.
         params.update(
-            range_lo=[datetime.combine(days[0], datetime.min.time(), zone)],
-            range_hi=[datetime.combine(days[1] + timedelta(days=1), datetime.min.time(), zone)],
+            range_lo=[day_start(local_day(first, zone), zone)],
+            range_hi=[day_start(local_day(last, zone) + timedelta(days=2), zone)],
         )
         session.execute(text(f"INSERT INTO analytics_daily ({COLUMNS}) {sql}"), params)
     _mark_refreshed(session, zone)

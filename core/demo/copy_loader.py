@@ -24,14 +24,34 @@ def reserve_ids(cursor: psycopg.Cursor, table: str, count: int) -> list[int]:
     return [row[0] for row in cursor.fetchall()]
 
 
-def reserve_ticket_ids(cursor: psycopg.Cursor, count: int) -> list[tuple[int, int]]:
-    """(id, public number) pairs, both from their sequences, in increasing order."""
+def reserve_ticket_ids(cursor: psycopg.Cursor, count: int) -> Iterator[tuple[int, int]]:
+    """(id, public number) pairs, both from their sequences, in increasing order.
+
+    The reservation comes back as runs of consecutive values (one run unless
+    someone else took values meanwhile), so a million tickets cost no memory.
+    """
     cursor.execute(
-        "SELECT nextval(pg_get_serial_sequence('tickets', 'id')), nextval('ticket_number_seq')"
-        " FROM generate_series(1, %s)",
+        """
+        WITH reserved AS (
+            SELECT nextval(pg_get_serial_sequence('tickets', 'id')) AS id,
+                   nextval('ticket_number_seq') AS number
+            FROM generate_series(1, %s)
+        ), ranked AS (
+            SELECT id, number, row_number() OVER (ORDER BY id) AS n FROM reserved
+        )
+        SELECT min(id), min(number), count(*) FROM ranked
+        GROUP BY id - n, number - n ORDER BY min(id)
+        """,
         (count,),
     )
-    return sorted(cursor.fetchall())
+    # Fetched now: the pairs are read later, in the generator thread.
+    return _unroll(cursor.fetchall())
+
+
+def _unroll(runs: list[tuple[int, int, int]]) -> Iterator[tuple[int, int]]:
+    for first_id, first_number, size in runs:
+        for k in range(size):
+            yield first_id + k, first_number + k
 
 
 def tune_for_bulk_load(cursor: psycopg.Cursor) -> None:

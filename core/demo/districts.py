@@ -36,7 +36,9 @@ class District:
         return round(lat, 6), round(lon, 6)
 
 
-def _d(name: str, lat: float, lon: float, radius_km: float, population_k: int, hoods: str) -> District:
+def _d(
+    name: str, lat: float, lon: float, radius_km: float, population_k: int, hoods: str
+) -> District:
     return District(name, lat, lon, radius_km, population_k, tuple(hoods.split(", ")))
 
 

@@ -14,6 +14,7 @@ import math
 import random
 from collections import deque
 from dataclasses import dataclass, field
+from itertools import accumulate
 
 from core.demo import copy_format as fmt
 from core.demo import lifecycle, texts
@@ -40,6 +41,11 @@ FOLLOWED_SHARE = 0.1
 # Reports per hour of the day (city time), 00:00 to 23:00.
 HOURLY_WEIGHTS = (10, 6, 4, 3, 3, 5, 10, 20, 40, 60, 70, 70,
                   60, 60, 60, 60, 60, 60, 60, 60, 50, 40, 30, 20)  # fmt: skip
+# Cumulative weights, computed once: random.choices would redo it on every call.
+PRIORITY_CUM = tuple(accumulate(PRIORITY_WEIGHTS))
+CHANNEL_CUM = tuple(accumulate(CHANNEL_WEIGHTS))
+DISTRICT_CUM = tuple(accumulate(DISTRICT_WEIGHTS))
+HOUR_CUM = tuple(accumulate(HOURLY_WEIGHTS))
 
 TICKET_COLUMNS = (
     "id", "number", "reporter_id", "category_id", "description", "status", "priority",
@@ -97,9 +103,8 @@ class TicketGenerator:
         self.total = total
         self.anchor = anchor
         self.categories = categories
-        self.category_cum = _cumulative(c.weight for c in categories)
+        self.category_cum = list(accumulate(c.weight for c in categories))
         self.cast = cast
-        self.hour_cum = _cumulative(HOURLY_WEIGHTS)
         self.recent: dict[int, deque[int]] = {c.id: deque(maxlen=32) for c in categories}
         self._rng = random.Random()
         self._chunk = -1
@@ -127,16 +132,16 @@ class TicketGenerator:
         local = self.anchor + CITY_UTC_OFFSET - int(days_ago * 86400)
         day, second = divmod(local, 86400)
         if day < (self.anchor + CITY_UTC_OFFSET) // 86400:
-            second = _bend(second / 86400, self.hour_cum)
+            second = _bend(second / 86400)
         return min(day * 86400 + second - CITY_UTC_OFFSET, self.anchor - 60)
 
     def _ticket(self, batch: Batch, index: int, ticket_id: int, number: int) -> None:
         rng = self._rng_for(index)
         created = self.created_at(index, rng)
         age = self.anchor - created
-        category = self.categories[bisect.bisect(self.category_cum, rng.random() * self.category_cum[-1])]
-        priority = rng.choices(PRIORITIES, PRIORITY_WEIGHTS)[0]
-        channel = rng.choices(CHANNELS, CHANNEL_WEIGHTS)[0]
+        category = rng.choices(self.categories, cum_weights=self.category_cum)[0]
+        priority = rng.choices(PRIORITIES, cum_weights=PRIORITY_CUM)[0]
+        channel = rng.choices(CHANNELS, cum_weights=CHANNEL_CUM)[0]
         reporter, locale = self._reporter(rng, channel)
         crew = self._crew(rng, category, reporter)
         recent = self.recent[category.id]
@@ -187,7 +192,7 @@ class TicketGenerator:
         followers: int,
         locale: str,
     ) -> str:
-        district = DISTRICTS[rng.choices(range(len(DISTRICTS)), DISTRICT_WEIGHTS)[0]]
+        district = rng.choices(DISTRICTS, cum_weights=DISTRICT_CUM)[0]
         lat, lon = district.random_point(rng)
         has_point = not (channel == "sms" and rng.random() < NO_POINT_SHARE_SMS)
         address = None
@@ -211,7 +216,12 @@ class TicketGenerator:
         )  # fmt: skip
 
     def _children(
-        self, batch: Batch, ticket_id: int, created: int, story: lifecycle.Story, reporter: int | None
+        self,
+        batch: Batch,
+        ticket_id: int,
+        created: int,
+        story: lifecycle.Story,
+        reporter: int | None,
     ) -> None:
         tid = str(ticket_id)
         for offset, kind, frm, to, actor, data in story.events:
@@ -264,20 +274,12 @@ class TicketGenerator:
         return count
 
 
-def _cumulative(weights) -> list[float]:
-    total, out = 0.0, []
-    for weight in weights:
-        total += weight
-        out.append(total)
-    return out
-
-
-def _bend(share_of_day: float, hour_cum: list[float]) -> int:
+def _bend(share_of_day: float) -> int:
     """Map a uniform share of the day to a second of the day following HOURLY_WEIGHTS."""
-    target = share_of_day * hour_cum[-1]
-    hour = bisect.bisect(hour_cum, target)
-    below = hour_cum[hour - 1] if hour else 0.0
-    within = (target - below) / (hour_cum[hour] - below)
+    target = share_of_day * HOUR_CUM[-1]
+    hour = bisect.bisect(HOUR_CUM, target)
+    below = HOUR_CUM[hour - 1] if hour else 0
+    within = (target - below) / (HOUR_CUM[hour] - below)
     return min(86399, int((hour + within) * 3600))
 
 

@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
+from itertools import islice
 
 import psycopg
 from sqlalchemy import select
@@ -73,7 +74,7 @@ def load_demo_data(
     started = time.perf_counter()
     report = LoadReport()
     routes = _category_routes(session)
-    anchor = int(time.time()) // 3600 * 3600
+    anchor = int(time.time()) // 60 * 60  # "now" for the data: the last whole minute
     cursor = _cursor(session)
     cast = _load_people(cursor, options, routes, anchor, report)
     session.commit()
@@ -149,10 +150,12 @@ def analyze(session: Session) -> None:
 
 
 def _batches(
-    tickets: TicketGenerator, ids: list[tuple[int, int]], size: int
+    tickets: TicketGenerator, ids: Iterator[tuple[int, int]], size: int
 ) -> Iterator[generator.Batch]:
-    for start in range(0, len(ids), size):
-        yield tickets.batch(start, ids[start : start + size])
+    start = 0
+    while chunk := list(islice(ids, size)):
+        yield tickets.batch(start, chunk)
+        start += len(chunk)
 
 
 def _category_routes(session: Session) -> list[CategoryRoute]:

@@ -52,7 +52,16 @@ PLACES_EN = (
 DURATIONS_TR = ("iki gündür", "bir haftadır", "üç gündür", "aylardır", "dünden beri", "on gündür")
 DURATIONS_EN = ("two days", "a week", "three days", "months", "ten days", "over a month")
 
-OPENINGS_TR = ("", "", "", "Merhaba, ", "İyi günler, ", "Merhabalar, ", "Selamlar, ", "Sayın yetkili, ")
+OPENINGS_TR = (
+    "",
+    "",
+    "",
+    "Merhaba, ",
+    "İyi günler, ",
+    "Merhabalar, ",
+    "Selamlar, ",
+    "Sayın yetkili, ",
+)
 CLOSINGS_TR = (
     "", "", " Lütfen acil ilgilenin.", " Geçen hafta da bildirmiştim.",
     " Çocuklar okula buradan geçiyor.", " Yardımcı olursanız seviniriz.",
@@ -192,7 +201,11 @@ ESCALATION_REASONS = (
 )  # fmt: skip
 DECISION_NOTES = {
     "approved": ("Onaylandı, ek ekip ayrıldı.", "Bütçe onaylandı.", "Uygun, devam edin."),
-    "rejected": ("Ekip kendi kaynaklarıyla çözmeli.", "Yeterli gerekçe yok.", "Önce keşif yapılsın."),
+    "rejected": (
+        "Ekip kendi kaynaklarıyla çözmeli.",
+        "Yeterli gerekçe yok.",
+        "Önce keşif yapılsın.",
+    ),
 }
 FEEDBACK_GOOD = (
     "Çok hızlı çözüldü, teşekkürler!", "Ellerinize sağlık.", "Memnun kaldım.",
@@ -237,4 +250,6 @@ def _upper_first(text: str) -> str:
 
 
 def address(rng: random.Random, district: str, neighbourhood: str) -> str:
-    return f"{neighbourhood} Mah., {rng.choice(STREETS)} No:{rng.randint(1, 180)}, {district}/İstanbul"
+    return (
+        f"{neighbourhood} Mah., {rng.choice(STREETS)} No:{rng.randint(1, 180)}, {district}/İstanbul"
+    )

@@ -55,6 +55,11 @@ class AnalyticsDaily(Base):
     fixed_answered_n: Mapped[int] = _count()
     # Tickets that left the backlog this day (resolved, or closed without resolving).
     ended_n: Mapped[int] = _count()
+    # The open backlog: tickets created this day still open, the oldest of them, and
+    # open tickets due this day (the overdue count is these for days before today).
+    open_n: Mapped[int] = _count()
+    oldest_open_at: Mapped[datetime | None]
+    open_due_n: Mapped[int] = _count()
 
 
 class AnalyticsDirtyHour(Base):

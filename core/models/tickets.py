@@ -88,6 +88,14 @@ class Ticket(Base):
             "due_at",
             postgresql_where=text("status IN ('new', 'in_progress', 'escalated')"),
         ),
+        # The nearby search (API and the bot's duplicate check) looks at open tickets
+        # only; most tickets of a busy street are long closed.
+        Index(
+            "ix_tickets_open_location",
+            "location",
+            postgresql_using="gist",
+            postgresql_where=text("status IN ('new', 'in_progress', 'escalated')"),
+        ),
         # Analytics: the open backlog answered from the index alone, and the rollup
         # refresh finding a day's resolved and closed tickets.
         Index(

@@ -24,7 +24,8 @@ depends_on: str | Sequence[str] | None = None
 # ON CONFLICT) so writers never wait on each other and no change is lost to a refresh.
 _TICKET_HOURS = """
     SELECT DISTINCT date_trunc('hour', ts) FROM {rows} r,
-    LATERAL (VALUES (r.created_at), (r.resolved_at), (r.closed_at)) v(ts) WHERE ts IS NOT NULL"""
+    LATERAL (VALUES (r.created_at), (r.resolved_at), (r.closed_at), (r.due_at)) v(ts)
+    WHERE ts IS NOT NULL"""
 ANALYTICS_TRIGGERS = [
     f"""
 CREATE FUNCTION analytics_mark_tickets_dirty() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -36,8 +37,8 @@ BEGIN
   ELSE
     INSERT INTO analytics_dirty_hours (hour)
     SELECT DISTINCT date_trunc('hour', ts) FROM old_rows o JOIN new_rows n ON n.id = o.id,
-    LATERAL (VALUES (o.created_at), (o.resolved_at), (o.closed_at),
-                    (n.created_at), (n.resolved_at), (n.closed_at)) v(ts)
+    LATERAL (VALUES (o.created_at), (o.resolved_at), (o.closed_at), (o.due_at),
+                    (n.created_at), (n.resolved_at), (n.closed_at), (n.due_at)) v(ts)
     WHERE ts IS NOT NULL
       AND (o.status, o.category_id, o.team_id, o.channel, o.created_at, o.first_response_at,
            o.resolved_at, o.closed_at, o.due_at, o.reopen_count)
@@ -238,6 +239,7 @@ def upgrade() -> None:
     op.create_index('ix_tickets_created_at', 'tickets', ['created_at'], unique=False)
     op.create_geospatial_index('ix_tickets_location', 'tickets', ['location'], unique=False, postgresql_using='gist', postgresql_ops={})
     op.create_index('ix_tickets_open_due_at', 'tickets', ['due_at'], unique=False, postgresql_where=sa.text("status IN ('new', 'in_progress', 'escalated')"))
+    op.create_index('ix_tickets_open_location', 'tickets', ['location'], unique=False, postgresql_using='gist', postgresql_where=sa.text("status IN ('new', 'in_progress', 'escalated')"))
     op.create_index(op.f('ix_tickets_reporter_id'), 'tickets', ['reporter_id'], unique=False)
     op.create_index('ix_tickets_search_vector', 'tickets', ['search_vector'], unique=False, postgresql_using='gin')
     op.create_index('ix_tickets_status_created_at', 'tickets', ['status', 'created_at'], unique=False)
@@ -390,6 +392,9 @@ def upgrade() -> None:
     sa.Column('fixed_yes_n', sa.Integer(), server_default='0', nullable=False),
     sa.Column('fixed_answered_n', sa.Integer(), server_default='0', nullable=False),
     sa.Column('ended_n', sa.Integer(), server_default='0', nullable=False),
+    sa.Column('open_n', sa.Integer(), server_default='0', nullable=False),
+    sa.Column('oldest_open_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('open_due_n', sa.Integer(), server_default='0', nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_analytics_daily'))
     )
     op.create_index('ix_analytics_daily_day', 'analytics_daily', ['day'], unique=False)
@@ -468,6 +473,7 @@ def downgrade() -> None:
     op.drop_index('ix_tickets_status_created_at', table_name='tickets')
     op.drop_index('ix_tickets_search_vector', table_name='tickets', postgresql_using='gin')
     op.drop_index(op.f('ix_tickets_reporter_id'), table_name='tickets')
+    op.drop_index('ix_tickets_open_location', table_name='tickets', postgresql_using='gist', postgresql_where=sa.text("status IN ('new', 'in_progress', 'escalated')"))
     op.drop_index('ix_tickets_open_due_at', table_name='tickets', postgresql_where=sa.text("status IN ('new', 'in_progress', 'escalated')"))
     op.drop_geospatial_index('ix_tickets_location', table_name='tickets', postgresql_using='gist', column_name='location')
     op.drop_index('ix_tickets_created_at', table_name='tickets')

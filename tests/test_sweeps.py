@@ -1,0 +1,301 @@
+"""The beat sweeps: each one's effect, and that running it again (or on two machines at
+once) changes nothing more."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import redis as redis_lib
+from flask import Flask
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from core.config import Settings
+from core.db import Database
+from core.flask_db import EXTENSION_KEY
+from core.models import (
+    Category,
+    Feedback,
+    Message,
+    OtpCode,
+    Photo,
+    RefreshToken,
+    Ticket,
+    TicketEvent,
+    TicketFollower,
+    User,
+)
+from core.seed_data import seed_defaults
+from core.storage import make_storage
+from core.tickets import open_ticket
+from tasks.celery_app import BEAT_SCHEDULE, make_celery
+from tasks.sweeps import auto_close, flag_breaches, relay, retain
+from tests.notify_support import queued_ids
+
+NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def database(app: Flask, db: Session) -> Database:
+    """The app's Database, its sessions joining the test's rolled-back transaction."""
+    return app.extensions[EXTENSION_KEY]
+
+
+def new_ticket(session: Session, settings: Settings, reporter: User | None, **fields) -> Ticket:
+    category = session.scalars(select(Category).order_by(Category.id)).first()
+    ticket = open_ticket(
+        session,
+        settings,
+        category=category,
+        description="Park lambası yanmıyor",
+        channel="whatsapp",
+        reporter=reporter,
+        address="Beşiktaş",
+        now=NOW - timedelta(days=30),
+    )
+    for name, value in fields.items():
+        setattr(ticket, name, value)
+    session.flush()
+    return ticket
+
+
+def messages_of(session: Session, kind: str) -> list[Message]:
+    return list(session.scalars(select(Message).where(Message.kind == kind).order_by(Message.id)))
+
+
+def events_of(session: Session, ticket: Ticket, kind: str) -> list[TicketEvent]:
+    return list(
+        session.scalars(
+            select(TicketEvent).where(TicketEvent.ticket_id == ticket.id, TicketEvent.kind == kind)
+        )
+    )
+
+
+# --- SLA --------------------------------------------------------------------------------
+
+
+def test_sla_breach_is_flagged_once_with_a_priority_bump_and_manager_alerts(
+    seeded: Session, database: Database, settings: Settings, make_user
+) -> None:
+    db = seeded
+    late = new_ticket(db, settings, make_user(), due_at=NOW - timedelta(hours=1))
+    on_time = new_ticket(db, settings, make_user(), due_at=NOW + timedelta(hours=1))
+    done = new_ticket(db, settings, make_user(), due_at=NOW - timedelta(hours=1), status="resolved")
+    other_team = db.scalars(select(Category).order_by(Category.id.desc())).first().default_team
+    team_manager = make_user("manager", team=late.team, sla_alerts=True, locale="en")
+    city_manager = make_user("manager", sla_alerts=True)
+    make_user("manager", team=late.team)  # did not ask for alerts
+    make_user("manager", team=other_team, sla_alerts=True)  # another team's
+
+    assert flag_breaches(database, settings, NOW) == 1
+    assert flag_breaches(database, settings, NOW + timedelta(minutes=1)) == 0
+
+    db.expire_all()
+    assert late.sla_breached_at == NOW and late.priority == "high"
+    assert on_time.sla_breached_at is None and done.sla_breached_at is None
+    [event] = events_of(db, late, "sla_breached")
+    assert (event.from_value, event.to_value) == ("normal", "high")
+    alerts = messages_of(db, "sla_breached")
+    assert {m.user_id for m in alerts} == {team_manager.id, city_manager.id}
+    assert {m.channel for m in alerts} == {"sms"}
+    by_user = {m.user_id: m.body for m in alerts}
+    assert by_user[team_manager.id].startswith(f"SLA breached: #{late.number}")
+    assert by_user[city_manager.id].startswith(f"SLA aşıldı: #{late.number}")
+
+
+def test_urgent_stays_urgent(
+    seeded: Session, database: Database, settings: Settings, make_user
+) -> None:
+    ticket = new_ticket(
+        seeded, settings, make_user(), due_at=NOW - timedelta(days=1), priority="urgent"
+    )
+    assert flag_breaches(database, settings, NOW) == 1
+    seeded.expire_all()
+    assert ticket.priority == "urgent" and ticket.sla_breached_at == NOW
+
+
+def test_sla_sweeps_running_at_once_flag_each_ticket_once(
+    committed_db: Database, settings: Settings
+) -> None:
+    with committed_db.transaction() as session:
+        seed_defaults(session)
+        session.add(User(phone="+905320000999", role="manager", sla_alerts=True))
+        for n in range(30):
+            reporter = User(phone=f"+90532100{n:04d}")
+            session.add(reporter)
+            session.flush()
+            new_ticket(session, settings, reporter, due_at=NOW - timedelta(hours=n + 1))
+    counts: list[int] = []
+
+    def sweep() -> None:
+        counts.append(flag_breaches(committed_db, settings, NOW))
+
+    threads = [threading.Thread(target=sweep) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sum(counts) == 30
+    with committed_db.transaction() as session:
+        assert (
+            session.scalar(
+                select(func.count())
+                .select_from(TicketEvent)
+                .where(TicketEvent.kind == "sla_breached")
+            )
+            == 30
+        )
+        assert len(messages_of(session, "sla_breached")) == 30
+
+
+# --- auto-close -------------------------------------------------------------------------
+
+
+def test_resolved_tickets_close_after_the_quiet_days(
+    seeded: Session, database: Database, settings: Settings, make_user
+) -> None:
+    db = seeded
+    old = new_ticket(db, settings, make_user(locale="en"), status="resolved")
+    old.resolved_at = NOW - timedelta(days=settings.AUTO_CLOSE_DAYS, hours=1)
+    recent = new_ticket(db, settings, make_user(), status="resolved")
+    recent.resolved_at = NOW - timedelta(days=2)
+    not_fixed = new_ticket(db, settings, make_user(), status="resolved")
+    not_fixed.resolved_at = NOW - timedelta(days=30)
+    db.add(Feedback(ticket_id=not_fixed.id, user_id=not_fixed.reporter_id, fixed=False))
+    db.flush()
+
+    assert auto_close(database, settings, NOW) == 1
+    assert auto_close(database, settings, NOW) == 0
+
+    db.expire_all()
+    assert (old.status, old.closed_at, old.resolution) == ("closed", NOW, "fixed")
+    assert recent.status == "resolved" and not_fixed.status == "resolved"
+    [event] = events_of(db, old, "status_changed")
+    assert (event.from_value, event.to_value, event.actor_id) == ("resolved", "closed", None)
+    [closed] = messages_of(db, "closed")
+    assert closed.user_id == old.reporter_id
+    assert closed.body == f"Report #{old.number} is closed. Thank you."
+
+
+# --- retention --------------------------------------------------------------------------
+
+
+def test_retention_forgets_old_personal_data_and_purges_codes(
+    seeded: Session, database: Database, settings: Settings, make_user
+) -> None:
+    db = seeded
+    storage = make_storage(settings)
+    days = settings.RETENTION_DAYS
+    old = new_ticket(db, settings, make_user(), status="closed", source_details={"profile": "Ali"})
+    old.closed_at = NOW - timedelta(days=days + 1)
+    db.add(TicketFollower(ticket_id=old.id, user_id=make_user().id))
+    db.add(Feedback(ticket_id=old.id, user_id=old.reporter_id, rating=4, comment="evimin önü"))
+    recent = new_ticket(db, settings, make_user(), status="closed")
+    recent.closed_at = NOW - timedelta(days=days - 1)
+    keys = [f"photos/{uuid.uuid4().hex}.jpg" for _ in range(2)]
+    for ticket, key in zip((old, recent), keys, strict=True):
+        storage.put(key, b"jpeg", "image/jpeg")
+        db.add(
+            Photo(
+                ticket_id=ticket.id,
+                storage_key=key,
+                content_type="image/jpeg",
+                size_bytes=4,
+                width=1,
+                height=1,
+                sha256=uuid.uuid4().hex * 2,
+            )
+        )
+    db.add_all(
+        [
+            OtpCode(
+                phone="+905320000001",
+                code_hash="x",
+                expires_at=NOW + timedelta(minutes=5),
+                used_at=NOW,
+            ),
+            OtpCode(phone="+905320000002", code_hash="x", expires_at=NOW - timedelta(minutes=1)),
+            OtpCode(phone="+905320000003", code_hash="x", expires_at=NOW + timedelta(minutes=5)),
+            RefreshToken(
+                user_id=old.reporter_id,
+                token_hash="a",
+                family_id=uuid.uuid4(),
+                expires_at=NOW - timedelta(days=1),
+            ),
+            RefreshToken(
+                user_id=old.reporter_id,
+                token_hash="b",
+                family_id=uuid.uuid4(),
+                expires_at=NOW + timedelta(days=1),
+            ),
+        ]
+    )
+    db.flush()
+
+    counts = retain(database, settings, storage, NOW)
+
+    assert counts == {
+        "tickets_anonymised": 1,
+        "messages_cleared": 1,  # the old ticket's "report received"
+        "photos_deleted": 1,
+        "otp_codes_purged": 2,
+        "refresh_tokens_purged": 1,
+    }
+    assert set(retain(database, settings, storage, NOW).values()) == {0}
+    db.expire_all()
+    assert old.reporter_id is None and old.source_details == {}
+    assert db.scalars(select(TicketFollower).where(TicketFollower.ticket_id == old.id)).all() == []
+    feedback = db.scalar(select(Feedback).where(Feedback.ticket_id == old.id))
+    assert feedback.user_id is None and feedback.comment is None and feedback.rating == 4
+    [old_message] = db.scalars(select(Message).where(Message.ticket_id == old.id)).all()
+    assert old_message.body is None and old_message.address is None
+    assert recent.reporter_id is not None
+    assert db.scalars(select(Message).where(Message.ticket_id == recent.id)).one().body
+    assert not storage.exists(keys[0]) and storage.exists(keys[1])
+    assert [p.storage_key for p in db.scalars(select(Photo))] == [keys[1]]
+    assert [o.phone for o in db.scalars(select(OtpCode))] == ["+905320000003"]
+    assert [t.token_hash for t in db.scalars(select(RefreshToken))] == ["b"]
+
+
+# --- relay and schedule -----------------------------------------------------------------
+
+
+def test_relays_running_at_once_enqueue_each_row_once(
+    committed_db: Database, settings: Settings, redis_client: redis_lib.Redis
+) -> None:
+    with committed_db.transaction() as session:
+        seed_defaults(session)
+        for n in range(40):
+            reporter = User(phone=f"+90532200{n:04d}")
+            session.add(reporter)
+            session.flush()
+            new_ticket(session, settings, reporter)
+    redis_client.delete("celery")  # forget the after-commit hand-off: as if Redis was down
+    with committed_db.transaction() as session:
+        session.execute(update(Message).values(updated_at=func.now() - timedelta(minutes=5)))
+    relayed: list[int] = []
+
+    def sweep() -> None:
+        relayed.append(relay(committed_db, settings)["relayed"])
+
+    threads = [threading.Thread(target=sweep) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sum(relayed) == 40
+    ids = queued_ids(redis_client)
+    assert len(ids) == 40 and len(set(ids)) == 40
+
+
+def test_beat_schedule_names_real_tasks(settings: Settings) -> None:
+    app = make_celery(settings)
+    app.loader.import_default_modules()
+    assert BEAT_SCHEDULE
+    for entry in BEAT_SCHEDULE.values():
+        assert entry["task"] in app.tasks
