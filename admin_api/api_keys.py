@@ -16,6 +16,7 @@ from admin_api.schemas.api_keys import (
     ApiKeyPageSchema,
     ApiKeySchema,
 )
+from admin_api.schemas.tickets import MAX_ID
 from admin_api.security import current_principal, require
 from core.api_keys import ApiKeyInputError, create_api_key, revoke_api_key
 from core.flask_db import request_session
@@ -71,7 +72,7 @@ def create_api_key_view(body: dict[str, Any]) -> dict[str, Any]:
 def revoke_api_key_view(key_id: int) -> None:
     """Revoke a key: it stops working at once."""
     session = request_session()
-    key = session.get(ApiKey, key_id)
+    key = session.get(ApiKey, key_id) if key_id <= MAX_ID else None
     if key is None:
         abort(404, message=f"no API key #{key_id}")
     revoke_api_key(key)

@@ -55,7 +55,16 @@ class ExportJobSchema(Schema):
     finished_at = fields.DateTime(allow_none=True)
 
 
+def _check_ids(args: dict[str, Any]) -> None:
+    """Ids beyond PostgreSQL's bigint match nothing; say so rather than fail."""
+    for name in ("category", "team", "assignee", "reporter"):
+        value = args.get(name)
+        if isinstance(value, int) and not 0 < value < 2**63:
+            abort(422, message=f"no such {name}", errors={"query": {name: ["out of range"]}})
+
+
 def ticket_filters(args: dict[str, Any], principal: Principal) -> TicketFilters:
+    _check_ids(args)
     assignee = args.get("assignee")
     if assignee == "me":
         if principal.user is None:

@@ -10,6 +10,7 @@ from sqlalchemy import exists, func, select
 
 from admin_api.pagination import PaginationArgs, decode_cursor, page
 from admin_api.schemas.teams import TeamPageSchema, TeamSchema, TeamUpdateSchema
+from admin_api.schemas.tickets import MAX_ID
 from admin_api.security import require
 from core.flask_db import request_session
 from core.models import Team, Ticket
@@ -21,7 +22,7 @@ blp = Blueprint(
 
 
 def _team_or_404(team_id: int) -> Team:
-    team = request_session().get(Team, team_id)
+    team = request_session().get(Team, team_id) if team_id <= MAX_ID else None
     if team is None:
         abort(404, message=f"no team #{team_id}")
     return team
@@ -102,9 +103,8 @@ def update_team(body: dict[str, Any], team_id: int) -> Team:
 def delete_team(team_id: int) -> None:
     """Delete a team without open tickets (its members and closed tickets keep no team)."""
     session = request_session()
-    team = session.scalar(select(Team).where(Team.id == team_id).with_for_update())
-    if team is None:
-        abort(404, message=f"no team #{team_id}")
+    team = _team_or_404(team_id)
+    session.refresh(team, with_for_update=True)
     has_open = exists().where(Ticket.team_id == team_id, Ticket.status.in_(OPEN_STATUSES))
     if session.scalar(select(has_open)):
         abort(409, message="the team still has open tickets; move or close them first")

@@ -15,6 +15,7 @@ from flask_smorest import Blueprint, abort
 from sqlalchemy import Select, or_, select
 
 from admin_api.pagination import decode_cursor, page
+from admin_api.schemas.tickets import MAX_ID
 from admin_api.schemas.users import (
     ProfileUpdateSchema,
     StaffCreateSchema,
@@ -106,8 +107,10 @@ def add_staff(body: dict[str, Any]) -> User:
         phone = normalize_mobile(body["phone_number"], settings.ALLOWED_COUNTRIES)
     except InvalidPhone as exc:
         _field_error("phone_number", str(exc))
-    if find_by_phone(session, phone) is not None:
-        _field_error("phone_number", "a user with this phone number already exists", 409)
+    existing = find_by_phone(session, phone)
+    if existing is not None:
+        message = f"user #{existing.id} has this number; change their role or team with PATCH"
+        _field_error("phone_number", message, 409)
     team = None
     if body["team_id"] is not None:
         team = session.get(Team, body["team_id"])
@@ -154,7 +157,9 @@ def update_me(body: dict[str, Any]) -> User:
 
 
 def _visible_user_or_404(user_id: int) -> User:
-    user = request_session().scalar(_visible_users().where(User.id == user_id))
+    user = None
+    if user_id <= MAX_ID:
+        user = request_session().scalar(_visible_users().where(User.id == user_id))
     if user is None:
         abort(404, message=f"no user #{user_id}")
     return user

@@ -185,7 +185,7 @@ def time_http_csv(url: str, headers: dict[str, str]) -> tuple[int, float, float]
             try:
                 requests.get(f"{base}/healthz", timeout=1)
                 break
-            except requests.ConnectionError:
+            except requests.RequestException:  # still starting
                 time.sleep(0.2)
         children = subprocess.run(
             ["pgrep", "-P", str(server.pid)], capture_output=True, text=True, check=False
@@ -216,6 +216,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=50)
     parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL))
     parser.add_argument("--skip-export", action="store_true")
+    parser.add_argument("--skip-endpoints", action="store_true")
     args = parser.parse_args()
 
     ensure_database(args.database_url)
@@ -234,6 +235,13 @@ def main() -> None:
     n = ticket_count(args.database_url)
     headers = manager_headers(database, settings)
 
+    if not args.skip_endpoints:
+        report_endpoints(args, settings, headers, n)
+    if not args.skip_export:
+        report_export(args, settings, headers)
+
+
+def report_endpoints(args: argparse.Namespace, settings: Settings, headers: dict, n: int) -> None:
     count_p50, count_p99 = time_count(args.database_url, args.runs)
     print(f"\n{n:,} tickets; {args.runs} runs each (after warm-up); default period (last 30 days)")
     print(f"{'':34} {'p50 ms':>9} {'p99 ms':>9} {'p50 ratio':>10} {'p99 ratio':>10}")
@@ -243,8 +251,9 @@ def main() -> None:
             f"{'GET /analytics/' + endpoint:34} {p50 * 1e3:9.1f} {p99 * 1e3:9.1f}"
             f" {p50 / count_p50:10.2f} {p99 / count_p99:10.2f}"
         )
-    if args.skip_export:
-        return
+
+
+def report_export(args: argparse.Namespace, settings: Settings, headers: dict) -> None:
     copy_rows, copy_seconds = time_copy(args.database_url, settings)
     lines, http_seconds, rss = time_http_csv(args.database_url, headers)
     print(f"\nCSV of all tickets ({copy_rows:,} rows)")

@@ -4,6 +4,7 @@ the configured rate, lost (must be 0) and duplicated (must be 0); then the same 
 worker killed with `kill -9` half-way through.
 
     .venv/bin/python -m bench.bench_notifications [--changes 10000] [--rate 200]
+        [--modes live,backlog,kill]
 
 Uses its own database (BENCH_DATABASE_URL, rebuilt from the migrations) and Redis
 database (BENCH_REDIS_URL, flushed). The beat relay is played by this process every few
@@ -161,26 +162,34 @@ def settled(database: Database, expected: int) -> bool:
     return done >= expected
 
 
-def run(name: str, changes: int, rate: float, kill_half_way: bool, log_dir: Path) -> Result:
+def run(name: str, changes: int, rate: float, mode: str, log_dir: Path) -> Result:
+    """`mode`: "live" (changes made while two workers send), "backlog" (all changes
+    committed first, then two workers drain the queue), "kill" (live, and one worker is
+    `kill -9`ed when half the messages are out)."""
     with FakeTwilio(latency=0.01) as twilio:
         settings = bench_settings(rate, twilio.base_url)
         outbox.install(settings)
         database = Database(settings)
-        redis.Redis.from_url(BENCH_REDIS_URL).flushdb()
+        broker = redis.Redis.from_url(BENCH_REDIS_URL)
+        broker.flushdb()
         ticket_ids = create_tickets(database, changes)
+        producer = threading.Thread(target=_produce, args=(name, database, ticket_ids))
+        if mode == "backlog":
+            producer.start()
+            producer.join()
+            print(f"  {name}: {broker.llen('celery')} send tasks waiting in Redis")
         env = worker_env({k: v for k, v in vars(settings).items() if k.isupper() and v is not None})
         workers = [start_worker(env, f"{name}{i}", 8, log_dir) for i in (1, 2)]
         stop_relay = threading.Event()
-        relay_thread = threading.Thread(
-            target=_relay_loop, args=(database, settings, stop_relay), daemon=True
-        )
         try:
             wait_until_consuming(make_celery(settings), [f"{name}1", f"{name}2"])
-            relay_thread.start()
+            threading.Thread(
+                target=_relay_loop, args=(database, settings, stop_relay), daemon=True
+            ).start()
             started = time.monotonic()
-            producer = threading.Thread(target=change_statuses, args=(database, ticket_ids))
-            producer.start()
-            if kill_half_way:
+            if mode != "backlog":
+                producer.start()
+            if mode == "kill":
                 while len(twilio.accepted) < changes // 2:
                     time.sleep(0.01)
                 kill_hard(workers[0])
@@ -194,6 +203,17 @@ def run(name: str, changes: int, rate: float, kill_half_way: bool, log_dir: Path
             for worker in workers:
                 stop(worker)
         return _score(name, database, twilio, changes, seconds)
+
+
+def _produce(name: str, database: Database, ticket_ids: list[int]) -> None:
+    started = time.monotonic()
+    change_statuses(database, ticket_ids)
+    took = time.monotonic() - started
+    print(
+        f"  {name}: {len(ticket_ids)} status changes committed in {took:.1f} s"
+        f" ({len(ticket_ids) / took:.0f}/s)",
+        flush=True,
+    )
 
 
 def _relay_loop(database: Database, settings: Settings, stop_relay: threading.Event) -> None:
@@ -231,14 +251,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--changes", type=int, default=10_000)
     parser.add_argument("--rate", type=float, default=200.0, help="messages/s per sender")
+    parser.add_argument("--modes", default="live,backlog,kill", help="which runs, in order")
     args = parser.parse_args()
 
     rebuild_schema()
     log_dir = Path(tempfile.mkdtemp(prefix="bench-notify-"))
-    results = [
-        run("steady", args.changes, args.rate, kill_half_way=False, log_dir=log_dir),
-        run("killed", args.changes, args.rate, kill_half_way=True, log_dir=log_dir),
-    ]
+    results = [run(mode, args.changes, args.rate, mode, log_dir) for mode in args.modes.split(",")]
     print(
         f"\nconfigured rate: {args.rate:.0f} messages/s (WhatsApp sender); worker logs in {log_dir}"
     )

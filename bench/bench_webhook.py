@@ -344,7 +344,8 @@ def main() -> None:
         stop(server)
     print(
         f"webhook/bare throughput: {webhook.rate / bare.rate:.0%} (target >= 50%); "
-        f"webhook p99 at half its max rate: {webhook_half.percentile(99):.1f} ms (target < 100 ms)"
+        f"webhook p99 at half its max rate: {webhook_half.percentile(99):.1f} ms (target < 100 ms); "
+        f"load average after: {os.getloadavg()[0]:.1f}"
     )
 
 

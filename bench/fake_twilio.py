@@ -35,7 +35,7 @@ class FakeTwilio:
         self.latency = latency
         self.accepted: list[Accepted] = []
         self.lock = threading.Lock()
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
+        self.server = _QuietServer(("127.0.0.1", 0), _handler(self))
         self.server.daemon_threads = True
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
@@ -78,6 +78,12 @@ class FakeTwilio:
             "page": 0,
             "page_size": 50,
         }
+
+
+class _QuietServer(ThreadingHTTPServer):
+    def handle_error(self, request: object, client_address: object) -> None:
+        # A worker killed mid-request resets its connection; that is the point of the test.
+        pass
 
 
 def _resource(message: Accepted, status: str) -> dict[str, Any]:

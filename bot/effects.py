@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, or_, select, update
@@ -332,7 +332,7 @@ def give_feedback(citizen: Citizen, effect: GiveFeedback) -> str:
         feedback.rating = effect.rating
     if effect.fixed is not None:
         feedback.fixed = effect.fixed
-    if effect.fixed is False and ticket.status == "resolved":
+    if effect.fixed is False and _within_reopen_window(citizen, ticket):
         try:
             apply_transition(
                 session,
@@ -348,6 +348,16 @@ def give_feedback(citizen: Citizen, effect: GiveFeedback) -> str:
         answered_in_chat(session, citizen.user, ticket, "reopened")
         return t("feedback_reopened", citizen.locale, number=ticket.number)
     return t("feedback_thanks", citizen.locale)
+
+
+def _within_reopen_window(citizen: Citizen, ticket: Ticket) -> bool:
+    """Only a recently resolved ticket reopens (as through the API); older ones stay."""
+    window = timedelta(days=citizen.settings.REOPEN_WINDOW_DAYS)
+    return (
+        ticket.status == "resolved"
+        and ticket.resolved_at is not None
+        and citizen.now - ticket.resolved_at <= window
+    )
 
 
 EXECUTORS: dict[type, Callable[[Citizen, Any], str | None]] = {

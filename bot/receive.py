@@ -4,6 +4,7 @@ idempotency, the per-phone lock, the engine, the effects, the TwiML reply."""
 from __future__ import annotations
 
 import logging
+import traceback
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -47,11 +48,14 @@ def receive(session: Session, settings: Settings, inbound: Inbound, now: datetim
     try:
         return _receive(session, settings, inbound, now, failed=False)
     except Exception as exc:
+        # Where it failed, not the exception's text: that may quote the citizen's message.
+        frames = traceback.extract_tb(exc.__traceback__)[-4:]
+        where = " < ".join(f"{frame.name}:{frame.lineno}" for frame in reversed(frames))
         log.error(
-            "conversation with %s failed: %s",
+            "conversation with %s failed: %s at %s",
             mask_phone(inbound.address),
             type(exc).__name__,
-            exc_info=True,
+            where,
         )
         session.rollback()
     return _receive(session, settings, inbound, now, failed=True)

@@ -32,8 +32,8 @@ def _settings() -> Settings:
 
 def signature_valid(settings: Settings) -> bool:
     """Twilio's signature over PUBLIC_BASE_URL + path (+ query) and all form fields."""
-    if not settings.TWILIO_VALIDATE_SIGNATURE:
-        return True  # explicit opt-out for local development only
+    if not settings.TWILIO_VALIDATE_SIGNATURE and not settings.is_production:
+        return True  # an explicit opt-out for local development; never in production
     signature = request.headers.get("X-Twilio-Signature", "")
     if not signature or not settings.TWILIO_AUTH_TOKEN:
         return False

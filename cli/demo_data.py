@@ -8,6 +8,7 @@ from contextlib import AbstractContextManager, contextmanager
 
 import click
 import psycopg
+from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import Engine
 from tqdm import tqdm
@@ -17,7 +18,9 @@ from core.flask_db import database
 
 @click.command("demo-data")
 @click.option("--tickets", type=click.IntRange(min=1), required=True, help="Tickets to add.")
-@click.option("--seed", type=int, default=1, show_default=True, help="Same seed, same data.")
+@click.option(
+    "--seed", type=int, default=1, show_default=True, help="Same seed and --tickets, same tickets."
+)
 @click.option(
     "--citizens",
     type=click.IntRange(min=1),
@@ -42,8 +45,11 @@ from core.flask_db import database
 def demo_data_command(tickets: int, seed: int, citizens: int | None, batch: int, jobs: int) -> None:
     """Add synthetic citizens, staff and tickets (with their history) over Istanbul's districts."""
     # Imported here: the generators' tables are only worth building when the command runs.
-    from core.demo.load import DemoOptions, analyze, load_demo_data
+    from core.demo.load import DemoDataError, DemoOptions, analyze, load_demo_data
 
+    if current_app.config["SOSOFT"].APP_ENV == "production":
+        # Demo citizens have real-looking mobile numbers: they must never be messaged.
+        raise click.ClickException("demo data is never added when APP_ENV=production")
     options = DemoOptions(tickets=tickets, seed=seed, citizens=citizens, batch=batch)
     second = _connector(database().engine) if jobs > 1 else None
     with (
@@ -52,7 +58,7 @@ def demo_data_command(tickets: int, seed: int, citizens: int | None, batch: int,
     ):
         try:
             report = load_demo_data(session, options, progress=bar.update, second_connection=second)
-        except ValueError as exc:
+        except DemoDataError as exc:
             raise click.ClickException(str(exc)) from None
         bar.close()
         click.echo("analyzing tables…", err=True)

@@ -392,7 +392,7 @@ def parse_datetime(text: str, zone: str = DEFAULT_ZONE) -> str:
 def _choose(values: list[dict[str, str]], answer: str) -> str | None:
     """The key picked by a choice's number, key or name (either language)."""
     token = answer.strip().rstrip(".)")
-    if token.isdigit():
+    if token.isdecimal():
         position = int(token)
         return values[position - 1]["key"] if 1 <= position <= len(values) else None
     wanted = fold(answer)
@@ -405,7 +405,7 @@ def _choose(values: list[dict[str, str]], answer: str) -> str | None:
 def _choose_many(values: list[dict[str, str]], answer: str) -> list[str] | None:
     parts = [part for part in re.split(r"[,;\n]|\s+(?:ve|and)\s+", answer) if part.strip()]
     # "1 3" means two choices; "Kırık direk" is one name with a space in it.
-    if len(parts) == 1 and all(word.isdigit() for word in parts[0].split()):
+    if len(parts) == 1 and all(word.isdecimal() for word in parts[0].split()):
         parts = parts[0].split()
     keys: list[str] = []
     for part in parts:

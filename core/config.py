@@ -102,6 +102,9 @@ class Settings:
     TWILIO_VALIDATE_SIGNATURE: bool = True
     TWILIO_TEMPLATE_STATUS_UPDATE: str = ""
     TWILIO_TEMPLATE_FEEDBACK_REQUEST: str = ""
+    # WhatsApp authentication template (content SID, variable "1" = the code); needed to
+    # send sign-in codes by WhatsApp outside the 24-hour window.
+    TWILIO_TEMPLATE_OTP: str = ""
     SMS_MESSAGES_PER_SECOND: float = 1.0
     WHATSAPP_MESSAGES_PER_SECOND: float = 50.0
     # Delivery: ~6 tries with exponential backoff (base × 2^n, jittered) for retryable

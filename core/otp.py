@@ -100,7 +100,14 @@ def code_message(settings: Settings, phone: str, code: str, locale: str | None) 
     """The text carrying `code`: SMS unless only a WhatsApp sender is configured."""
     text = _TEXTS.get(locale or "", _TEXTS[settings.DEFAULT_LOCALE])
     body = text.format(code=code, minutes=max(1, settings.OTP_TTL_SECONDS // 60))
-    channel = (
-        "whatsapp" if not settings.TWILIO_SMS_FROM and settings.TWILIO_WHATSAPP_FROM else "sms"
-    )
-    return OutboundMessage(to=phone, channel=channel, body=body)
+    if settings.TWILIO_SMS_FROM or not settings.TWILIO_WHATSAPP_FROM:
+        return OutboundMessage(to=phone, channel="sms", body=body)
+    if settings.TWILIO_TEMPLATE_OTP:
+        # WhatsApp only delivers business-initiated messages from approved templates.
+        return OutboundMessage(
+            to=phone,
+            channel="whatsapp",
+            content_sid=settings.TWILIO_TEMPLATE_OTP,
+            content_variables={"1": code},
+        )
+    return OutboundMessage(to=phone, channel="whatsapp", body=body)

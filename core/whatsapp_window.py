@@ -79,7 +79,7 @@ def plan_delivery(
             content_variables=message.content_variables,
         )
     if message.channel != "whatsapp":
-        return _by_sms(settings, message, "SMS")
+        return _by_sms(settings, message, None)
     inbound = last_inbound_at(session, message.address)
     window_open = (
         inbound is not None and now - inbound < WINDOW and message.error_code != OUTSIDE_WINDOW_CODE
@@ -98,7 +98,12 @@ def plan_delivery(
     )
 
 
-def _by_sms(settings: Settings, message: Message, why: str) -> Delivery:
-    if settings.TWILIO_SMS_FROM and message.address and message.address.startswith("+"):
+def _by_sms(settings: Settings, message: Message, why: str | None) -> Delivery:
+    """An SMS to the citizen's phone, or why it can't be sent (`why`: why not WhatsApp)."""
+    if not settings.TWILIO_SMS_FROM:
+        missing = "no SMS sender configured (TWILIO_SMS_FROM)"
+    elif not (message.address and message.address.startswith("+")):
+        missing = "no phone number to text"
+    else:
         return Delivery("sms", body=message.body)
-    return Delivery("sms", skip_reason=f"{why}; no SMS sender configured (TWILIO_SMS_FROM)")
+    return Delivery("sms", skip_reason=f"{why}; {missing}" if why else missing)

@@ -6,16 +6,22 @@ message, a retry) finds the row no longer pending and does nothing.
 
 A worker killed after claiming leaves the row in `sending`. The relay
 (tasks/sweeps.py) returns rows stuck there for SENDING_STALE_SECONDS and still without a
-Twilio SID to `pending`, marked LOST_IN_SENDING. Before sending such a row again the task
-asks the gateway whether it already accepted it (core/sent_lookup.py): the worker may
-have died after Twilio took the message but before the SID was committed. Only when the
-gateway says no is it sent again; when the gateway can't be asked, it is retried later.
+Twilio SID to `pending`, marked LOST_IN_SENDING. Likewise a 5xx or a timeout leaves it
+unknown whether Twilio took the message. Before sending such an "unconfirmed" row again
+the task asks the gateway whether it already accepted it (core/sent_lookup.py: recent
+messages to that number with that text); only when the gateway says no is it sent
+again, and when the gateway can't be asked, it is retried later, still unconfirmed.
+The window left for a duplicate is a worker dying, or Twilio's list lagging, in the
+milliseconds between Twilio's answer and our commit.
+
+The claimed row then books its sender's next slot (core/send_rate.py) and sleeps until
+it; a slot more than SEND_RATE_MAX_WAIT_SECONDS off hands the row back to `pending`
+(the attempt uncounted) and re-schedules the task for nearer the time.
 
 Errors: retryable ones (429/20429, 63018, 5xx, timeouts, dropped connections) put the
 row back to `pending` and schedule another try after base × 2^(attempt-1) seconds, half
-of it jittered, up to SEND_MAX_ATTEMPTS tries; then `failed` with the error kept. A
-5xx or a timeout may hide a message Twilio did accept: retrying is the documented
-choice, a rare duplicate is preferred to a lost notice. Permanent errors are not
+of it jittered, up to SEND_MAX_ATTEMPTS tries; then `failed` with the error kept.
+Permanent errors are not
 retried: 21610 (unsubscribed) also marks the citizen opted out; 63016 (outside the
 WhatsApp window) falls back to a template, SMS or `skipped` (core/whatsapp_window.py).
 """
@@ -48,7 +54,11 @@ from tasks import context
 log = logging.getLogger(__name__)
 
 SEND_TASK = "tasks.notifications.send_message"
-LOST_IN_SENDING = "worker stopped while sending; checking with Twilio before sending again"
+# A row whose last try may have reached Twilio: the next try asks Twilio first.
+UNCONFIRMED = "unconfirmed: "
+LOST_IN_SENDING = UNCONFIRMED + "the worker stopped while sending"
+# Twilio's "slow down" answers: the request was not processed, so nothing was sent.
+NOT_PROCESSED_CODES = {20429, 63018}
 UNSUBSCRIBED = 21610
 PERMANENT_MESSAGES = {
     21211: "invalid phone number",
@@ -107,13 +117,12 @@ def deliver(database: Database, sender: Sender, message_id: int) -> str:
 
     if not _wait_for_slot(database, sender, message_id, outbound):
         return "throttled"
-    if previous_error == LOST_IN_SENDING:
+    if previous_error and previous_error.startswith(UNCONFIRMED):
         try:
             sid = already_sent(sender.gateway, outbound, created_at)
         except LookupFailed as exc:
-            return _retry_later(
-                database, sender, message_id, attempts, None, f"lookup failed: {exc}"
-            )
+            log.warning("message %s: could not ask Twilio (%s); trying later", message_id, exc)
+            return _retry_later(database, sender, message_id, attempts, None, previous_error)
         if sid is not None:
             with database.transaction() as session:
                 _record_sent(session, message_id, plan, sid, "queued")
@@ -223,7 +232,9 @@ def _failed_send(
         _schedule(message_id, countdown=0)
         return "outside window"
     if exc.retryable:
-        return _retry_later(database, sender, message_id, attempts, exc.code, str(exc))
+        not_processed = exc.http_status == 429 or exc.code in NOT_PROCESSED_CODES
+        error = str(exc) if not_processed else f"{UNCONFIRMED}{exc}"
+        return _retry_later(database, sender, message_id, attempts, exc.code, error)
     with database.transaction() as session:
         if exc.code == UNSUBSCRIBED:
             session.execute(

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from core import jobs
 from core.config import Settings
+from core.conversation_expiry import expire_stale_drafts
 from core.db import Database
 from core.models import (
     Feedback,
@@ -122,9 +123,6 @@ def _enqueue_all(settings: Settings, ids: list[int]) -> int:
 
 @shared_task(name="tasks.sweeps.expire_conversations", ignore_result=True)
 def expire_conversations() -> int:
-    # Imported here: the bot's module may be deployed after this one.
-    from core.conversation_expiry import expire_stale_drafts
-
     with context.database().transaction() as session:
         expired = expire_stale_drafts(session, context.settings(), _now())
     return int(expired or 0)

@@ -41,24 +41,26 @@ class FakeTwilio:
 
     sent: list[dict[str, Any]] = field(default_factory=list)
     requests: list[dict[str, Any]] = field(default_factory=list)
-    failures: list[tuple[int, int]] = field(default_factory=list)
+    failures: list[tuple[int, int, bool]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def fail_next(self, http_status: int, code: int, times: int = 1) -> None:
-        self.failures.extend([(http_status, code)] * times)
+    def fail_next(self, http_status: int, code: int, times: int = 1, *, took: bool = False) -> None:
+        """Answer the next requests with an error; `took`: yet accept the message."""
+        self.failures.extend([(http_status, code, took)] * times)
 
     def __call__(self, request: Any) -> tuple[int, dict[str, str], str]:
         form = {k: v[0] for k, v in parse_qs(request.body).items()}
         form["at"] = time.monotonic()
         with self.lock:
             self.requests.append(form)
-            if self.failures:
-                status, code = self.failures.pop(0)
-                body = {"code": code, "message": f"error {code}", "status": status}
-                return status, {}, json.dumps(body)
             sid = f"SM{uuid.uuid4().hex}"
             created = datetime.now(UTC).strftime("%a, %d %b %Y %H:%M:%S +0000")
-            self.sent.append({**form, "sid": sid, "created": created})
+            status, code, took = self.failures.pop(0) if self.failures else (201, 0, True)
+            if took:
+                self.sent.append({**form, "sid": sid, "created": created})
+            if status != 201:
+                body = {"code": code, "message": f"error {code}", "status": status}
+                return status, {}, json.dumps(body)
         reply = {
             "sid": sid,
             "status": "queued",

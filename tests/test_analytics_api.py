@@ -3,13 +3,17 @@
 
 from __future__ import annotations
 
+import random
 from datetime import date
 
 import pytest
 from geoalchemy2.shape import to_shape
 from shapely.geometry import Point, shape
+from sqlalchemy import text
 
 from core.api_keys import create_api_key
+from core.geo import point
+from core.models import Category, Ticket
 from tests.analytics_dataset import PLACE_A, PLACE_B, build_city
 
 BASE = "/api/v1/analytics"
@@ -186,3 +190,44 @@ def test_openapi_documents_analytics(client):
         operation = spec["paths"][f"{BASE}/{path}"]["get"]
         assert operation["security"] == [{"bearerAuth": []}]
         assert "200" in operation["responses"]
+
+
+@pytest.mark.parametrize("cell", ["hex", "square"])
+def test_heatmap_agrees_with_postgis_grids(client, manager, db, seeded, make_user, cell):
+    """Many scattered points: each counted once, in the cell PostGIS's own grid puts it."""
+    rng = random.Random(cell)
+    category = seeded.query(Category).first()
+    reporter = make_user("citizen")
+    for _ in range(300):
+        db.add(
+            Ticket(
+                reporter_id=reporter.id, category_id=category.id, description="nokta",
+                channel="sms", location=point(41.0 + rng.random() * 0.05, 29.0 + rng.random() * 0.05),
+            )
+        )  # fmt: skip
+    db.flush()
+    grid = "ST_HexagonGrid" if cell == "hex" else "ST_SquareGrid"
+    expected = dict(
+        db.execute(
+            text(
+                f"SELECT h.i || ':' || h.j, count(*) FROM tickets t, "  # noqa: S608
+                f"LATERAL {grid}(300, ST_Transform(t.location::geometry, 32635)) h "
+                "WHERE ST_Intersects(h.geom, ST_Transform(t.location::geometry, 32635)) "
+                "GROUP BY 1"
+            )
+        ).all()
+    )
+    body = client.get(f"{BASE}/heatmap?cell={cell}&size_m=300", headers=manager).json
+    got = {f["id"]: f["properties"]["count"] for f in body["features"]}
+    assert sum(got.values()) == 300
+    # PostGIS counts a point on an edge in both cells; there are none among random points.
+    assert got == expected
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["team=90624246497290949683576832", "category=90624246497290949683576832", "to=9999-12-31"],
+)
+def test_out_of_range_values_are_422_or_empty(client, manager, seeded, query):
+    response = client.get(f"{BASE}/heatmap?{query}", headers=manager)
+    assert response.status_code == 422

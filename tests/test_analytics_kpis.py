@@ -234,3 +234,28 @@ def test_refresh_rebuilds_when_the_city_timezone_changes(city, seeded):
     assert (
         kpis.kpis(seeded, Scope(date(2026, 9, 30), date(2026, 9, 30), "UTC"), NOW)["created"] == 2
     )  # T1 and T2
+
+
+@pytest.mark.parametrize("refreshed", [False, True])
+def test_overdue_includes_tickets_due_earlier_today(city, seeded, refreshed):
+    if refreshed:
+        rollups.refresh(seeded, TZ)
+    city.tickets["T5"].due_at = utc(2026, 11, 24, 11, 0)  # an hour before NOW: overdue
+    city.tickets["T4"].due_at = utc(2026, 11, 24, 13, 0)  # an hour after NOW: not yet
+    seeded.flush()
+    if refreshed:
+        rollups.refresh(seeded, TZ)
+    result = kpis.kpis(seeded, october(), NOW)
+    assert result["sla"]["open_overdue"] == 3  # T3, T5, T8
+    by_channel = {row["channel"]: row["sla"]["open_overdue"] for row in result["by_channel"]}
+    assert by_channel == {"whatsapp": 2, "sms": 1, "api": 0, "open311": 0}
+
+
+def test_backlog_median_with_an_odd_count(city, seeded):
+    rollups.refresh(seeded, TZ)
+    city.tickets["T5"].status = "closed"
+    city.tickets["T5"].closed_at = utc(2026, 11, 2, 9, 0)
+    seeded.flush()
+    backlog = kpis.kpis(seeded, october(), NOW)["backlog"]
+    # T8, T3, T4 open: the median is T3 (2026-10-10 09:00), 45 days and 3 h before NOW.
+    assert backlog == {"open": 3, "median_age_hours": 1083.0, "oldest_age_hours": 2760.0}

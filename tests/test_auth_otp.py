@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 import logging
+import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core.config import Settings
 from core.messaging import GatewayError, OutboundMessage, SendResult, segments
-from core.models import OtpCode, User
-from core.otp import code_message
+from core.models import Message, OtpCode, User
+from core.otp import OtpRejected, check_code, code_message, issue_code
 from tests.auth_helpers import (
     REGISTER,
     REQUEST_OTP,
@@ -57,8 +58,17 @@ def test_registered_user_gets_the_code_in_their_language(client: FlaskClient, ma
 
 
 def test_whatsapp_when_no_sms_sender(settings: Settings) -> None:
-    message = code_message(settings.replace(TWILIO_SMS_FROM=""), PHONE, "123456", None)
-    assert message.channel == "whatsapp"
+    whatsapp_only = settings.replace(TWILIO_SMS_FROM="")
+
+    message = code_message(whatsapp_only, PHONE, "123456", "en")
+    templated = code_message(
+        whatsapp_only.replace(TWILIO_TEMPLATE_OTP="HX" + "1" * 32), PHONE, "123456", "en"
+    )
+
+    assert (message.channel, message.to) == ("whatsapp", PHONE)
+    assert "123456" in message.body
+    assert templated.channel == "whatsapp" and templated.body is None
+    assert templated.content_variables == {"1": "123456"}
     assert code_message(settings, PHONE, "123456", None).channel == "sms"
 
 
@@ -70,6 +80,20 @@ def test_same_answer_for_registered_and_unknown_numbers(client: FlaskClient, mak
 
     assert known.status_code == unknown.status_code == 202
     assert known.get_json() == unknown.get_json()
+
+
+def test_deactivated_accounts_get_the_same_answer(client: FlaskClient, make_user) -> None:
+    make_user("support", phone=PHONE, is_active=False)
+
+    response = client.post(REQUEST_OTP, json={"phone_number": PHONE})
+
+    assert response.status_code == 202
+
+
+def test_code_never_enters_the_message_table(client: FlaskClient, db: Session) -> None:
+    request_code(client, PHONE)
+
+    assert db.scalar(select(func.count()).select_from(Message)) == 0
 
 
 def test_code_is_stored_only_as_a_hash(client: FlaskClient, db: Session) -> None:
@@ -301,3 +325,30 @@ def test_logs_never_show_the_code_or_the_number(
     for line in lines:
         assert code not in line
         assert "5321234567" not in line
+
+
+def test_parallel_guesses_are_all_counted(committed_db, settings: Settings) -> None:
+    with committed_db.transaction() as session:
+        code = issue_code(session, settings, PHONE)
+    outcomes: list[str] = []
+
+    def guess() -> None:
+        with committed_db.session() as session:
+            try:
+                check_code(session, settings, PHONE, wrong(code), consume=True)
+            except OtpRejected as exc:
+                outcomes.append(str(exc))
+            session.commit()
+
+    threads = [threading.Thread(target=guess) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+
+    assert len(outcomes) == 8
+    assert sum("too many" in outcome for outcome in outcomes) == 4  # the 5th try and after
+    with committed_db.session() as session:
+        assert otp_row(session).attempts == 5
+        with pytest.raises(OtpRejected, match="too many"):
+            check_code(session, settings, PHONE, code, consume=True)

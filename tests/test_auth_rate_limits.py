@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
 import redis
 from flask.testing import FlaskClient
+from limits.storage import storage_from_string
+from limits.strategies import FixedWindowRateLimiter
 
+from core.limits import limiter
 from tests.auth_helpers import REQUEST_OTP, VERIFY_OTP, request_code
 
 PHONE = "+905321234567"
@@ -77,3 +81,18 @@ def test_counters_live_in_redis_without_the_number(
     keys = [key.decode() for key in redis_client.keys("*")]
     assert any("phone:" in key for key in keys)
     assert not any("5321234567" in key for key in keys)
+
+
+def test_redis_down_does_not_stop_sign_in(
+    client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    unreachable = storage_from_string(
+        "redis://127.0.0.1:1/0", socket_connect_timeout=0.2, socket_timeout=0.2
+    )
+    monkeypatch.setattr(limiter, "_storage", unreachable)
+    monkeypatch.setattr(limiter, "_limiter", FixedWindowRateLimiter(unreachable))
+
+    statuses = [ask(client, PHONE).status_code for _ in range(2)]
+
+    # Unlimited while Redis is away (RATELIMIT_SWALLOW_ERRORS), rather than down.
+    assert statuses == [202, 202]

@@ -3,11 +3,13 @@ replies, next state and effects out. Table-driven, in Turkish and English."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.engine import handle, reply_text
 from bot.inbound import Inbound, Media
@@ -520,3 +522,26 @@ def test_help_on_first_contact_still_shows_the_privacy_notice() -> None:
     assert outcome.next_state == "consent"
     # Help and the notice do not fit one reply: the notice (and its question) wins.
     assert "KVKK" in text and len(text) < MAX_REPLY
+
+
+ALL_STATES = [*REGISTERED_STATES, "start", "consent", "name", "erase_confirm"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    state=st.sampled_from(ALL_STATES),
+    locale=st.sampled_from(["tr", "en"]),
+    text=st.text(max_size=1600),
+    with_photo=st.booleans(),
+    location=st.one_of(st.none(), st.tuples(st.floats(-90, 90), st.floats(-180, 180))),
+    misses=st.integers(0, 2),
+)
+def test_any_input_in_any_state_gets_a_short_reply(
+    state, locale, text, with_photo, location, misses
+) -> None:
+    s = replace(keyword_snapshot(state, locale), misses=misses)
+    m = inbound(text, media=PHOTO if with_photo else (), location=location)
+    outcome = handle(s, m)
+    assert outcome.next_state in STATES
+    assert 0 <= outcome.misses < 3
+    assert len(reply_text(outcome.replies)) <= MAX_REPLY

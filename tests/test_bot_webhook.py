@@ -9,8 +9,10 @@ from bot_support import INBOUND, Phone, reply_of, sign, signed_post
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from bot.webhook import signature_valid
 from core.conversation_expiry import expire_stale_drafts
 from core.models import (
+    Category,
     Comment,
     Conversation,
     Feedback,
@@ -402,3 +404,82 @@ def test_feedback_rating_and_not_fixed_reopens(client, settings, seeded, make_us
     db.refresh(ticket)
     assert ticket.status == "in_progress" and ticket.reopen_count == 1
     assert db.scalars(select(Feedback)).one().fixed is False
+
+
+def test_not_fixed_long_after_resolution_is_only_recorded(
+    client, settings, seeded, make_user
+) -> None:
+    db = seeded
+    phone = Phone(client, settings)
+    phone.register()
+    report(phone)
+    ticket = db.scalars(select(Ticket)).one()
+    staff = make_user("support")
+    apply_transition(db, ticket, "in_progress", actor=staff, role="support")
+    apply_transition(db, ticket, "resolved", actor=staff, role="support")
+    ticket.resolved_at = datetime.now(UTC) - timedelta(days=settings.REOPEN_WINDOW_DAYS + 1)
+    db.flush()
+    assert "teşekkürler" in phone.send("not fixed")
+    db.refresh(ticket)
+    assert ticket.status == "resolved" and ticket.reopen_count == 0
+    assert db.scalars(select(Feedback)).one().fixed is False
+
+
+def test_a_failure_log_never_quotes_the_message(
+    client, settings, seeded, monkeypatch, caplog
+) -> None:
+    phone = Phone(client, settings)
+    phone.register()
+
+    def broken(snapshot, inbound):
+        raise ValueError(f"cannot handle {inbound.text}")
+
+    monkeypatch.setattr("bot.receive.handle", broken)
+    with caplog.at_level("ERROR", logger="bot.receive"):
+        phone.send("gizli şikayet metni")
+    assert "ValueError" in caplog.text and "broken" in caplog.text
+    assert "gizli" not in caplog.text and "1234567" not in caplog.text
+
+
+@pytest.mark.parametrize(("app_env", "checked"), [("development", False), ("production", True)])
+def test_signature_opt_out_works_in_development_only(app, settings, app_env, checked) -> None:
+    unsigned = Phone(None, settings).params("merhaba")
+    opted_out = settings.replace(TWILIO_VALIDATE_SIGNATURE=False, APP_ENV=app_env)
+    with app.test_request_context(INBOUND, method="POST", data=unsigned):
+        assert signature_valid(opted_out) is not checked
+
+
+def test_category_questions_are_asked_and_stored(client, settings, seeded) -> None:
+    db = seeded
+    lighting = db.scalars(select(Category).where(Category.code == "lighting")).one()
+    lighting.questions = [
+        {
+            "code": "poles",
+            "text_tr": "Kaç direk yanmıyor?",
+            "text_en": "How many poles are out?",
+            "datatype": "number",
+            "required": True,
+            "order": 1,
+        },
+        {
+            "code": "since",
+            "text_tr": "Ne zamandan beri?",
+            "text_en": "Since when?",
+            "datatype": "string",
+            "required": False,
+            "order": 2,
+        },
+    ]
+    db.flush()
+    phone = Phone(client, settings)
+    phone.register()
+    phone.send("1")
+    phone.send("aydinlatma")
+    assert "Kaç direk" in phone.send("Sokak lambaları yanmıyor")
+    assert "sayı" in phone.send("birkaç")
+    assert "Ne zamandan" in phone.send("3")
+    assert "Konum" in phone.send("geç")
+    phone.pin(*IN_CITY)
+    phone.send("geç")
+    phone.send("EVET")
+    assert db.scalars(select(Ticket)).one().attributes == {"poles": 3}

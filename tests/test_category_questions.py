@@ -172,6 +172,8 @@ def test_chat_answers_become_typed_values(questions, code, text, value) -> None:
         ("kind", "geç", "zorunlu"),
         ("kind", "7", "1-3"),
         ("kind", "starfish", "1-3"),
+        ("kind", "²", "1-3"),
+        ("kind", "99999999999999999999", "1-3"),
         ("faults", "1,9", "virgül"),
         ("seen", "yarın", "24.11.2026"),
         ("seen", "31.02.2026", "24.11.2026"),
@@ -307,10 +309,11 @@ def test_only_managers_change_questions(client, seeded, make_user, bearer) -> No
     )
     assert client.put(url(seeded), json=payload).status_code == 401
     assert client.get(url(seeded)).status_code == 401
-    missing = client.get(
-        "/api/v1/categories/999999/questions", headers=bearer(make_user("manager"))
-    )
-    assert missing.status_code == 404
+    for category_id in ("999999", "74746387437648314368"):
+        missing = client.get(
+            f"/api/v1/categories/{category_id}/questions", headers=bearer(make_user("manager"))
+        )
+        assert missing.status_code == 404
 
 
 def test_questions_endpoints_are_in_the_openapi_document(client) -> None:

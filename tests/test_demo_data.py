@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 import pytest
@@ -143,7 +144,7 @@ def test_statuses_channels_and_ratings_in_plausible_proportions(runner, db: Sess
     assert status["new"] + status["in_progress"] + status.get("escalated", 0) > 0.03
     channel = shares(db, "channel")
     assert max(channel, key=channel.get) == "whatsapp" and channel["whatsapp"] > 0.6
-    overdue = "SELECT count(*) FROM tickets WHERE status IN ('new', 'in_progress') AND due_at < now()"
+    overdue = "SELECT count(*) FROM tickets WHERE status <> 'closed' AND due_at < now()"
     assert scalar(db, overdue) > 0
     assert scalar(db, "SELECT avg(rating) FROM feedback WHERE fixed") > 3.8
     assert scalar(db, "SELECT count(*) FROM feedback WHERE NOT fixed") > 0
@@ -199,6 +200,15 @@ def test_refuses_when_no_category_is_active(runner, seeded: Session) -> None:
     assert result.exit_code == 1
     assert "no active category" in result.output
     assert seeded.scalar(select(func.count(Ticket.id))) == 0
+
+
+def test_refuses_to_run_in_production(app: Flask, runner, db: Session, monkeypatch) -> None:
+    production = dataclasses.replace(app.config["SOSOFT"], APP_ENV="production")
+    monkeypatch.setitem(app.config, "SOSOFT", production)
+    result = runner.invoke(args=["demo-data", "--tickets", "10", "--jobs", "1"])
+    assert result.exit_code == 1
+    assert "APP_ENV=production" in result.output
+    assert db.scalar(select(func.count(User.id))) == 0
 
 
 def test_demo_phones_are_distinct_valid_turkish_mobiles() -> None:

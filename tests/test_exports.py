@@ -194,3 +194,8 @@ def test_export_access(client, db, settings, make_user, bearer, seeded, fmt):
     assert client.get(url, headers={"Authorization": f"Bearer {secret}"}).status_code == 200
     me = client.get(f"{url}?assignee=me", headers={"Authorization": f"Bearer {secret}"})
     assert me.status_code == 422
+
+
+@pytest.mark.parametrize("query", ["team=99999999999999999999", "category=-1", "reporter=0"])
+def test_ids_out_of_range_are_422(client, manager, seeded, query):
+    assert client.get(f"{BASE}/tickets.csv?{query}", headers=manager).status_code == 422

@@ -4,17 +4,18 @@ every message is sent once."""
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from core import jobs
 from core.config import Settings
 from core.db import Database
-from core.models import Conversation, Message, User
+from core.models import Conversation, Message, Ticket, User
 from core.seed_data import seed_defaults
 from core.workflow import apply_transition
 from tasks.notifications import SEND_TASK, deliver, sender_for
@@ -52,8 +53,6 @@ def send_settings(settings: Settings) -> Settings:
 
 def move(database: Database, ticket_id: int, to: str) -> None:
     with database.transaction() as session:
-        from core.models import Ticket
-
         ticket = session.get(Ticket, ticket_id)
         apply_transition(session, ticket, to, actor=None, role="support")
 
@@ -169,8 +168,6 @@ def test_whatsapp_window(
         assert "Body" not in message
         variables = {"1": f"#{ticket.number}", "2": row.body}
         assert row.content_sid == "HX1234" and row.content_variables == variables
-        import json
-
         assert json.loads(message["ContentVariables"]) == variables
     else:
         assert message["To"] == reporter.phone and message["From"] == "SOSOFT"
@@ -277,6 +274,21 @@ def test_unsubscribed_citizen_is_marked_opted_out_and_hears_nothing_more(
     assert len(twilio.requests) == 1
 
 
+def test_server_error_after_twilio_took_the_message_is_not_sent_again(
+    committed_db: Database, people: People, twilio: FakeTwilio, send_settings: Settings
+) -> None:
+    reporter = people.citizen()
+    twilio.fail_next(502, 20500, took=True)  # accepted, but the answer was an error
+    with running_worker(send_settings):
+        people.ticket(reporter)
+        wait_for(lambda: outbound(committed_db) and all_settled(committed_db))
+
+    [row] = outbound(committed_db)
+    assert len(twilio.requests) == 1 and len(twilio.to(reporter.phone)) == 1
+    assert row.status == "queued" and row.twilio_sid == twilio.sent[0]["sid"]
+    assert row.attempts == 2 and row.error_message is None
+
+
 @pytest.mark.parametrize("code", [21211, 21614])
 def test_invalid_number_fails_without_retry(
     committed_db: Database, people: People, twilio: FakeTwilio, send_settings: Settings, code: int
@@ -318,7 +330,5 @@ def test_pending_rows_are_only_outbound(committed_db: Database, people: People) 
 
 
 def _all(database: Database) -> list[Message]:
-    from sqlalchemy import select
-
     with database.transaction() as session:
         return list(session.scalars(select(Message)))

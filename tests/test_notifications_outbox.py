@@ -16,7 +16,8 @@ from sqlalchemy.orm import Session
 from core import outbox
 from core.config import Settings
 from core.db import Database
-from core.models import Message, Ticket
+from core.flask_db import EXTENSION_KEY
+from core.models import Category, Message, Ticket, TicketFollower
 from core.seed_data import seed_defaults
 from core.tickets import open_ticket
 from core.workflow import apply_transition
@@ -54,8 +55,6 @@ def dead_redis(settings: Settings) -> Iterator[Settings]:
 
 def _report(session: Session, settings: Settings, make_user) -> Ticket:
     seed_defaults(session)
-    from core.models import Category
-
     category = session.scalars(select(Category)).first()
     return open_ticket(
         session,
@@ -218,3 +217,46 @@ def test_young_sending_rows_are_left_to_their_worker(
 
     assert relay(committed_db, settings)["recovered"] == 0
     assert [r.status for r in outbound(committed_db)] == ["sending"]
+
+
+def test_status_change_over_the_api_answers_while_redis_is_down(
+    client,
+    db: Session,
+    app,
+    settings: Settings,
+    dead_redis: Settings,
+    make_user,
+    bearer,
+    redis_client: redis_lib.Redis,
+) -> None:
+    ticket = _report(db, settings, make_user)
+    follower = make_user(locale="en")
+    db.add(TicketFollower(ticket_id=ticket.id, user_id=follower.id))
+    db.flush()
+    manager = make_user("manager")
+
+    started = time.monotonic()
+    response = client.post(
+        f"/api/v1/tickets/{ticket.id}/transitions",
+        json={"to": "in_progress"},
+        headers=bearer(manager),
+    )
+
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json()["status"] == "in_progress"
+    assert time.monotonic() - started < 3
+    rows = db.scalars(
+        select(Message).where(Message.kind == "in_progress").order_by(Message.id)
+    ).all()
+    assert {(r.user_id, r.status) for r in rows} == {
+        (ticket.reporter_id, "pending"),
+        (follower.id, "pending"),
+    }
+    assert queued_ids(redis_client) == []
+
+    # Redis is back: the relay hands every waiting row to the workers.
+    outbox.install(settings)
+    db.execute(update(Message).values(updated_at=datetime.now(UTC) - timedelta(minutes=5)))
+    relay(app.extensions[EXTENSION_KEY], settings)
+    all_rows = db.scalars(select(Message.id)).all()
+    assert queued_ids(redis_client) == sorted(all_rows)

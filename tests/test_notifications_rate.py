@@ -15,6 +15,7 @@ from bench.worker_processes import start_worker, stop, wait_until_consuming, wor
 from core import jobs
 from core.config import Settings
 from core.db import Database
+from core.models import Message
 from core.send_rate import SendRate, cost_of
 from tasks.celery_app import make_celery
 from tasks.notifications import SEND_TASK
@@ -85,8 +86,6 @@ def test_an_sms_costs_its_segments(
     [row] = outbound(committed_db)
     long_body = "çukur " * 60  # UCS-2: 360 characters, 6 segments
     with committed_db.transaction() as session:
-        from core.models import Message
-
         session.get(Message, row.id).body = long_body
     send = worker_settings(settings, SMS_MESSAGES_PER_SECOND=10.0)
     people.ticket(people.citizen(channel="sms"))

@@ -399,6 +399,8 @@ def test_no_reporter_details_ever_leave(client, db, key) -> None:
 def test_unknown_request_and_tokens_are_404(client, key) -> None:
     assert_errors(client.get(f"{BASE}/requests/99999.json"), 404)
     assert_errors(client.get(f"{BASE}/requests/abc.xml"), 404)
+    assert_errors(client.get(f"{BASE}/requests/².json"), 404)
+    assert_errors(client.get(f"{BASE}/requests/99999999999.json"), 404)
     assert "realtime" in assert_errors(client.get(f"{BASE}/tokens/abc.json"), 404)[0]["description"]
 
 
@@ -458,6 +460,7 @@ def test_default_window_is_the_last_90_days(client, db, key) -> None:
         {"page": "0"},
         {"page_size": "1001"},
         {"page_size": "ten"},
+        {"page": "²"},
         {"service_request_id": ",".join(["1"] * 1001)},
     ],
     ids=[
@@ -469,6 +472,7 @@ def test_default_window_is_the_last_90_days(client, db, key) -> None:
         "page-zero",
         "page-size-over-1000",
         "page-size-not-a-number",
+        "page-superscript-digit",
         "too-many-ids",
     ],
 )
@@ -481,3 +485,12 @@ def test_xml_escapes_what_citizens_type(client, key) -> None:
     number = created_number(file(client, key, description='Çukur <b>büyük</b> & "derin" ]]>'))
     record = read(client, number, fmt="xml")
     assert record["description"] == 'Çukur <b>büyük</b> & "derin" ]]>'
+
+
+def test_updated_datetime_is_never_before_requested_datetime(client, db, key) -> None:
+    number = created_number(file(client, key))
+    ticket = ticket_of(db, number)
+    ticket.updated_at = ticket.created_at - timedelta(seconds=2)  # the transaction's clock
+    db.flush()
+    record = read(client, number)
+    assert record["updated_datetime"] == record["requested_datetime"]

@@ -194,3 +194,11 @@ def test_configured_jurisdiction_refuses_others(
 def test_single_jurisdiction_endpoint_ignores_jurisdiction_id(client, services) -> None:
     response = client.get(f"{BASE}/services.json", query_string={"jurisdiction_id": "example.org"})
     assert response.status_code == 200
+
+
+@pytest.mark.parametrize("method", ["put", "delete", "patch"])
+def test_other_methods_are_405_in_the_asked_format(client, method) -> None:
+    response = getattr(client, method)(f"{BASE}/services.json")
+    assert response.content_type == JSON_TYPE
+    assert_errors(response, 405)
+    assert_errors(getattr(client, method)(f"{BASE}/requests/1.xml"), 405)

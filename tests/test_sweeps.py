@@ -18,6 +18,7 @@ from core.db import Database
 from core.flask_db import EXTENSION_KEY
 from core.models import (
     Category,
+    Conversation,
     Feedback,
     Message,
     OtpCode,
@@ -33,7 +34,7 @@ from core.storage import make_storage
 from core.tickets import open_ticket
 from tasks.celery_app import BEAT_SCHEDULE, make_celery
 from tasks.sweeps import auto_close, flag_breaches, relay, retain
-from tests.notify_support import queued_ids
+from tests.notify_support import queued_ids, running_worker, wait_for, worker_settings
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 
@@ -299,3 +300,36 @@ def test_beat_schedule_names_real_tasks(settings: Settings) -> None:
     assert BEAT_SCHEDULE
     for entry in BEAT_SCHEDULE.values():
         assert entry["task"] in app.tasks
+
+
+def test_sweep_tasks_run_on_a_worker(committed_db: Database, settings: Settings) -> None:
+    with committed_db.transaction() as session:
+        seed_defaults(session)
+        conversation = Conversation(
+            address="+905320000777",
+            state="description",
+            context={"draft": {"category": "roads"}},
+            expires_at=datetime.now(UTC) - timedelta(minutes=1),
+        )
+        session.add(conversation)
+        reporter = User(phone="+905320000778")
+        session.add(reporter)
+        session.flush()
+        ticket = new_ticket(
+            session, settings, reporter, due_at=datetime.now(UTC) - timedelta(hours=1)
+        )
+
+    def state() -> tuple[str, datetime | None]:
+        with committed_db.transaction() as session:
+            return (
+                session.get(Conversation, conversation.id).state,
+                session.get(Ticket, ticket.id).sla_breached_at,
+            )
+
+    with running_worker(worker_settings(settings)) as app:
+        app.send_task("tasks.sweeps.expire_conversations")
+        app.send_task("tasks.sweeps.flag_sla_breaches")
+        wait_for(lambda: state()[0] == "menu" and state()[1] is not None)
+
+    with committed_db.transaction() as session:
+        assert "draft" not in session.get(Conversation, conversation.id).context

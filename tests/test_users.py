@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.models import Team, User
+from core.users import LastManagerError, update_user
 from tests.auth_helpers import ME, REFRESH, sign_in
 
 USERS = "/api/v1/users"
@@ -184,6 +187,18 @@ def test_bad_staff_additions(client, make_user, bearer, db, payload, status, fie
 # --- changing users -------------------------------------------------------------------------
 
 
+def test_adding_an_existing_number_points_to_the_user(client, make_user, bearer) -> None:
+    manager = make_user("manager")
+    citizen = make_user("citizen", phone="+905325554433")
+
+    response = client.post(
+        USERS, json={"phone_number": "05325554433", "full_name": "X"}, headers=bearer(manager)
+    )
+
+    assert response.status_code == 409
+    assert f"user #{citizen.id}" in response.get_json()["message"]
+
+
 def test_manager_promotes_and_moves_a_user(client, make_user, bearer, team) -> None:
     manager = make_user("manager")
     support = make_user("support")
@@ -281,3 +296,78 @@ def test_citizen_cannot_join_a_team(client, make_user, bearer, team) -> None:
 
     assert response.status_code == 422
     assert "team_id" in response.get_json()["errors"]["json"]
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("GET", f"{USERS}/{2**63}"),
+        ("PATCH", f"{USERS}/{2**70}"),
+    ],
+)
+def test_ids_beyond_bigint_are_404(client, make_user, bearer, method, path) -> None:
+    response = client.open(path, method=method, json={}, headers=bearer(make_user("manager")))
+    assert response.status_code == 404
+
+
+@pytest.mark.parametrize("query", ["q=%00", f"team_id={2**63}", "team_id=-1", "q=" + "x" * 121])
+def test_hostile_list_queries_are_422(client, make_user, bearer, query: str) -> None:
+    response = client.get(f"{USERS}?{query}", headers=bearer(make_user("manager")))
+    assert response.status_code == 422
+
+
+def test_control_characters_are_dropped_from_names(client, make_user, bearer) -> None:
+    user = make_user("support")
+
+    response = client.patch(
+        f"{USERS}/me", json={"full_name": "Ay\x00şe\x07 Kaya"}, headers=bearer(user)
+    )
+
+    assert response.status_code == 200
+    assert response.get_json()["full_name"] == "Ayşe Kaya"
+
+
+def test_team_id_must_be_a_number(client, make_user, bearer, team) -> None:
+    manager = make_user("manager")
+    support = make_user("support")
+
+    response = client.patch(
+        f"{USERS}/{support.id}", json={"team_id": str(team.id)}, headers=bearer(manager)
+    )
+
+    assert response.status_code == 422
+
+
+def test_two_managers_demoting_each_other_at_once_leave_one(committed_db) -> None:
+    with committed_db.transaction() as session:
+        first = User(phone="+905321110001", full_name="A", role="manager")
+        second = User(phone="+905321110002", full_name="B", role="manager")
+        session.add_all([first, second])
+        session.flush()
+        first_id, second_id = first.id, second.id
+
+    holder = committed_db.session()
+    update_user(holder, holder.get(User, second_id), {"role": "support"})  # locks managers
+    outcome: list[str] = []
+
+    def demote_the_other() -> None:
+        with committed_db.session() as session:
+            try:
+                update_user(session, session.get(User, first_id), {"role": "support"})
+                session.commit()
+                outcome.append("demoted")
+            except LastManagerError:
+                outcome.append("refused")
+
+    thread = threading.Thread(target=demote_the_other)
+    thread.start()
+    thread.join(0.5)
+    assert thread.is_alive(), "the second demotion should wait for the first"
+    holder.commit()
+    holder.close()
+    thread.join(10)
+
+    assert outcome == ["refused"]
+    with committed_db.session() as session:
+        managers = session.scalars(select(User.id).where(User.role == "manager")).all()
+    assert managers == [first_id]

@@ -35,7 +35,8 @@ def bad_request(*descriptions: str) -> Open311Error:
 
 def request_format() -> str:
     """The format asked for in the URL; XML (the spec's required one) when unclear."""
-    return "json" if (request.view_args or {}).get("fmt") == "json" else "xml"
+    fmt = (request.view_args or {}).get("fmt") or request.path.rsplit(".", 1)[-1]
+    return "json" if fmt == "json" else "xml"
 
 
 def error_response(status: int, descriptions: tuple[str, ...] | list[str]) -> Response:

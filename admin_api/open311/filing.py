@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import MultiDict
 
+from admin_api.open311.catalog import find_service
 from admin_api.open311.errors import Open311Error, bad_request, not_found
 from admin_api.open311.params import optional
 from core.api_keys import find_api_key
@@ -62,9 +63,7 @@ def authorised_key(session: Session, settings: Settings, form: MultiDict) -> Api
     return key
 
 
-def check_filing(
-    session: Session, settings: Settings, form: MultiDict, find_service: Any
-) -> Filing:
+def check_filing(session: Session, settings: Settings, form: MultiDict) -> Filing:
     """Check the whole form; raise Open311Error (400/403/404) naming each problem."""
     service_code = optional(form, "service_code")
     if service_code is None:

@@ -49,8 +49,10 @@ def _record(
     details = ticket.source_details or {}
     lat, lon = lat_lon(ticket.location) or (None, None)
     closed = open311_status(ticket) == "closed"
-    # For a closed request the spec wants the time it was closed.
+    # For a closed request the spec wants the time it was closed. updated_at is the
+    # database's transaction time, which can fall just before created_at.
     updated = (ticket.closed_at or ticket.resolved_at) if closed else None
+    updated = updated or max(ticket.updated_at, ticket.created_at)
     return {
         "service_request_id": str(ticket.number),
         "status": open311_status(ticket),
@@ -61,7 +63,7 @@ def _record(
         "agency_responsible": ticket.team.name if ticket.team else None,
         "service_notice": None,
         "requested_datetime": w3c(ticket.created_at),
-        "updated_datetime": w3c(updated or ticket.updated_at),
+        "updated_datetime": w3c(updated),
         "expected_datetime": w3c(ticket.due_at),
         "address": ticket.address,
         "address_id": details.get("address_id"),

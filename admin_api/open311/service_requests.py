@@ -9,8 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from admin_api.open311.blueprint import bp
-from admin_api.open311.catalog import find_service
-from admin_api.open311.errors import bad_request, not_found
+from admin_api.open311.errors import Open311Error, bad_request, not_found
 from admin_api.open311.filing import check_filing, linked_citizen, ticket_error
 from admin_api.open311.formats import render
 from admin_api.open311.params import (
@@ -54,7 +53,7 @@ def create_request(fmt: str) -> Response:
     session = request_session()
     form = request.form
     check_jurisdiction(settings, form)
-    filing = check_filing(session, settings, form, find_service)
+    filing = check_filing(session, settings, form)
     locale = request_locale(settings)
     citizen = linked_citizen(session, settings, form, locale)
     try:
@@ -148,9 +147,11 @@ def read_token(token: str, fmt: str) -> Response:
     )
 
 
-@bp.route("/<path:anything>", methods=["GET", "POST"])
+@bp.route("/<path:anything>", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
 def unknown_resource(anything: str) -> Response:
     """Anything else under the endpoint, e.g. a resource without its .xml/.json suffix."""
+    if request.method not in {"GET", "POST"}:
+        raise Open311Error(405, f"{request.method} is not part of Open311; use GET or POST")
     raise not_found(
         f"no such Open311 resource: {anything}; resources end in .xml or .json, see discovery.xml"
     )
@@ -170,7 +171,7 @@ def _whole_number(args, name: str, default: int) -> int:
     value = optional(args, name)
     if value is None:
         return default
-    if not value.isdigit() or len(value) > 9:
+    if not value.isdecimal() or len(value) > 9:
         raise bad_request(f"{name} must be a whole number")
     return int(value)
 
@@ -179,7 +180,7 @@ def _numbers(ids: list[str]) -> list[int]:
     """Ticket numbers among `ids`; anything else cannot name a request."""
     if len(ids) > MAX_IDS:
         raise bad_request(f"at most {MAX_IDS} service_request_id values at once")
-    return [int(i) for i in ids if i.isdigit() and len(i) <= 10 and int(i) <= _MAX_NUMBER]
+    return [int(i) for i in ids if i.isdecimal() and len(i) <= 10 and int(i) <= _MAX_NUMBER]
 
 
 def _filtered(query, args):

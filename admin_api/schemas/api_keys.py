@@ -5,6 +5,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from admin_api.pagination import PageSchema
+from admin_api.schemas.tickets import Text
 from core.permissions import SCOPE_PERMISSIONS
 
 
@@ -24,7 +25,7 @@ class ApiKeyCreatedSchema(ApiKeySchema):
 
 
 class ApiKeyCreateSchema(Schema):
-    name = fields.Str(required=True, validate=validate.Length(min=1, max=120))
+    name = Text(required=True, validate=validate.Length(min=1, max=120))
     scopes = fields.List(
         fields.Str(validate=validate.OneOf(sorted(SCOPE_PERMISSIONS))),
         required=True,

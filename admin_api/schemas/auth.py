@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from admin_api.schemas.tickets import Text
 from admin_api.schemas.users import UserSchema
 from core.models.people import LOCALES
 
@@ -36,7 +37,7 @@ class VerifyOtpSchema(Schema):
 class RegisterSchema(Schema):
     phone_number = _PHONE
     otp_code = _CODE
-    full_name = fields.Str(required=True, validate=validate.Length(min=1, max=120))
+    full_name = Text(required=True, validate=validate.Length(min=1, max=120))
     locale = fields.Str(load_default=None, validate=validate.OneOf(LOCALES))
 
 

@@ -5,19 +5,20 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from admin_api.pagination import PageSchema
+from admin_api.schemas.tickets import Text
 
 
 class TeamSchema(Schema):
     id = fields.Int(dump_only=True)
-    name = fields.Str(required=True, validate=validate.Length(min=1, max=80))
-    description = fields.Str(allow_none=True, validate=validate.Length(max=2000))
+    name = Text(required=True, validate=validate.Length(min=1, max=80))
+    description = Text(allow_none=True, validate=validate.Length(max=2000))
     is_active = fields.Bool()
     created_at = fields.DateTime(dump_only=True)
 
 
 class TeamUpdateSchema(Schema):
-    name = fields.Str(validate=validate.Length(min=1, max=80))
-    description = fields.Str(allow_none=True, validate=validate.Length(max=2000))
+    name = Text(validate=validate.Length(min=1, max=80))
+    description = Text(allow_none=True, validate=validate.Length(max=2000))
     is_active = fields.Bool()
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from admin_api.pagination import PageSchema, PaginationArgs
+from admin_api.schemas.tickets import Id, Text
 from core.models.people import LOCALES, ROLES, STAFF_ROLES
 
 
@@ -27,15 +28,15 @@ class UserPageSchema(PageSchema):
 
 class UserListArgs(PaginationArgs):
     role = fields.Str(validate=validate.OneOf(ROLES))
-    team_id = fields.Int()
+    team_id = Id()
     is_active = fields.Bool()
-    q = fields.Str(
+    q = Text(
         validate=validate.Length(min=1, max=120),
         metadata={"description": "Text in the name or the phone number"},
     )
 
 
-_NAME = fields.Str(validate=validate.Length(min=1, max=120))
+_NAME = Text(validate=validate.Length(min=1, max=120))
 
 
 class ProfileUpdateSchema(Schema):
@@ -51,13 +52,13 @@ class UserUpdateSchema(Schema):
 
     full_name = _NAME
     role = fields.Str(validate=validate.OneOf(ROLES))
-    team_id = fields.Int(allow_none=True)
+    team_id = Id(allow_none=True, strict=True)
     is_active = fields.Bool()
 
 
 class StaffCreateSchema(Schema):
     phone_number = fields.Str(required=True, validate=validate.Length(max=100))
-    full_name = fields.Str(required=True, validate=validate.Length(min=1, max=120))
+    full_name = Text(required=True, validate=validate.Length(min=1, max=120))
     role = fields.Str(load_default="support", validate=validate.OneOf(STAFF_ROLES))
-    team_id = fields.Int(allow_none=True, load_default=None)
+    team_id = Id(allow_none=True, strict=True, load_default=None)
     locale = fields.Str(load_default=None, validate=validate.OneOf(LOCALES))

@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from itertools import accumulate
 from typing import Any
 
+import numpy as np
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
@@ -29,29 +29,33 @@ _SAMPLE = """
 WITH daily AS ({daily})
 SELECT {group} AS grp, {columns} FROM daily
 """
-_SAMPLE_COLUMN = (
-    "cardinality({m}) AS n_{m}, "
-    "ARRAY(SELECT {m}[CAST(ceil(cardinality({m}) * g / {s}.0) AS integer)] "
-    "FROM generate_series(1, {s}) AS g) AS s_{m}"
-)
+_SAMPLE_COLUMN = "cardinality({m}) AS n_{m}, ARRAY[{picks}] AS s_{m}"
+_PICK = "{m}[CAST(ceil(cardinality({m}) * {j} / {s}.0) AS integer)]"
 _BRACKETS = """
 WITH daily AS ({daily}),
 probes AS (
-    SELECT * FROM unnest(CAST(:pid AS integer[]), CAST(:metric AS integer[]),
-        CAST(:grp AS text[]), CAST(:lo AS integer[]), CAST(:hi AS integer[]))
-    AS p(pid, metric, grp, lo, hi)
+    SELECT * FROM unnest(CAST(:probe_pid AS integer[]), CAST(:probe_metric AS integer[]),
+        CAST(:probe_grp AS text[]), CAST(:probe_lo AS integer[]), CAST(:probe_hi AS integer[]),
+        CAST(:probe_r1 AS bigint[]), CAST(:probe_r2 AS bigint[]))
+    AS p(pid, metric, grp, lo, hi, r1, r2)
+),
+arrays AS MATERIALIZED (
+    -- Copied once out of TOAST storage, instead of once per probe.
+    SELECT CAST({group} AS text) AS g, {copies} FROM daily d
 ),
 cut AS (
     SELECT p.pid, width_bucket(p.lo, x.a) AS below,
         x.a[width_bucket(p.lo, x.a) + 1 : width_bucket(p.hi, x.a)] AS mid
     FROM probes p
     JOIN LATERAL (
-        SELECT CASE p.metric {cases} END AS a, CAST({group} AS text) AS g FROM daily d
+        SELECT CASE p.metric {cases} END AS a, r.g FROM arrays r
     ) AS x ON p.grp IS NULL OR x.g = p.grp
 ),
 below AS (SELECT pid, sum(below) AS below FROM cut GROUP BY pid),
 inside AS (SELECT pid, array_agg(v ORDER BY v) AS vals FROM cut, unnest(mid) AS v GROUP BY pid)
-SELECT below.pid, below.below, inside.vals FROM below LEFT JOIN inside ON inside.pid = below.pid
+SELECT b.pid, b.below, coalesce(cardinality(i.vals), 0) AS inside,
+    i.vals[p.r1 - b.below] AS v1, i.vals[p.r2 - b.below] AS v2
+FROM below b JOIN probes p ON p.pid = b.pid LEFT JOIN inside i ON i.pid = b.pid
 """
 
 
@@ -67,11 +71,13 @@ def percentiles(
         result[metric][key] = (n, None)
         if n == 0:
             continue
+        wanted = []
         for fraction in FRACTIONS:
             h = (n - 1) * fraction
             r1 = math.floor(h) + 1
-            r2 = min(r1 + 1, n)
-            lo, hi = _bracket(parts, r1, r2)
+            wanted.append((h, r1, min(r1 + 1, n)))
+        brackets = _brackets(parts, [(r1, r2) for _, r1, r2 in wanted])
+        for (h, r1, r2), (lo, hi) in zip(wanted, brackets, strict=True):
             probes.append((metric, key, h, r1, r2, lo, hi))
     answers = _read_brackets(session, daily_sql, params, group, probes)
     for probe, (v1, v2) in zip(probes, answers, strict=True):
@@ -83,7 +89,12 @@ def percentiles(
 
 
 def _samples(session, daily_sql, params, group, total) -> dict[tuple[str, Any], list]:
-    columns = ", ".join(_SAMPLE_COLUMN.format(m=m, s=SAMPLES) for m in METRICS)
+    columns = ", ".join(
+        _SAMPLE_COLUMN.format(
+            m=m, picks=", ".join(_PICK.format(m=m, j=j, s=SAMPLES) for j in range(1, SAMPLES + 1))
+        )
+        for m in METRICS
+    )
     sql = _SAMPLE.format(daily=daily_sql, group=group, columns=columns)
     parts: dict[tuple[str, Any], list] = defaultdict(list)
     for row in session.execute(text(sql), params):
@@ -101,33 +112,36 @@ def _samples(session, daily_sql, params, group, total) -> dict[tuple[str, Any], 
     return parts
 
 
-def _bracket(parts: list[tuple[int, list[int]]], r1: int, r2: int) -> tuple[int, int]:
-    """(lo, hi) with surely fewer than r1 values <= lo and at least r2 values <= hi.
+def _brackets(
+    parts: list[tuple[int, list[int]]], ranks: list[tuple[int, int]]
+) -> list[tuple[int, int]]:
+    """Per (r1, r2): (lo, hi) with surely fewer than r1 values <= lo and at least r2
+    values <= hi.
 
     Sample j of a row with n values sits at position ceil(n*j/S), so the samples <= v
     tell, per row, at least how many values are <= v; the true count exceeds that by
-    less than the row's widest gap between samples.
+    less than the row's widest gap between samples (summed: `slack`).
     """
-    pooled: list[tuple[int, int]] = []
-    slack = 0
-    for n, sample in parts:
-        positions = [math.ceil(n * j / SAMPLES) for j in range(1, SAMPLES + 1)]
-        gaps = [b - a for a, b in zip([0, *positions], positions, strict=False)]
-        slack += max(gaps)
-        pooled.extend(zip(sample, gaps, strict=True))
-    pooled.sort()
-    values = [v for v, _ in pooled]
-    at_least = list(accumulate(w for _, w in pooled))
-    lo, hi = LOWEST, HIGHEST
-    for i, (value, count) in enumerate(zip(values, at_least, strict=True)):
-        if count >= r2:
-            hi = value
-            break
-        # At the last copy of `value`, `count` is the bound for `value` itself.
-        last_copy = i + 1 == len(values) or values[i + 1] != value
-        if last_copy and count + slack <= r1:
-            lo = value
-    return lo, hi
+    counts = np.array([n for n, _ in parts], dtype=np.int64)
+    samples = np.array([sample for _, sample in parts], dtype=np.int64)
+    steps = np.arange(1, SAMPLES + 1, dtype=np.int64)
+    positions = -((-counts[:, None] * steps[None, :]) // SAMPLES)  # ceil
+    gaps = np.diff(positions, axis=1, prepend=0)
+    slack = int(gaps.max(axis=1).sum())
+    order = np.argsort(samples, axis=None, kind="stable")
+    values = samples.ravel()[order]
+    at_least = np.cumsum(gaps.ravel()[order])
+    # At the last copy of a value, the running count is the bound for that value.
+    last_copy = np.append(values[1:] != values[:-1], True)
+    last_index = np.maximum.accumulate(np.where(last_copy, np.arange(len(values)), -1))
+    result = []
+    for r1, r2 in ranks:
+        i_hi = int(np.searchsorted(at_least, r2, side="left"))
+        hi = int(values[i_hi]) if i_hi < len(values) else HIGHEST
+        i_lo = int(np.searchsorted(at_least, r1 - slack, side="right")) - 1
+        lo = int(values[last_index[i_lo]]) if i_lo >= 0 and last_index[i_lo] >= 0 else LOWEST
+        result.append((lo, hi))
+    return result
 
 
 def _read_brackets(session, daily_sql, params, group, probes) -> list[tuple[float, float]]:
@@ -137,31 +151,36 @@ def _read_brackets(session, daily_sql, params, group, probes) -> list[tuple[floa
     missed = [i for i, answer in enumerate(found) if answer is None]
     if missed:
         wide = [(*probes[i][:5], LOWEST, HIGHEST) for i in missed]
-        for i, answer in zip(missed, _query_brackets(session, daily_sql, params, group, wide), strict=True):
+        for i, answer in zip(
+            missed, _query_brackets(session, daily_sql, params, group, wide), strict=True
+        ):
             found[i] = answer
     return found  # type: ignore[return-value]
 
 
 def _query_brackets(session, daily_sql, params, group, probes) -> list[tuple[float, float] | None]:
-    cases = " ".join(f"WHEN {i} THEN d.{m}" for i, m in enumerate(METRICS))
-    sql = _BRACKETS.format(daily=daily_sql, group=group, cases=cases)
+    cases = " ".join(f"WHEN {i} THEN r.a{i}" for i in range(len(METRICS)))
+    copies = ", ".join(f"d.{m} || CAST('{{}}' AS integer[]) AS a{i}" for i, m in enumerate(METRICS))
+    sql = _BRACKETS.format(daily=daily_sql, group=group, cases=cases, copies=copies)
     rows = session.execute(
         text(sql),
         {
             **params,
-            "pid": list(range(len(probes))),
-            "metric": [METRICS.index(p[0]) for p in probes],
-            "grp": [None if p[1] is None else str(p[1]) for p in probes],
-            "lo": [p[5] for p in probes],
-            "hi": [p[6] for p in probes],
+            "probe_pid": list(range(len(probes))),
+            "probe_metric": [METRICS.index(p[0]) for p in probes],
+            "probe_grp": [None if p[1] is None else str(p[1]) for p in probes],
+            "probe_lo": [p[5] for p in probes],
+            "probe_hi": [p[6] for p in probes],
+            "probe_r1": [p[3] for p in probes],
+            "probe_r2": [p[4] for p in probes],
         },
     )
-    by_pid = {row.pid: (int(row.below or 0), row.vals or []) for row in rows}
+    by_pid = {row.pid: row for row in rows}
     answers: list[tuple[float, float] | None] = []
     for pid, (_, _, _, r1, r2, _, _) in enumerate(probes):
-        below, vals = by_pid.get(pid, (0, []))
-        if below < r1 and r2 <= below + len(vals):
-            answers.append((float(vals[r1 - below - 1]), float(vals[r2 - below - 1])))
+        row = by_pid.get(pid)
+        if row is not None and row.below < r1 and r2 <= row.below + row.inside:
+            answers.append((float(row.v1), float(row.v2)))
         else:
             answers.append(None)
     return answers

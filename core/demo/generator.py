@@ -89,6 +89,25 @@ class Batch:
     followers: list[str] = field(default_factory=list)
 
 
+@dataclass(slots=True)
+class Draft:
+    """One ticket while its lines are written."""
+
+    id: int
+    number: int
+    created: int
+    age: int
+    category: CategoryRoute
+    priority: str
+    channel: str
+    reporter: int | None
+    locale: str
+    crew: lifecycle.Crew
+    story: lifecycle.Story
+    duplicate_of: int | None = None
+    followers: int = 0
+
+
 class TicketGenerator:
     def __init__(
         self,
@@ -138,7 +157,6 @@ class TicketGenerator:
     def _ticket(self, batch: Batch, index: int, ticket_id: int, number: int) -> None:
         rng = self._rng_for(index)
         created = self.created_at(index, rng)
-        age = self.anchor - created
         category = rng.choices(self.categories, cum_weights=self.category_cum)[0]
         priority = rng.choices(PRIORITIES, cum_weights=PRIORITY_CUM)[0]
         channel = rng.choices(CHANNELS, cum_weights=CHANNEL_CUM)[0]
@@ -150,16 +168,14 @@ class TicketGenerator:
             locale=locale, can_duplicate=bool(recent),
         )  # fmt: skip
         duplicate_of = rng.choice(recent) if future.early_resolution == "duplicate" else None
-        story = future.as_of(age)
-        if story.early_resolution != "duplicate":
-            duplicate_of = None
+        ticket = Draft(ticket_id, number, created, self.anchor - created, category, priority,
+                       channel, reporter, locale, crew, future.as_of(self.anchor - created))  # fmt: skip
+        if ticket.story.early_resolution == "duplicate":
+            ticket.duplicate_of = duplicate_of
         recent.append(ticket_id)
-        followers = self._followers(batch, rng, ticket_id, created, age, reporter)
-        batch.tickets.append(
-            self._ticket_line(rng, ticket_id, number, created, age, category, priority, channel,
-                              reporter, crew, story, duplicate_of, followers, locale)
-        )  # fmt: skip
-        self._children(batch, ticket_id, created, story, reporter)
+        ticket.followers = self._followers(batch, rng, ticket)
+        batch.tickets.append(self._ticket_line(rng, ticket))
+        _history(batch, ticket)
 
     def _reporter(self, rng: random.Random, channel: str) -> tuple[int | None, str]:
         if channel == "open311" and rng.random() < 0.5:
@@ -175,100 +191,45 @@ class TicketGenerator:
         managers = self.cast.managers_by_team.get(category.team_id or 0) or [None]
         return lifecycle.Crew(reporter, rng.choice(support), rng.choice(managers))
 
-    def _ticket_line(
-        self,
-        rng: random.Random,
-        ticket_id: int,
-        number: int,
-        created: int,
-        age: int,
-        category: CategoryRoute,
-        priority: str,
-        channel: str,
-        reporter: int | None,
-        crew: lifecycle.Crew,
-        story: lifecycle.Story,
-        duplicate_of: int | None,
-        followers: int,
-        locale: str,
-    ) -> str:
+    def _ticket_line(self, rng: random.Random, t: Draft) -> str:
         district = rng.choices(DISTRICTS, cum_weights=DISTRICT_CUM)[0]
         lat, lon = district.random_point(rng)
-        has_point = not (channel == "sms" and rng.random() < NO_POINT_SHARE_SMS)
+        has_point = not (t.channel == "sms" and rng.random() < NO_POINT_SHARE_SMS)
         address = None
         if not has_point or rng.random() < ADDRESS_SHARE:
             address = texts.address(rng, district.name, rng.choice(district.neighbourhoods))
-        status = story.events[-1][3]
-        times = _milestones(story, status)
-        due = category.sla_hours * 3600
-        breached = _breach(times, due, age, lag=rng.randint(30, 300))
-        last = story.events[-1][0]
+        events = t.story.events
+        status = events[-1][3]
+        times = _milestones(t.story, status)
+        due = t.category.sla_hours * 3600
+        breached = _breach(times, due, t.age, lag=rng.randint(30, 300))
         return fmt.line(
-            str(ticket_id), str(number), fmt.number(reporter), str(category.id),
-            fmt.text(texts.description(rng, category.code, locale)), status, priority,
-            fmt.text(_resolution(story, status)), fmt.point(lat, lon) if has_point else fmt.NULL,
-            fmt.text(address), fmt.boolean(not has_point), fmt.number(category.team_id),
-            fmt.number(crew.assignee if len(story.events) > 1 else None), channel,
-            fmt.number(duplicate_of), str(followers), str(times["reopens"]),
-            fmt.timestamp(created + due), fmt.timestamp(created), fmt.timestamp(created + last),
-            *(fmt.timestamp(None if t is None else created + t)
-              for t in (times["first_response"], times["resolved"], times["closed"], breached)),
+            str(t.id), str(t.number), fmt.number(t.reporter), str(t.category.id),
+            fmt.text(texts.description(rng, t.category.code, t.locale)), status, t.priority,
+            fmt.text(_resolution(t.story, status)),
+            fmt.point(lat, lon) if has_point else fmt.NULL, fmt.text(address),
+            fmt.boolean(not has_point), fmt.number(t.category.team_id),
+            fmt.number(t.crew.assignee if len(events) > 1 else None), t.channel,
+            fmt.number(t.duplicate_of), str(t.followers), str(times["reopens"]),
+            fmt.timestamp(t.created + due), fmt.timestamp(t.created),
+            fmt.timestamp(t.created + events[-1][0]),
+            *(fmt.timestamp(None if offset is None else t.created + offset)
+              for offset in (times["first_response"], times["resolved"], times["closed"], breached)),
         )  # fmt: skip
 
-    def _children(
-        self,
-        batch: Batch,
-        ticket_id: int,
-        created: int,
-        story: lifecycle.Story,
-        reporter: int | None,
-    ) -> None:
-        tid = str(ticket_id)
-        for offset, kind, frm, to, actor, data in story.events:
-            batch.events.append(fmt.line(
-                tid, fmt.number(actor), kind, fmt.text(frm), fmt.text(to), data,
-                fmt.timestamp(created + offset),
-            ))  # fmt: skip
-        for offset, author, body, internal in story.comments:
-            batch.comments.append(fmt.line(
-                tid, fmt.number(author), fmt.text(body), fmt.boolean(internal),
-                fmt.timestamp(created + offset),
-            ))  # fmt: skip
-        if story.escalation is not None:
-            at, requested_by, reason, status, decided_by, note, decided = story.escalation
-            batch.escalations.append(fmt.line(
-                tid, fmt.number(requested_by), fmt.text(reason), status, fmt.number(decided_by),
-                fmt.text(note), fmt.timestamp(None if decided is None else created + decided),
-                fmt.timestamp(created + at),
-            ))  # fmt: skip
-        if story.feedback is not None:
-            at, rating, fixed, comment = story.feedback
-            batch.feedback.append(fmt.line(
-                tid, fmt.number(reporter), str(rating), fmt.boolean(fixed), fmt.text(comment),
-                fmt.timestamp(created + at),
-            ))  # fmt: skip
-
-    def _followers(
-        self,
-        batch: Batch,
-        rng: random.Random,
-        ticket_id: int,
-        created: int,
-        age: int,
-        reporter: int | None,
-    ) -> int:
+    def _followers(self, batch: Batch, rng: random.Random, t: Draft) -> int:
         """Neighbours who said "me too" (so far); returns how many."""
         if rng.random() >= FOLLOWED_SHARE:
             return 0
         wanted = min(8, 1 + int(rng.expovariate(0.8)))
         citizens = self.cast.citizen_ids
-        chosen = {citizens[rng.randrange(len(citizens))] for _ in range(wanted)} - {reporter}
+        chosen = {citizens[rng.randrange(len(citizens))] for _ in range(wanted)} - {t.reporter}
         count = 0
         for user_id in sorted(chosen):
             at = rng.randint(60, 3 * 86400)
-            if at < age:
+            if at < t.age:
                 batch.followers.append(
-                    fmt.line(str(ticket_id), str(user_id), fmt.timestamp(created + at))
+                    fmt.line(str(t.id), str(user_id), fmt.timestamp(t.created + at))
                 )
                 count += 1
         return count
@@ -281,6 +242,34 @@ def _bend(share_of_day: float) -> int:
     below = HOUR_CUM[hour - 1] if hour else 0
     within = (target - below) / (HOUR_CUM[hour] - below)
     return min(86399, int((hour + within) * 3600))
+
+
+def _history(batch: Batch, t: Draft) -> None:
+    """Lines for the ticket's events, comments, escalation and feedback."""
+    tid, story = str(t.id), t.story
+    for offset, kind, frm, to, actor, data in story.events:
+        batch.events.append(fmt.line(
+            tid, fmt.number(actor), kind, fmt.text(frm), fmt.text(to), data,
+            fmt.timestamp(t.created + offset),
+        ))  # fmt: skip
+    for offset, author, body, internal in story.comments:
+        batch.comments.append(fmt.line(
+            tid, fmt.number(author), fmt.text(body), fmt.boolean(internal),
+            fmt.timestamp(t.created + offset),
+        ))  # fmt: skip
+    if story.escalation is not None:
+        at, requested_by, reason, status, decided_by, note, decided = story.escalation
+        batch.escalations.append(fmt.line(
+            tid, fmt.number(requested_by), fmt.text(reason), status, fmt.number(decided_by),
+            fmt.text(note), fmt.timestamp(None if decided is None else t.created + decided),
+            fmt.timestamp(t.created + at),
+        ))  # fmt: skip
+    if story.feedback is not None:
+        at, rating, fixed, comment = story.feedback
+        batch.feedback.append(fmt.line(
+            tid, fmt.number(t.reporter), str(rating), fmt.boolean(fixed), fmt.text(comment),
+            fmt.timestamp(t.created + at),
+        ))  # fmt: skip
 
 
 def _milestones(story: lifecycle.Story, status: str) -> dict[str, int | None]:

@@ -140,7 +140,8 @@ def _close_early(
     if rng.random() < 0.5:
         story.event(at, "status_changed", "new", "closed", crew.assignee, data)
         return
-    story.event(at, "status_changed", "new", "in_progress", crew.assignee)
+    taken = f'{{"assignee_id": {crew.assignee}}}'
+    story.event(at, "status_changed", "new", "in_progress", crew.assignee, taken)
     later = at + _lognormal(rng, 2 * HOUR, 1.0)
     story.event(later, "status_changed", "in_progress", "closed", crew.assignee, data)
 

@@ -37,6 +37,10 @@ HISTORY = TABLES[1:]
 ANALYZED = ("users", *(table for _, table, _ in TABLES))
 
 
+class DemoDataError(Exception):
+    """The database cannot take demo data as it is (the message says why)."""
+
+
 @dataclass(frozen=True)
 class DemoOptions:
     tickets: int
@@ -168,7 +172,7 @@ def _category_routes(session: Session) -> list[CategoryRoute]:
         .order_by(Category.id)
     ).all()
     if not rows:
-        raise ValueError("there is no active category to file demo tickets under")
+        raise DemoDataError("there is no active category to file demo tickets under")
     return [CategoryRoute(*row) for row in rows]
 
 
