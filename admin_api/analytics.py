@@ -92,7 +92,7 @@ def _field_error(field: str, message: str) -> None:
 
 def _category_id(value: str) -> int:
     session = request_session()
-    if value.isdigit():
+    if value.isdecimal():
         found = session.get(Category, int(value)) if len(value) < 19 else None
     else:
         found = session.scalar(select(Category).where(Category.code == value))

@@ -65,7 +65,7 @@ def _like(text: str) -> str:
 
 def _search(query: Select[tuple[User]], text: str) -> Select[tuple[User]]:
     conditions = [User.full_name.ilike(_like(text))]
-    digits = "".join(c for c in text if c.isdigit())
+    digits = "".join(c for c in text if c.isdecimal())
     if len(digits) >= 3:
         # `0532 123` is how people write the number stored as `+90532123…`.
         conditions.append(User.phone.like(_like(digits.removeprefix("0"))))

@@ -32,7 +32,7 @@ def moves_forward(current: str, new: str) -> bool:
 
 def _error_code(raw: str) -> int | None:
     raw = (raw or "").strip()
-    return int(raw) if raw.isdigit() and len(raw) <= 9 else None
+    return int(raw) if raw.isdecimal() and len(raw) <= 9 else None
 
 
 def record_status(

@@ -74,7 +74,7 @@ def parse_inbound(form: Mapping[str, str]) -> Inbound:
 
 
 def _looks_like_phone(address: str) -> bool:
-    return address.startswith("+") and address[1:].isdigit() and 8 <= len(address) <= 16
+    return address.startswith("+") and address[1:].isdecimal() and 8 <= len(address) <= 16
 
 
 def _int(value: str | None) -> int | None:

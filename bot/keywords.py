@@ -73,7 +73,7 @@ def command_of(text: str) -> Command | None:
     name = COMMANDS[words[0]]
     argument = words[1] if len(words) == 2 else None
     if name == "status" and argument is not None:
-        return Command(name, argument.lstrip("#")) if argument.lstrip("#").isdigit() else None
+        return Command(name, argument.lstrip("#")) if argument.lstrip("#").isdecimal() else None
     if name == "lang":
         language = LANGUAGES.get(argument or "")
         return Command(name, language) if language else None
@@ -107,4 +107,4 @@ def fixed_answer(text: str) -> bool | None:
 def choice_number(text: str) -> int | None:
     """`2`, `2.` or ` 2 ` → 2."""
     folded = fold(text)
-    return int(folded) if folded.isdigit() and len(folded) <= 3 else None
+    return int(folded) if folded.isdecimal() and len(folded) <= 3 else None

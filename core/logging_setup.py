@@ -22,7 +22,7 @@ _PHONE_RE = re.compile(r"(?<![\w])\+?\d(?:[\d\s\-().]{7,18})\d(?![\w])")
 
 def mask_phone(value: str) -> str:
     """`+905321234567` -> `+90*******4567` (keeps the country hint and the last 4)."""
-    digits = [c for c in value if c.isdigit()]
+    digits = [c for c in value if c.isdecimal()]
     if len(digits) < 8:
         return value
     keep_head = 2 if value.startswith("+") else 0

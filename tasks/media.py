@@ -130,7 +130,7 @@ def download(settings: Settings, url: str, http: requests.Session) -> bytes:
 
 def _read_capped(response: requests.Response) -> bytes:
     declared = response.headers.get("Content-Length", "")
-    if declared.isdigit() and int(declared) > MAX_BYTES:
+    if declared.isdecimal() and int(declared) > MAX_BYTES:
         raise MediaUnusable("larger than 10 MB")
     body = bytearray()
     try:

@@ -144,3 +144,18 @@ def test_docs_pages_load_their_assets_from_this_server(client, page: str) -> Non
         with client.get(src) as asset:
             assert asset.status_code == 200, src
             assert len(asset.data) > 10_000
+
+
+def test_a_value_the_database_refuses_is_422_not_500(shell_app: Flask) -> None:
+    from sqlalchemy import text
+
+    from core.flask_db import request_session
+
+    @shell_app.get("/_test/nul")
+    def nul() -> dict[str, str]:
+        request_session().execute(text("SELECT CAST(:v AS text)"), {"v": "a\x00b"})
+        return {}
+
+    response = shell_app.test_client().get("/_test/nul")
+    assert response.status_code == 422
+    assert response.json["code"] == 422

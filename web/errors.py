@@ -10,6 +10,7 @@ from http import HTTPStatus
 from typing import Any
 
 from flask import Flask, Response, jsonify
+from sqlalchemy.exc import DataError
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
@@ -57,6 +58,17 @@ def handle_unexpected(exc: Exception) -> Response:
     return error_response(500, "Something went wrong on our side; the error has been logged.")
 
 
+def handle_bad_value(exc: DataError) -> Response:
+    """PostgreSQL refused a value (a NUL character, a number out of range): the
+    caller's input, not our fault. Validation should catch these first; this is the
+    net under it, so such input is a 422 and never a 500."""
+    log.warning("database refused a value: %s", type(exc.orig).__name__)
+    return error_response(
+        422, "A value is not acceptable (for example a NUL character or a number out of range)."
+    )
+
+
 def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(HTTPException, handle_http_exception)
+    app.register_error_handler(DataError, handle_bad_value)
     app.register_error_handler(Exception, handle_unexpected)

@@ -215,7 +215,7 @@ class Assignee(fields.Str):
         text = super()._deserialize(value, attr, data, **kwargs)
         if text in ("me", "none"):
             return text
-        if text.isdigit() and len(text) < 19:
+        if text.isdecimal() and len(text) < 19:
             return int(text)
         raise ValidationError("a user id, 'me' or 'none'")
 
