@@ -63,6 +63,10 @@ class Settings:
     SENTRY_DSN: str | None = None
     PORT: int = 8000
     PUBLIC_BASE_URL: str = "http://127.0.0.1:8000"
+    # How many reverse proxies stand in front of the web process. Their
+    # X-Forwarded-For/-Proto are trusted that many hops deep, so per-IP rate limits
+    # count real clients rather than the proxy. 0: use the socket's address.
+    TRUSTED_PROXY_COUNT: int = 0
     DATABASE_URL: str = "postgresql+psycopg://postgres@127.0.0.1:5432/sosoft"
     DATABASE_POOL_SIZE: int = 5
     REDIS_URL: str = "redis://127.0.0.1:6379/0"

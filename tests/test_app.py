@@ -159,3 +159,23 @@ def test_a_value_the_database_refuses_is_422_not_500(shell_app: Flask) -> None:
     response = shell_app.test_client().get("/_test/nul")
     assert response.status_code == 422
     assert response.json["code"] == 422
+
+
+@pytest.mark.parametrize(("hops", "seen"), [(0, "127.0.0.1"), (1, "203.0.113.7")])
+def test_client_address_behind_trusted_proxies(
+    settings: Settings, app_factory, hops: int, seen: str
+) -> None:
+    app = app_factory(settings.replace(TRUSTED_PROXY_COUNT=hops))
+
+    @app.get("/_test/ip")
+    def ip() -> dict[str, str]:
+        from flask import request
+
+        return {"ip": request.remote_addr or ""}
+
+    response = app.test_client().get(
+        "/_test/ip",
+        headers={"X-Forwarded-For": "203.0.113.7"},
+        environ_base={"REMOTE_ADDR": "127.0.0.1"},
+    )
+    assert response.json["ip"] == seen

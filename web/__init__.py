@@ -9,6 +9,7 @@ import redis
 from dotenv import load_dotenv
 from flask import Flask, g, request
 from flask_smorest import Api
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from core import flask_db, outbox
 from core.config import Settings
@@ -31,6 +32,9 @@ def create_app(settings: Settings | None = None) -> Flask:
     settings.check()
 
     app = Flask(__name__)
+    if settings.TRUSTED_PROXY_COUNT > 0:
+        hops = settings.TRUSTED_PROXY_COUNT
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
     app.config.update(
         SOSOFT=settings,
         SECRET_KEY=settings.JWT_SECRET_KEY,
