@@ -13,7 +13,11 @@ import pytest
 
 from core import export_jobs
 from core.api_keys import create_api_key
-from core.models import ExportJob
+from core.models import Category, ExportJob, Ticket
+from core.seed_data import seed_defaults
+from core.storage import make_storage
+from tasks.celery_app import make_celery
+from tasks.exports import build_export
 from tests.analytics_dataset import TRICKY_DESCRIPTION, build_city
 
 BASE = "/api/v1/analytics/exports"
@@ -139,3 +143,32 @@ def test_tasks_are_registered():
     schedule = app.conf.beat_schedule
     assert schedule["analytics-rollup"]["task"] == "tasks.analytics.refresh_rollups"
     assert schedule["export-requeue"]["task"] == "tasks.exports.requeue_stale_exports"
+
+
+def test_the_celery_task_builds_a_committed_job(committed_db, settings, seeded_committed):
+    """The real task, run eagerly: its own sessions, the worker's storage, twice."""
+    make_celery(settings)  # the current Celery app carries the settings tasks read
+    with committed_db.transaction() as session:
+        job = ExportJob(id=uuid.uuid4(), format="csv", filters={"statuses": ["new"]})
+        session.add(job)
+    assert build_export.apply(args=[str(job.id)]).get() == "done"
+    assert build_export.apply(args=[str(job.id)]).get() is None  # already done
+    with committed_db.transaction() as session:
+        done = session.get(ExportJob, job.id)
+        assert (done.status, done.row_count) == ("done", 1)
+        key = done.storage_key
+    data = make_storage(settings).get(key).decode("utf-8-sig")
+    assert data.splitlines()[1].startswith(f"#{seeded_committed},")
+
+
+@pytest.fixture
+def seeded_committed(committed_db):
+    """One committed new ticket (for tasks that open their own sessions); its number."""
+    with committed_db.transaction() as session:
+        seed_defaults(session)
+        session.flush()
+        category = session.query(Category).first()
+        ticket = Ticket(category_id=category.id, description="köprü çöktü", channel="api")
+        session.add(ticket)
+        session.flush()
+        return ticket.number
