@@ -14,12 +14,12 @@ from flask_smorest import Blueprint, abort
 from marshmallow import Schema, fields, validate
 
 from admin_api.schemas.tickets import TicketListArgs
-from admin_api.security import Principal, current_principal, require
+from admin_api.security import current_principal, require
+from admin_api.ticket_filters import ticket_filters
 from core import export_jobs, exports, jobs
 from core.flask_db import request_session
 from core.models import ExportJob
 from core.models.exports import EXPORT_FORMATS
-from core.ticket_queries import TicketFilters
 
 blp = Blueprint(
     "exports",
@@ -53,38 +53,6 @@ class ExportJobSchema(Schema):
     created_at = fields.DateTime()
     started_at = fields.DateTime(allow_none=True)
     finished_at = fields.DateTime(allow_none=True)
-
-
-def _check_ids(args: dict[str, Any]) -> None:
-    """Ids beyond PostgreSQL's bigint match nothing; say so rather than fail."""
-    for name in ("category", "team", "assignee", "reporter"):
-        value = args.get(name)
-        if isinstance(value, int) and not 0 < value < 2**63:
-            abort(422, message=f"no such {name}", errors={"query": {name: ["out of range"]}})
-
-
-def ticket_filters(args: dict[str, Any], principal: Principal) -> TicketFilters:
-    _check_ids(args)
-    assignee = args.get("assignee")
-    if assignee == "me":
-        if principal.user is None:
-            abort(422, message="an API key has no 'me'", errors={"query": {"assignee": ["me"]}})
-        assignee = principal.user.id
-    return TicketFilters(
-        statuses=tuple(args.get("status") or ()),
-        priorities=tuple(args.get("priority") or ()),
-        category_id=args.get("category"),
-        team_id=args.get("team"),
-        assignee=assignee,
-        reporter_id=args.get("reporter"),
-        created_from=args.get("created_from"),
-        created_to=args.get("created_to"),
-        overdue=bool(args.get("overdue")),
-        q=args.get("q"),
-        bbox=args.get("bbox"),
-        near=args.get("near"),
-        radius_m=args["radius_m"] if args.get("near") else None,
-    )
 
 
 def _download(fmt: str, args: dict[str, Any]) -> Response:

@@ -23,6 +23,7 @@ from admin_api.schemas.tickets import (
 from admin_api.security import current_principal, require
 from admin_api.ticket_access import calling_user, visible_ticket
 from admin_api.ticket_errors import field_error
+from admin_api.ticket_filters import ticket_filters
 from admin_api.ticket_payloads import category_ref, location, ticket_detail, ticket_summary
 from core import ticket_changes
 from core.category_questions import InvalidAttributes, validate_attributes
@@ -31,7 +32,7 @@ from core.geo import nearby_open_tickets
 from core.models import Category, Team, User
 from core.phones import InvalidPhone, normalize_mobile
 from core.ticket_changes import ChangeRefused
-from core.ticket_queries import BadCursor, TicketFilters, list_tickets_query
+from core.ticket_queries import BadCursor, list_tickets_query
 from core.tickets import TicketInputError, open_ticket
 from core.users import UserInputError, create_user, find_by_phone
 
@@ -113,7 +114,11 @@ class Tickets(MethodView):
         after = decode_cursor(args.get("cursor"))
         try:
             query = list_tickets_query(
-                _filters(args, caller), caller, sort=args["sort"], limit=args["limit"], after=after
+                ticket_filters(args, current_principal()),
+                caller,
+                sort=args["sort"],
+                limit=args["limit"],
+                after=after,
             )
         except BadCursor:
             invalid_cursor()
@@ -121,25 +126,6 @@ class Tickets(MethodView):
         result = page(rows, args["limit"], key=lambda row: query.order.key(*row))
         result["data"] = [ticket_summary(t, caller, d) for t, d in result["data"]]
         return result
-
-
-def _filters(args: dict[str, Any], caller: User) -> TicketFilters:
-    assignee = args.get("assignee")
-    return TicketFilters(
-        statuses=tuple(args.get("status") or ()),
-        priorities=tuple(args.get("priority") or ()),
-        category_id=args.get("category"),
-        team_id=args.get("team"),
-        assignee=caller.id if assignee == "me" else assignee,
-        reporter_id=args.get("reporter"),
-        created_from=args.get("created_from"),
-        created_to=args.get("created_to"),
-        overdue=bool(args.get("overdue")),
-        q=args.get("q"),
-        bbox=args.get("bbox"),
-        near=args.get("near"),
-        radius_m=args["radius_m"] if args.get("near") else None,
-    )
 
 
 @blp.route("/<int:ticket_id>")
