@@ -62,6 +62,9 @@ def _message_id(item: Any) -> int | None:
 
 
 def _after_commit(session: Session) -> None:
+    # Releasing a savepoint fires after_commit too; the rows are not committed yet.
+    if session.in_nested_transaction():
+        return
     pending = session.info.pop(OUTBOX_KEY, None)
     if not pending:
         return

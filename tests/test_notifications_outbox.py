@@ -81,6 +81,19 @@ def test_rows_are_enqueued_after_commit(
     assert "outbox" not in db.info
 
 
+def test_a_savepoint_inside_the_transaction_enqueues_nothing_early(
+    db: Session, settings: Settings, make_user, redis_client: redis_lib.Redis
+) -> None:
+    ticket = _report(db, settings, make_user)
+    with db.begin_nested():  # e.g. storing a photo: not the request's commit
+        pass
+    assert queued_ids(redis_client) == []
+
+    db.commit()
+    [row] = db.scalars(select(Message).where(Message.ticket_id == ticket.id)).all()
+    assert queued_ids(redis_client) == [row.id]
+
+
 def test_nothing_is_enqueued_after_a_rollback(
     db: Session, settings: Settings, make_user, redis_client: redis_lib.Redis
 ) -> None:
