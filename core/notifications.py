@@ -31,7 +31,7 @@ DEFAULT_CHANNEL = "whatsapp"
 def can_receive(user: User | None) -> bool:
     return bool(
         user is not None
-        and user.phone
+        and (user.phone or user.whatsapp_id)
         and user.is_active
         and user.opted_out_at is None
         and user.erased_at is None
@@ -39,7 +39,10 @@ def can_receive(user: User | None) -> bool:
 
 
 def last_channel(session: Session, user: User) -> str:
-    """The channel the citizen last wrote on (WhatsApp when they never wrote)."""
+    """The channel the citizen last wrote on (WhatsApp when they never wrote, and
+    always for a WhatsApp user who hides their number: there is nothing to text)."""
+    if not user.phone:
+        return "whatsapp"
     channel = session.scalar(
         select(Conversation.channel).where(
             Conversation.address.in_([a for a in (user.phone, user.whatsapp_id) if a])
@@ -63,7 +66,8 @@ def queue_message(
     message = Message(
         direction="outbound",
         channel=channel or last_channel(session, user),
-        address=user.phone,
+        # A WhatsApp user who hides their number is reached by their WhatsApp id.
+        address=user.phone or user.whatsapp_id,
         user_id=user.id,
         ticket_id=ticket.id if ticket else None,
         kind=kind,

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from core.config import Settings
-from core.models import Category, Message, Ticket, TicketEvent
+from core.models import Category, Message, Ticket, TicketEvent, User
 from core.models.tickets import STATUSES
 from core.tickets import open_ticket
 from core.workflow import (
@@ -156,3 +156,19 @@ def test_each_move_queues_the_reporters_message_in_their_language(db, ticket) ->
         f"Report #{ticket.number} received. Our team will review it and keep you posted.",
         f"Work has started on report #{ticket.number}.",
     ]
+
+
+def test_a_whatsapp_user_with_a_hidden_number_still_hears_of_their_ticket(
+    db, seeded, settings: Settings
+) -> None:
+    hidden = User(phone=None, whatsapp_id="TR.1a2b3c4d5e", full_name="Gizli", role="citizen")
+    db.add(hidden)
+    db.flush()
+    category = seeded.scalar(select(Category).where(Category.code == "waste"))
+    ticket = open_ticket(
+        db, settings, category=category, description="Konteyner taşmış durumda",
+        channel="whatsapp", reporter=hidden, lat=41.0, lon=29.0,
+    )  # fmt: skip
+    apply_transition(db, ticket, "in_progress", actor=None, role="support")
+    rows = db.scalars(select(Message).where(Message.ticket_id == ticket.id)).all()
+    assert [(m.address, m.channel) for m in rows] == [("TR.1a2b3c4d5e", "whatsapp")] * 2
