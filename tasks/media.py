@@ -27,9 +27,10 @@ from urllib.parse import urljoin
 
 import requests
 from celery import shared_task
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
+from core import jobs
 from core.config import Settings
 from core.db import Database
 from core.images import MAX_BYTES, CleanImage, ImageRejected, inspect_image, store_photo
@@ -67,8 +68,11 @@ class MediaUnavailable(Exception):
     """Could not be fetched now (network, 5xx): worth another try."""
 
 
+FETCH_TASK = "tasks.media.fetch_inbound_media"
+
+
 @shared_task(
-    name="tasks.media.fetch_inbound_media",
+    name=FETCH_TASK,
     bind=True,
     ignore_result=True,
     max_retries=MAX_RETRIES,
@@ -81,6 +85,33 @@ def fetch_inbound_media(self: Any, message_id: int) -> int:
         )
     except MediaUnavailable as exc:
         raise self.retry(countdown=RETRY_SECONDS, exc=exc) from None
+
+
+# Media of messages younger than this are still worth fetching when their task was
+# never enqueued (Redis was down) or ran out of retries.
+RELAY_WINDOW = timedelta(hours=1)
+
+
+@shared_task(name="tasks.media.relay_unfetched_media", ignore_result=True)
+def relay_unfetched_media() -> int:
+    return relay_media(context.database(), context.settings(), datetime.now(UTC))
+
+
+def relay_media(database: Database, settings: Settings, now: datetime) -> int:
+    """Enqueue again the inbound messages whose media are still unhandled; returns how many."""
+    with database.transaction() as session:
+        ids = session.scalars(
+            text(
+                "SELECT id FROM messages WHERE direction = 'inbound' AND media <> '[]'::jsonb"
+                " AND created_at BETWEEN :oldest AND :newest"
+                " AND jsonb_path_exists(media, '$[*] ? (!exists(@.state))')"
+            ),
+            {
+                "oldest": now - RELAY_WINDOW,
+                "newest": now - timedelta(seconds=settings.OUTBOX_RELAY_AFTER_SECONDS),
+            },
+        ).all()
+    return sum(1 for message_id in ids if jobs.enqueue(settings, FETCH_TASK, message_id))
 
 
 @lru_cache(maxsize=4)

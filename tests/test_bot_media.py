@@ -180,3 +180,43 @@ def test_abandoned_draft_photos_are_purged(app, drafting, settings, seeded, fetc
     assert purge_draft_photos(database, storage, photo.created_at + timedelta(seconds=1)) == 1
     assert db.scalars(select(Photo)).all() == []
     assert not storage.exists(photo.storage_key)
+
+
+def _queued_fetches(redis_client) -> list[int]:
+    import base64
+    import json
+
+    ids = []
+    for raw in redis_client.lrange("celery", 0, -1):
+        envelope = json.loads(raw)
+        assert envelope["headers"]["task"] == "tasks.media.fetch_inbound_media"
+        args, _kwargs, _embed = json.loads(base64.b64decode(envelope["body"]))
+        ids.append(args[0])
+    return sorted(ids)
+
+
+def test_media_whose_fetch_was_never_enqueued_are_relayed(app, db, settings, redis_client) -> None:
+    from datetime import UTC, datetime
+
+    from tasks.media import relay_media
+
+    now = datetime.now(UTC)
+
+    def inbound(sid: str, age: timedelta, media: list[dict]) -> Message:
+        message = Message(
+            twilio_sid=sid, direction="inbound", channel="whatsapp", address="+905321230000",
+            status="received", media=media, created_at=now - age,
+        )  # fmt: skip
+        db.add(message)
+        return message
+
+    url = settings.twilio_media_prefix + "MM1/Media/ME1"
+    waiting = inbound("SM_wait", timedelta(minutes=5), [{"url": url}])
+    inbound("SM_done", timedelta(minutes=5), [{"url": url, "state": "stored"}])
+    inbound("SM_young", timedelta(seconds=5), [{"url": url}])
+    inbound("SM_old", timedelta(hours=2), [{"url": url}])
+    inbound("SM_none", timedelta(minutes=5), [])
+    db.flush()
+
+    assert relay_media(app.extensions[EXTENSION_KEY], settings, now) == 1
+    assert _queued_fetches(redis_client) == [waiting.id]

@@ -81,6 +81,12 @@ class Message(Base):
             postgresql_where=text("status = 'pending'"),
         ),
         Index("ix_messages_address_created_at", "address", "created_at"),
+        # The media relay looks for recent inbound messages that carry media.
+        Index(
+            "ix_messages_inbound_media",
+            "created_at",
+            postgresql_where=text("direction = 'inbound' AND media <> '[]'::jsonb"),
+        ),
     )
 
     id: Mapped[int] = pk()

@@ -322,6 +322,7 @@ def upgrade() -> None:
     )
     op.create_index('ix_messages_address_created_at', 'messages', ['address', 'created_at'], unique=False)
     op.create_index('ix_messages_pending', 'messages', ['created_at'], unique=False, postgresql_where=sa.text("status = 'pending'"))
+    op.create_index('ix_messages_inbound_media', 'messages', ['created_at'], unique=False, postgresql_where=sa.text("direction = 'inbound' AND media <> '[]'::jsonb"))
     op.create_index(op.f('ix_messages_ticket_id'), 'messages', ['ticket_id'], unique=False)
     op.create_index(op.f('ix_messages_user_id'), 'messages', ['user_id'], unique=False)
     op.create_table('photos',
@@ -459,6 +460,7 @@ def downgrade() -> None:
     op.drop_index(op.f('ix_messages_user_id'), table_name='messages')
     op.drop_index(op.f('ix_messages_ticket_id'), table_name='messages')
     op.drop_index('ix_messages_pending', table_name='messages', postgresql_where=sa.text("status = 'pending'"))
+    op.drop_index('ix_messages_inbound_media', table_name='messages')
     op.drop_index('ix_messages_address_created_at', table_name='messages')
     op.drop_table('messages')
     op.drop_table('feedback')
