@@ -81,9 +81,13 @@ class HeatmapArgs(AnalyticsArgs):
 
 
 class HotspotArgs(AnalyticsArgs):
-    limit = fields.Int(validate=validate.Range(min=1, max=100), load_default=10)
-    eps_m = fields.Float(validate=validate.Range(min=10, max=5000), load_default=150)
-    min_points = fields.Int(validate=validate.Range(min=2, max=1000), load_default=3)
+    limit = fields.Int(validate=validate.Range(min=1, max=hotspots.MAX_LIMIT), load_default=10)
+    eps_m = fields.Float(
+        validate=validate.Range(min=10, max=5000), load_default=hotspots.DEFAULT_EPS_M
+    )
+    min_points = fields.Int(
+        validate=validate.Range(min=2, max=1000), load_default=hotspots.DEFAULT_MIN_POINTS
+    )
 
 
 def _field_error(field: str, message: str) -> None:

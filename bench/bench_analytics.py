@@ -35,7 +35,7 @@ from alembic import command  # noqa: E402
 from alembic.config import Config  # noqa: E402
 from sqlalchemy import select, text  # noqa: E402
 
-from core.analytics import rollups  # noqa: E402
+from core.analytics import hotspots, rollups  # noqa: E402
 from core.config import Settings  # noqa: E402
 from core.db import Database  # noqa: E402
 from core.exports import export_query  # noqa: E402
@@ -230,6 +230,10 @@ def main() -> None:
         start = time.perf_counter()
         days = rollups.refresh(session, settings.CITY_TIMEZONE)
         print(f"rollup refresh: {days} days in {time.perf_counter() - start:.1f} s")
+    with database.transaction() as session:  # what beat does every minute
+        start = time.perf_counter()
+        retaken = hotspots.refresh_snapshot(session, settings.SERVICE_AREA_BBOX)
+        print(f"hotspot snapshot retaken: {retaken} in {time.perf_counter() - start:.1f} s")
     with database.engine.connect() as conn:
         conn.execution_options(isolation_level="AUTOCOMMIT").execute(text("VACUUM ANALYZE tickets"))
     n = ticket_count(args.database_url)

@@ -113,6 +113,11 @@ def test_filters_are_those_of_the_ticket_list(client, manager, city):
     assert numbers("created_from=2026-10-31T20:59:00Z&created_to=2026-10-31T21:00:00Z") == [n["T4"]]
     assert numbers("bbox=29.02,41.03,29.04,41.04") == [n["T5"]]
     assert numbers("status=closed&priority=urgent") == []
+    # Zone offsets PostgreSQL would refuse (beyond ±15:59) are taken in UTC.
+    assert numbers(
+        "created_from=2026-10-30T23:00:00-21:00&created_to=2026-10-31T22:00:00%2B01:00"
+    ) == [n["T4"]]
+    assert numbers("created_from=8615-10-18T10:01:31-21:02") == []
 
 
 @pytest.mark.parametrize(

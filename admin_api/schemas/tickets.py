@@ -221,11 +221,17 @@ class Assignee(fields.Str):
 
 
 class AwareDateTime(fields.DateTime):
-    """A time; one without a zone is taken as UTC."""
+    """A time; one without a zone is taken as UTC. Returned in UTC, because
+    PostgreSQL refuses zone offsets beyond ±15:59 that Python accepts."""
 
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> Any:
         result = super()._deserialize(value, attr, data, **kwargs)
-        return result if result.tzinfo else result.replace(tzinfo=UTC)
+        if result.tzinfo is None:
+            return result.replace(tzinfo=UTC)
+        try:
+            return result.astimezone(UTC)
+        except OverflowError:
+            raise ValidationError("time out of range") from None
 
 
 class TicketListArgs(PaginationArgs):

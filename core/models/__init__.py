@@ -1,6 +1,13 @@
 """Every SoSoft table, importable from one place (Alembic reads `Base.metadata`)."""
 
-from core.models.analytics import AnalyticsDaily, AnalyticsDirtyHour, AnalyticsRollupState
+from core.models.analytics import (
+    AnalyticsDaily,
+    AnalyticsDirtyHour,
+    AnalyticsHotspot,
+    AnalyticsHotspotChange,
+    AnalyticsHotspotState,
+    AnalyticsRollupState,
+)
 from core.models.base import Base
 from core.models.exports import ExportJob
 from core.models.messages import Conversation, Message
@@ -19,6 +26,9 @@ from core.models.tickets import (
 __all__ = [
     "AnalyticsDaily",
     "AnalyticsDirtyHour",
+    "AnalyticsHotspot",
+    "AnalyticsHotspotChange",
+    "AnalyticsHotspotState",
     "AnalyticsRollupState",
     "ApiKey",
     "Base",

@@ -10,9 +10,10 @@ readers compute dirty days live until then.
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import Date, Index, Integer, SmallInteger, String
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import Date, Float, Index, Integer, SmallInteger, String, text
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.models.base import Base, pk
@@ -83,3 +84,47 @@ class AnalyticsRollupState(Base):
     id: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
     timezone: Mapped[str] = mapped_column(String(64))
     refreshed_at: Mapped[datetime]
+
+
+class AnalyticsHotspot(Base):
+    """One cluster of the hotspot snapshot: the answer of the live hotspot query for the
+    default parameters and no filters, biggest first (core/analytics/hotspot_snapshot.py).
+    """
+
+    __tablename__ = "analytics_hotspots"
+
+    rank: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    ticket_count: Mapped[int] = mapped_column(Integer)
+    lat: Mapped[float] = mapped_column(Float)
+    lon: Mapped[float] = mapped_column(Float)
+    oldest_id: Mapped[int]
+    oldest_number: Mapped[int] = mapped_column(Integer)
+    oldest_created_at: Mapped[datetime]
+    categories: Mapped[list[Any]] = mapped_column(
+        JSONB, default=list, server_default=text("'[]'::jsonb")
+    )
+
+
+class AnalyticsHotspotState(Base):
+    """One row: the parameters the hotspot snapshot was computed with, and when."""
+
+    __tablename__ = "analytics_hotspot_state"
+
+    id: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    srid: Mapped[int] = mapped_column(Integer)
+    eps_m: Mapped[float] = mapped_column(Float)
+    min_points: Mapped[int] = mapped_column(Integer)
+    refreshed_at: Mapped[datetime]
+
+
+class AnalyticsHotspotChange(Base):
+    """A change that may move the hotspots (an open ticket created, moved, recategorised,
+    opened or ended; a category renamed) since the snapshot; written by triggers (see the
+    migration). While any row exists the snapshot is not served. Insert-only, like
+    `analytics_dirty_hours`, so writers never wait on each other.
+    """
+
+    __tablename__ = "analytics_hotspot_changes"
+
+    id: Mapped[int] = pk()
+    changed_at: Mapped[datetime] = mapped_column(server_default=text("now()"))

@@ -74,6 +74,42 @@ for _table, _function in (
         f"CREATE TRIGGER analytics_dirty_delete AFTER DELETE ON {_table} REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION {_function}()",
     ]
 
+# Hotspots (issue 7): a change that can move the open-ticket clusters (an open ticket
+# created, deleted, moved, recategorised, re-dated or opened/ended; a category renamed)
+# adds one row to `analytics_hotspot_changes`, so the precomputed snapshot is served
+# only while nothing changed since it was taken. One insert per statement, no waiting.
+_OPEN = "IN ('new', 'in_progress', 'escalated')"
+HOTSPOT_TRIGGERS = [
+    f"""
+CREATE FUNCTION analytics_mark_hotspots_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF TG_TABLE_NAME = 'categories' THEN
+    INSERT INTO analytics_hotspot_changes DEFAULT VALUES;
+  ELSIF TG_OP = 'INSERT' THEN
+    IF EXISTS (SELECT 1 FROM new_rows WHERE status {_OPEN} AND location IS NOT NULL) THEN
+      INSERT INTO analytics_hotspot_changes DEFAULT VALUES;
+    END IF;
+  ELSIF TG_OP = 'DELETE' THEN
+    IF EXISTS (SELECT 1 FROM old_rows WHERE status {_OPEN} AND location IS NOT NULL) THEN
+      INSERT INTO analytics_hotspot_changes DEFAULT VALUES;
+    END IF;
+  ELSIF EXISTS (
+    SELECT 1 FROM old_rows o JOIN new_rows n ON n.id = o.id
+    WHERE (o.status {_OPEN}) IS DISTINCT FROM (n.status {_OPEN})
+       OR ((o.status {_OPEN} OR n.status {_OPEN})
+           AND (CAST(o.location AS text), o.category_id, o.created_at, o.number)
+               IS DISTINCT FROM (CAST(n.location AS text), n.category_id, n.created_at, n.number))
+  ) THEN
+    INSERT INTO analytics_hotspot_changes DEFAULT VALUES;
+  END IF;
+  RETURN NULL;
+END $$""",
+    "CREATE TRIGGER analytics_hotspots_insert AFTER INSERT ON tickets REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION analytics_mark_hotspots_changed()",
+    "CREATE TRIGGER analytics_hotspots_update AFTER UPDATE ON tickets REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION analytics_mark_hotspots_changed()",
+    "CREATE TRIGGER analytics_hotspots_delete AFTER DELETE ON tickets REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION analytics_mark_hotspots_changed()",
+    "CREATE TRIGGER analytics_hotspots_categories AFTER UPDATE OR DELETE ON categories FOR EACH STATEMENT EXECUTE FUNCTION analytics_mark_hotspots_changed()",
+]
+
 
 def upgrade() -> None:
     op.execute("CREATE EXTENSION IF NOT EXISTS postgis")
@@ -412,6 +448,32 @@ def upgrade() -> None:
     )
     for statement in ANALYTICS_TRIGGERS:
         op.execute(statement)
+    op.create_table('analytics_hotspots',
+    sa.Column('rank', sa.Integer(), autoincrement=False, nullable=False),
+    sa.Column('ticket_count', sa.Integer(), nullable=False),
+    sa.Column('lat', sa.Float(), nullable=False),
+    sa.Column('lon', sa.Float(), nullable=False),
+    sa.Column('oldest_id', sa.BigInteger(), nullable=False),
+    sa.Column('oldest_number', sa.Integer(), nullable=False),
+    sa.Column('oldest_created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('categories', postgresql.JSONB(astext_type=sa.Text()), server_default=sa.text("'[]'::jsonb"), nullable=False),
+    sa.PrimaryKeyConstraint('rank', name=op.f('pk_analytics_hotspots'))
+    )
+    op.create_table('analytics_hotspot_state',
+    sa.Column('id', sa.SmallInteger(), nullable=False),
+    sa.Column('srid', sa.Integer(), nullable=False),
+    sa.Column('eps_m', sa.Float(), nullable=False),
+    sa.Column('min_points', sa.Integer(), nullable=False),
+    sa.Column('refreshed_at', sa.DateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_analytics_hotspot_state'))
+    )
+    op.create_table('analytics_hotspot_changes',
+    sa.Column('id', sa.BigInteger(), autoincrement=True, nullable=False),
+    sa.Column('changed_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_analytics_hotspot_changes'))
+    )
+    for statement in HOTSPOT_TRIGGERS:
+        op.execute(statement)
     op.create_table('export_jobs',
     sa.Column('id', sa.Uuid(), nullable=False),
     sa.Column('requested_by_id', sa.BigInteger(), nullable=True),
@@ -444,6 +506,12 @@ def downgrade() -> None:
             op.execute(f"DROP TRIGGER IF EXISTS analytics_dirty_{event} ON {table}")
     op.execute("DROP FUNCTION IF EXISTS analytics_mark_tickets_dirty()")
     op.execute("DROP FUNCTION IF EXISTS analytics_mark_children_dirty()")
+    for trigger, table in (('insert', 'tickets'), ('update', 'tickets'), ('delete', 'tickets'), ('categories', 'categories')):
+        op.execute(f"DROP TRIGGER IF EXISTS analytics_hotspots_{trigger} ON {table}")
+    op.execute("DROP FUNCTION IF EXISTS analytics_mark_hotspots_changed()")
+    op.drop_table('analytics_hotspot_changes')
+    op.drop_table('analytics_hotspot_state')
+    op.drop_table('analytics_hotspots')
     op.drop_table('analytics_rollup_state')
     op.drop_table('analytics_dirty_hours')
     op.drop_index('ix_analytics_daily_day', table_name='analytics_daily')
