@@ -7,13 +7,13 @@ the overdue count is the open tickets due on earlier days plus those due today s
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from core.analytics import rollups
+from core.analytics import answer_cache, rollups
 from core.analytics.scope import EPOCH_DAY, OPEN_STATUSES_SQL, Scope, day_start, local_day
 
 # Rows: per group, the day(s) holding the median ranks, with the group's totals.
@@ -66,23 +66,34 @@ def backlog(
     zone = scope.zone
     today = local_day(now, zone)
     everything = scope.with_days(EPOCH_DAY, today + timedelta(days=1))
-    daily_sql, params = rollups.daily_rows(session, everything)
     if group is None:
         select, group_by = "NULL::integer", "GROUP BY day"
     else:
         select = group
         sets = f"(day), ({group}, day)" if total else f"({group}, day)"
         group_by = f"GROUP BY GROUPING SETS ({sets})"
-    sql = _MEDIAN_DAYS.format(daily=daily_sql, group=select, group_by=group_by)
+    version = rollups.clean_key(session, zone, everything.first_day, everything.last_day)
+    rows = answer_cache.remembered(
+        version and ("backlog", version, everything, select, group_by),
+        lambda: _median_days(session, everything, today, select, group_by),
+    )
     result: dict[Any, Backlog] = {}
     median_days: dict[Any, list] = {}
-    for row in session.execute(text(sql), {**params, "today": today}):
+    for row in rows:
         result[row.grp] = Backlog(int(row.total), row.oldest, int(row.due_before))
         median_days.setdefault(row.grp, []).append(row)
     _add_due_today(session, scope, now, today, select, group_by, result)
     for grp, b in result.items():
         b.median_created = _median_created(session, scope, group, grp, b, median_days.get(grp))
     return result
+
+
+def _median_days(
+    session: Session, everything: Scope, today: date, select: str, group_by: str
+) -> list:
+    daily_sql, params = rollups.daily_rows(session, everything)
+    sql = _MEDIAN_DAYS.format(daily=daily_sql, group=select, group_by=group_by)
+    return session.execute(text(sql), {**params, "today": today}).all()
 
 
 def _add_due_today(session, scope, now, today, select, group_by, result) -> None:

@@ -15,23 +15,33 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from core.analytics.scope import Scope
+from core.analytics import answer_cache, rollups
+from core.analytics.scope import Scope, day_ranges
 
 CELL_SHAPES = ("hex", "square")
 MAX_CELLS = 250_000
 BBox = tuple[float, float, float, float]
+Cells = dict[tuple[int, int], tuple[int, dict[str, Any]]]
 
 # Points in metres (UTM), from the tickets asked for.
 _POINTS = """
 SELECT ST_X(p.g) AS x, ST_Y(p.g) AS y FROM (
     SELECT ST_Transform(t.location::geometry, :srid) AS g
-    FROM tickets t
-    WHERE t.location && ST_MakeEnvelope(:min_lon, :min_lat, :max_lon, :max_lat, 4326)::geography
+    FROM {source}
+    WHERE {period}
+      AND t.location && ST_MakeEnvelope(:min_lon, :min_lat, :max_lon, :max_lat, 4326)::geography
       AND ST_Covers(ST_MakeEnvelope(:min_lon, :min_lat, :max_lon, :max_lat, 4326),
-                    t.location::geometry)
-      AND t.created_at >= :lo AND t.created_at < :hi {statuses} {filters}
+                    t.location::geometry) {statuses} {filters}
 ) AS p
 """
+# The days asked for: one run of days is a plain range (scanned in parallel), several
+# runs (some days left out) are joined.
+_ONE_RUN = {"source": "tickets t", "period": "t.created_at >= :lo AND t.created_at < :hi"}
+_RUNS = {
+    "source": "unnest(CAST(:range_lo AS timestamptz[]), CAST(:range_hi AS timestamptz[]))"
+    " AS r(lo, hi) JOIN tickets t ON t.created_at >= r.lo AND t.created_at < r.hi",
+    "period": "true",
+}
 # Square (i, j) is [i*size, (i+1)*size) x [j*size, (j+1)*size), as ST_Square numbers it.
 _SQUARES = """
 SELECT CAST(floor(x / :size) AS integer) AS i, CAST(floor(y / :size) AS integer) AS j
@@ -67,7 +77,7 @@ WITH pts AS MATERIALIZED ({points})
 SELECT i, j, count(*) AS n, ST_AsGeoJSON(
     ST_Transform({cell}(:size, i, j, ST_SetSRID(ST_Point(0, 0), :srid)), 4326), 6
 ) AS geometry
-FROM ({indexed}) AS cells GROUP BY i, j ORDER BY n DESC, i, j
+FROM ({indexed}) AS cells GROUP BY i, j
 """
 
 
@@ -94,27 +104,74 @@ def approximate_cells(bbox: BBox, size_m: float, shape: str) -> int:
 def heatmap(
     session: Session, scope: Scope, bbox: BBox, shape: str, size_m: float, statuses: list[str]
 ) -> dict[str, Any]:
-    """A GeoJSON FeatureCollection of the non-empty cells, busiest first."""
+    """A GeoJSON FeatureCollection of the non-empty cells, busiest first.
+
+    The counts of the period's clean days are remembered (core/analytics/answer_cache.py)
+    until the next refresh or until another day becomes dirty; the dirty days (every
+    change that can move a ticket between cells or counts marks its day) are counted
+    live and added. Without a rollup every day is counted live.
+    """
     if approximate_cells(bbox, size_m, shape) > MAX_CELLS:
         raise GridTooFine(f"that would be over {MAX_CELLS} cells; use a larger size or bbox")
-    filters, params = scope.filter_sql("t")
-    status_sql = " AND t.status = ANY(:statuses)" if statuses else ""
-    points = _POINTS.format(statuses=status_sql, filters=filters)
-    indexed = _HEXAGONS if shape == "hex" else _SQUARES
-    cell = "ST_Hexagon" if shape == "hex" else "ST_Square"
-    sql = _CELLS.format(points=points, cell=cell, indexed=indexed)
-    params.update(
-        srid=utm_srid(bbox), size=size_m, h=size_m * math.sqrt(3), lo=scope.start(),
-        hi=scope.end(), statuses=statuses,
-        min_lon=bbox[0], min_lat=bbox[1], max_lon=bbox[2], max_lat=bbox[3],
-    )  # fmt: skip
+    grid = (scope, tuple(bbox), shape, size_m, tuple(sorted(statuses)))
+    found = rollups.versioned_days(session, scope.zone, scope.first_day, scope.last_day)
+    dirty = set(found[1]) if found is not None else set(scope.days())
+    clean = [day for day in scope.days() if day not in dirty]
+    if not clean:
+        return _collection(_cells(session, grid, sorted(dirty)))
+    cells, collection = answer_cache.remembered(
+        found and ("heatmap", found[0], tuple(sorted(dirty)), grid),
+        lambda: _counted(_cells(session, grid, clean)),
+        weight=lambda counted: 1 + len(counted[0]),
+    )
+    if not dirty:
+        return collection
+    return _collection(_add(cells, _cells(session, grid, sorted(dirty))))
+
+
+def _counted(cells: Cells) -> tuple[Cells, dict[str, Any]]:
+    return cells, _collection(cells)
+
+
+def _collection(cells: Cells) -> dict[str, Any]:
+    ordered = sorted(cells.items(), key=lambda item: (-item[1][0], item[0]))
     features = [
         {
             "type": "Feature",
-            "id": f"{row.i}:{row.j}",
-            "geometry": json.loads(row.geometry),
-            "properties": {"count": int(row.n), "i": row.i, "j": row.j},
+            "id": f"{i}:{j}",
+            "geometry": geometry,
+            "properties": {"count": n, "i": i, "j": j},
         }
-        for row in session.execute(text(sql), params)
+        for (i, j), (n, geometry) in ordered
     ]
     return {"type": "FeatureCollection", "features": features}
+
+
+def _cells(session: Session, grid: tuple, days: list) -> Cells:
+    """(i, j) → (tickets, GeoJSON polygon) of the non-empty cells on `days`."""
+    scope, bbox, shape, size_m, statuses = grid
+    filters, params = scope.filter_sql("t")
+    status_sql = " AND t.status = ANY(:statuses)" if statuses else ""
+    indexed = _HEXAGONS if shape == "hex" else _SQUARES
+    cell = "ST_Hexagon" if shape == "hex" else "ST_Square"
+    range_lo, range_hi = day_ranges(days, scope.zone)
+    days_sql = _ONE_RUN if len(range_lo) == 1 else _RUNS
+    points = _POINTS.format(**days_sql, statuses=status_sql, filters=filters)
+    sql = _CELLS.format(points=points, cell=cell, indexed=indexed)
+    params.update(
+        srid=utm_srid(bbox), size=size_m, h=size_m * math.sqrt(3), range_lo=range_lo,
+        range_hi=range_hi, lo=range_lo[0], hi=range_hi[0], statuses=list(statuses),
+        min_lon=bbox[0], min_lat=bbox[1], max_lon=bbox[2], max_lat=bbox[3],
+    )  # fmt: skip
+    return {
+        (row.i, row.j): (int(row.n), json.loads(row.geometry))
+        for row in session.execute(text(sql), params)
+    }
+
+
+def _add(remembered: Cells, live: Cells) -> Cells:
+    """The two counts per cell summed (a new dict: the remembered one is shared)."""
+    total = dict(remembered)
+    for ij, (n, geometry) in live.items():
+        total[ij] = (total[ij][0] + n, geometry) if ij in total else (n, geometry)
+    return total

@@ -23,7 +23,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from core.analytics import rollups
+from core.analytics import answer_cache, rollups
 from core.analytics.backlog import Backlog
 from core.analytics.backlog import backlog as open_backlog
 from core.analytics.percentiles import percentiles
@@ -56,10 +56,11 @@ def measures(
     else:
         group = DIMENSIONS[by]
         group_by = f"GROUP BY GROUPING SETS ((), ({group}))" if total else f"GROUP BY {group}"
-    daily_sql, params = rollups.daily_rows(session, scope)
-    sql = _SUMS.format(daily=daily_sql, group=group, group_by=group_by)
-    sums = {row.grp: row for row in session.execute(text(sql), params)}
-    durations = percentiles(session, daily_sql, params, group, total=total)
+    version = rollups.clean_key(session, scope.zone, scope.first_day, scope.last_day)
+    sums, durations = answer_cache.remembered(
+        version and ("measures", version, scope, group, total),
+        lambda: _period_measures(session, scope, group, group_by, total),
+    )
     backlogs = open_backlog(session, scope, now, None if by is None else group, total=total)
     keys = set(sums) | {key for key, b in backlogs.items() if b is not None}
     if by is not None and not total:
@@ -68,6 +69,16 @@ def measures(
         key: _shape(sums.get(key), backlogs.get(key), _durations(durations, key), now)
         for key in keys
     }
+
+
+def _period_measures(
+    session: Session, scope: Scope, group: str, group_by: str, total: bool
+) -> tuple[dict[Any, Any], dict[str, dict[Any, Any]]]:
+    """The sums and duration percentiles of the period, per group."""
+    daily_sql, params = rollups.daily_rows(session, scope)
+    sql = _SUMS.format(daily=daily_sql, group=group, group_by=group_by)
+    sums = {row.grp: row for row in session.execute(text(sql), params)}
+    return sums, percentiles(session, daily_sql, params, group, total=total)
 
 
 def _durations(durations: dict, key: Any) -> dict[str, Any]:

@@ -146,6 +146,33 @@ def state(session: Session, zone: ZoneInfo) -> RollupState:
     return RollupState(True, frozenset(_days_of_hours(hours, zone)))
 
 
+def versioned_days(
+    session: Session, zone: ZoneInfo, first_day: date, last_day: date
+) -> tuple[tuple, frozenset[date]] | None:
+    """A key for answers over days `first_day`..`last_day` that changes with every
+    refresh, and which of those days are dirty; None when the rollup is not built for
+    `zone`. One statement, so the refresh time and the dirty days are from the same
+    moment (see core/analytics/answer_cache.py for why cached answers stay exact)."""
+    row = session.execute(
+        text(
+            "SELECT s.timezone, s.refreshed_at,"
+            " ARRAY(SELECT DISTINCT hour FROM analytics_dirty_hours) AS hours"
+            " FROM analytics_rollup_state s WHERE s.id = 1"
+        )
+    ).first()
+    if row is None or row.timezone != zone.key:
+        return None
+    dirty = frozenset(d for d in _days_of_hours(row.hours, zone) if first_day <= d <= last_day)
+    database = session.get_bind().engine.url.render_as_string(hide_password=True)
+    return (database, zone.key, row.refreshed_at, first_day, last_day), dirty
+
+
+def clean_key(session: Session, zone: ZoneInfo, first_day: date, last_day: date) -> tuple | None:
+    """`versioned_days`' key when none of the days is dirty; None otherwise."""
+    found = versioned_days(session, zone, first_day, last_day)
+    return found[0] if found is not None and not found[1] else None
+
+
 def _days_of_hours(hours, zone: ZoneInfo) -> set[date]:
     days: set[date] = set()
     for hour in hours:
@@ -221,7 +248,9 @@ def _mark_refreshed(session: Session, zone: ZoneInfo) -> None:
     session.execute(
         text(
             "INSERT INTO analytics_rollup_state (id, timezone, refreshed_at) "
-            "VALUES (1, :tz, now()) ON CONFLICT (id) DO UPDATE "
+            # The clock, not the transaction's start: a key for cached answers
+            # (clean_key) that differs even between two refreshes in one transaction.
+            "VALUES (1, :tz, clock_timestamp()) ON CONFLICT (id) DO UPDATE "
             "SET timezone = excluded.timezone, refreshed_at = excluded.refreshed_at"
         ),
         {"tz": zone.key},

@@ -19,9 +19,11 @@ depends_on: str | Sequence[str] | None = None
 
 # Analytics (issue 7): every change to a ticket, its feedback or its escalations marks
 # the UTC hours it touches as dirty, so the daily rollup is refreshed for exactly those
-# days whoever made the change (API, bot, sweeps, bulk loads). Statement-level triggers
-# with transition tables cost one INSERT per statement, not per row; plain inserts (no
-# ON CONFLICT) so writers never wait on each other and no change is lost to a refresh.
+# days whoever made the change (API, bot, sweeps, bulk loads). A move counts too: the
+# heatmap's counts are remembered while their days are clean (answer_cache.py).
+# Statement-level triggers with transition tables cost one INSERT per statement, not
+# per row; plain inserts (no ON CONFLICT) so writers never wait on each other and no
+# change is lost to a refresh.
 _TICKET_HOURS = """
     SELECT DISTINCT date_trunc('hour', ts) FROM {rows} r,
     LATERAL (VALUES (r.created_at), (r.resolved_at), (r.closed_at), (r.due_at)) v(ts)
@@ -41,10 +43,10 @@ BEGIN
                     (n.created_at), (n.resolved_at), (n.closed_at), (n.due_at)) v(ts)
     WHERE ts IS NOT NULL
       AND (o.status, o.category_id, o.team_id, o.channel, o.created_at, o.first_response_at,
-           o.resolved_at, o.closed_at, o.due_at, o.reopen_count)
+           o.resolved_at, o.closed_at, o.due_at, o.reopen_count, CAST(o.location AS text))
           IS DISTINCT FROM
           (n.status, n.category_id, n.team_id, n.channel, n.created_at, n.first_response_at,
-           n.resolved_at, n.closed_at, n.due_at, n.reopen_count);
+           n.resolved_at, n.closed_at, n.due_at, n.reopen_count, CAST(n.location AS text));
   END IF;
   RETURN NULL;
 END $$""",
@@ -435,6 +437,7 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_analytics_daily'))
     )
     op.create_index('ix_analytics_daily_day', 'analytics_daily', ['day'], unique=False)
+    op.create_index('ix_analytics_daily_open', 'analytics_daily', ['day'], unique=False, postgresql_include=['category_id', 'team_id', 'channel', 'open_n', 'oldest_open_at', 'open_due_n'], postgresql_where=sa.text('open_n > 0 OR open_due_n > 0'))
     op.create_table('analytics_dirty_hours',
     sa.Column('id', sa.BigInteger(), autoincrement=True, nullable=False),
     sa.Column('hour', sa.DateTime(timezone=True), nullable=False),
@@ -514,6 +517,7 @@ def downgrade() -> None:
     op.drop_table('analytics_hotspots')
     op.drop_table('analytics_rollup_state')
     op.drop_table('analytics_dirty_hours')
+    op.drop_index('ix_analytics_daily_open', table_name='analytics_daily', postgresql_where=sa.text('open_n > 0 OR open_due_n > 0'))
     op.drop_index('ix_analytics_daily_day', table_name='analytics_daily')
     op.drop_table('analytics_daily')
     op.drop_index('ix_tickets_closed_at', table_name='tickets')
