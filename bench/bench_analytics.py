@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import os
 import socket
-import statistics
 import subprocess
 import sys
 import time
@@ -31,8 +30,7 @@ import requests
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from alembic import command  # noqa: E402
-from alembic.config import Config  # noqa: E402
+from bench_db import DEFAULT_URL, ensure_database, libpq_url, percentiles, ticket_count, top_up  # noqa: E402
 from sqlalchemy import select, text  # noqa: E402
 
 from core.analytics import hotspots, rollups  # noqa: E402
@@ -43,7 +41,6 @@ from core.models import User  # noqa: E402
 from core.ticket_queries import TicketFilters  # noqa: E402
 from core.tokens import issue_access_token  # noqa: E402
 
-DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/sosoft_bench"
 ENDPOINTS = (
     "kpis",
     "teams",
@@ -55,48 +52,6 @@ ENDPOINTS = (
     "heatmap?cell=square&size_m=500",
     "hotspots?limit=10",
 )
-
-
-def libpq_url(url: str) -> str:
-    return url.replace("postgresql+psycopg://", "postgresql://")
-
-
-def ensure_database(url: str) -> None:
-    name = url.rsplit("/", 1)[1]
-    admin = libpq_url(url).rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
-            return
-        conn.execute(f'CREATE DATABASE "{name}"')
-    config = Config(str(ROOT / "alembic.ini"))
-    config.set_main_option("script_location", str(ROOT / "migrations"))
-    config.attributes["database_url"] = url
-    command.upgrade(config, "head")
-
-
-def ticket_count(url: str) -> int:
-    with psycopg.connect(libpq_url(url)) as conn:
-        return conn.execute("SELECT count(*) FROM tickets").fetchone()[0]
-
-
-def top_up(url: str, wanted: int, seed: int) -> None:
-    have = ticket_count(url)
-    if have >= wanted:
-        print(f"{have:,} tickets already there (asked for {wanted:,})")
-        return
-    print(f"loading {wanted - have:,} demo tickets (have {have:,})…", flush=True)
-    env = {**os.environ, "DATABASE_URL": url}
-    subprocess.run(
-        [sys.executable, "-m", "flask", "--app", "wsgi", "demo-data",
-         "--tickets", str(wanted - have), "--seed", str(seed)],
-        cwd=ROOT, env=env, check=True,
-    )  # fmt: skip
-
-
-def percentiles(samples: list[float]) -> tuple[float, float]:
-    ordered = sorted(samples)
-    p99 = ordered[min(len(ordered) - 1, round(0.99 * (len(ordered) - 1)))]
-    return statistics.median(ordered), p99
 
 
 def time_count(url: str, runs: int) -> tuple[float, float]:

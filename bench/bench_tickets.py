@@ -20,79 +20,25 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import statistics
-import subprocess
 import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
 
-import psycopg
 from flask.testing import FlaskClient
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from alembic import command  # noqa: E402
-from alembic.config import Config  # noqa: E402
-from sqlalchemy import Engine, create_engine, select, text  # noqa: E402
+from bench_db import DEFAULT_URL, ensure_database, percentiles, ticket_count, top_up  # noqa: E402
+from sqlalchemy import Engine, select, text  # noqa: E402
 
 from admin_api.pagination import encode_cursor  # noqa: E402
 from core.config import Settings  # noqa: E402
-from core.models import Comment, Ticket, User  # noqa: E402
+from core.models import User  # noqa: E402
 from core.tokens import issue_access_token  # noqa: E402
 
-DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/sosoft_bench"
 TARGET_P50_MS = 20.0
-
-
-def libpq_url(url: str) -> str:
-    return url.replace("postgresql+psycopg://", "postgresql://")
-
-
-def ensure_database(url: str) -> None:
-    """Create and migrate the database when missing; add indexes the models gained since."""
-    name = url.rsplit("/", 1)[1]
-    admin = libpq_url(url).rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
-        if not exists:
-            conn.execute(f'CREATE DATABASE "{name}"')
-    config = Config(str(ROOT / "alembic.ini"))
-    config.set_main_option("script_location", str(ROOT / "migrations"))
-    config.attributes["database_url"] = url
-    command.upgrade(config, "head")
-    engine = create_engine(url)
-    try:
-        for index in (*Ticket.__table__.indexes, *Comment.__table__.indexes):
-            index.create(engine, checkfirst=True)
-    finally:
-        engine.dispose()
-
-
-def ticket_count(url: str) -> int:
-    with psycopg.connect(libpq_url(url)) as conn:
-        return conn.execute("SELECT count(*) FROM tickets").fetchone()[0]
-
-
-def top_up(url: str, wanted: int, seed: int) -> None:
-    have = ticket_count(url)
-    if have >= wanted:
-        print(f"{have} tickets present; reusing them", file=sys.stderr)
-        return
-    print(f"{have} tickets present; loading {wanted - have} with demo-data", file=sys.stderr)
-    env = {**os.environ, "DATABASE_URL": url}
-    subprocess.run(
-        [sys.executable, "-m", "flask", "--app", "wsgi", "demo-data",
-         "--tickets", str(wanted - have), "--seed", str(seed)],
-        cwd=ROOT, env=env, check=True,
-    )  # fmt: skip
-
-
-def percentiles(samples: list[float]) -> tuple[float, float]:
-    ordered = sorted(samples)
-    p99 = ordered[min(len(ordered) - 1, round(0.99 * (len(ordered) - 1)))]
-    return statistics.median(ordered), p99
 
 
 def timed(call: Callable[[int], object], runs: int, warmup: int) -> list[float]:

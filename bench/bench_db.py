@@ -1,0 +1,69 @@
+"""What the 1,000,000-ticket benchmarks share: the bench database, loaded once
+with demo-data and reused, and the percentile arithmetic."""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+from pathlib import Path
+
+import psycopg
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import create_engine
+
+from core.models import Comment, Ticket
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/sosoft_bench"
+
+
+def libpq_url(url: str) -> str:
+    return url.replace("postgresql+psycopg://", "postgresql://")
+
+
+def ensure_database(url: str) -> None:
+    """Create and migrate the database when missing; add indexes the models gained since."""
+    name = url.rsplit("/", 1)[1]
+    admin = libpq_url(url).rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
+        if not exists:
+            conn.execute(f'CREATE DATABASE "{name}"')
+    config = Config(str(ROOT / "alembic.ini"))
+    config.set_main_option("script_location", str(ROOT / "migrations"))
+    config.attributes["database_url"] = url
+    command.upgrade(config, "head")
+    engine = create_engine(url)
+    try:
+        for index in (*Ticket.__table__.indexes, *Comment.__table__.indexes):
+            index.create(engine, checkfirst=True)
+    finally:
+        engine.dispose()
+
+
+def ticket_count(url: str) -> int:
+    with psycopg.connect(libpq_url(url)) as conn:
+        return conn.execute("SELECT count(*) FROM tickets").fetchone()[0]
+
+
+def top_up(url: str, wanted: int, seed: int) -> None:
+    have = ticket_count(url)
+    if have >= wanted:
+        print(f"{have} tickets present; reusing them", file=sys.stderr)
+        return
+    print(f"{have} tickets present; loading {wanted - have} with demo-data", file=sys.stderr)
+    env = {**os.environ, "DATABASE_URL": url}
+    subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "wsgi", "demo-data",
+         "--tickets", str(wanted - have), "--seed", str(seed)],
+        cwd=ROOT, env=env, check=True,
+    )  # fmt: skip
+
+
+def percentiles(samples: list[float]) -> tuple[float, float]:
+    ordered = sorted(samples)
+    p99 = ordered[min(len(ordered) - 1, round(0.99 * (len(ordered) - 1)))]
+    return statistics.median(ordered), p99
