@@ -167,6 +167,23 @@ def photo_key(ticket: Ticket, image: CleanImage) -> str:
     return f"tickets/{ticket.id}/{uuid.uuid4().hex}.{image.extension}"
 
 
+def photo_row(
+    image: CleanImage, key: str, *, ticket_id: int | None, uploaded_by: User | None, source: str
+) -> Photo:
+    """The Photo row describing `image` stored under `key`."""
+    return Photo(
+        ticket_id=ticket_id,
+        uploaded_by_id=uploaded_by.id if uploaded_by else None,
+        storage_key=key,
+        content_type=image.content_type,
+        size_bytes=image.size_bytes,
+        width=image.width,
+        height=image.height,
+        sha256=image.sha256,
+        source=source,
+    )
+
+
 def store_photo(
     session: Session,
     storage: Storage,
@@ -184,17 +201,7 @@ def store_photo(
         return None
     key = photo_key(ticket, image)
     storage.put(key, image.data, image.content_type)
-    photo = Photo(
-        ticket_id=ticket.id,
-        uploaded_by_id=uploaded_by.id if uploaded_by else None,
-        storage_key=key,
-        content_type=image.content_type,
-        size_bytes=image.size_bytes,
-        width=image.width,
-        height=image.height,
-        sha256=image.sha256,
-        source=source,
-    )
+    photo = photo_row(image, key, ticket_id=ticket.id, uploaded_by=uploaded_by, source=source)
     try:
         with session.begin_nested():
             session.add(photo)

@@ -33,7 +33,14 @@ from sqlalchemy.orm import Session
 from core import jobs
 from core.config import Settings
 from core.db import Database
-from core.images import MAX_BYTES, CleanImage, ImageRejected, inspect_image, store_photo
+from core.images import (
+    MAX_BYTES,
+    CleanImage,
+    ImageRejected,
+    inspect_image,
+    photo_row,
+    store_photo,
+)
 from core.logging_setup import mask_phone
 from core.models import Conversation, Message, Photo, Ticket, User
 from core.notifications import queue_message
@@ -310,17 +317,7 @@ def _keep_for_draft(
         return  # the same picture twice
     key = f"{DRAFT_PREFIX}{conversation.id}/{uuid.uuid4().hex}.{image.extension}"
     storage.put(key, image.data, image.content_type)
-    photo = Photo(
-        ticket_id=None,
-        uploaded_by_id=user.id if user else None,
-        storage_key=key,
-        content_type=image.content_type,
-        size_bytes=image.size_bytes,
-        width=image.width,
-        height=image.height,
-        sha256=image.sha256,
-        source=channel,
-    )
+    photo = photo_row(image, key, ticket_id=None, uploaded_by=user, source=channel)
     session.add(photo)
     session.flush()
     draft["photo_ids"] = [*photo_ids, photo.id]
