@@ -122,7 +122,7 @@ def running_worker(settings: Settings) -> Iterator[Celery]:
     app = make_celery(settings)
     app.loader.import_default_modules()
     with start_worker(
-        app, pool="solo", perform_ping_check=False, shutdown_timeout=20, loglevel="WARNING"
+        app, pool="solo", perform_ping_check=False, shutdown_timeout=60, loglevel="WARNING"
     ):
         yield app
 
