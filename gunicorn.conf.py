@@ -58,6 +58,9 @@ keepalive = 5
 
 # Logs go to stdout/stderr: honcho, docker and systemd collect them from there.
 accesslog = "-"
+# The path without the query string (%(U)s, not the request line): queries can carry
+# phone numbers (user search), which must never reach a log.
+access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms "%({x-request-id}o)s"'
 errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info").lower()
 
