@@ -7,20 +7,20 @@ import logging
 import traceback
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import or_, select
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 from twilio.twiml.messaging_response import MessagingResponse
 
 from bot.effects import Citizen, run_effects
 from bot.engine import handle, reply_text
 from bot.inbound import Inbound
-from bot.store import citizen_of, load_snapshot, lock_conversation, save_outcome
+from bot.store import Locked, citizen_of, load_snapshot, lock_conversation, next_state, save_reply
 from bot.texts import t
 from core.config import Settings
 from core.logging_setup import mask_phone
-from core.models import Conversation, Message
+from core.models import Message
 
 log = logging.getLogger(__name__)
 
@@ -33,10 +33,14 @@ class Received:
 
 
 def twiml(text: str | None) -> str:
+    if not text:
+        return EMPTY_TWIML
     response = MessagingResponse()
-    if text:
-        response.message(text)
+    response.message(text)
     return str(response)
+
+
+EMPTY_TWIML = str(MessagingResponse())
 
 
 def receive(session: Session, settings: Settings, inbound: Inbound, now: datetime) -> Received:
@@ -64,20 +68,20 @@ def receive(session: Session, settings: Settings, inbound: Inbound, now: datetim
 def _receive(
     session: Session, settings: Settings, inbound: Inbound, now: datetime, *, failed: bool
 ) -> Received:
-    conversation = lock_conversation(session, settings, inbound)
     # Under the lock, a copy of this message handled before has committed: the insert
     # then finds its MessageSid and we answer what it was answered.
-    message = _insert_message(session, inbound, conversation)
+    locked = lock_conversation(session, settings, inbound, _message_values(inbound))
+    conversation, message = locked.conversation, locked.message
     if message is None:
-        return Received(_stored_reply(session, inbound) or twiml(None))
+        return Received(_stored_reply(session, inbound) or EMPTY_TWIML)
     if failed:
-        replies = [t("error", conversation.locale or settings.DEFAULT_LOCALE)]
-    else:
-        inbound = inbound.with_message_id(message.id)
-        replies = _converse(session, settings, conversation, message, inbound, now)
-    message.reply = twiml(reply_text(replies))
-    session.flush()
-    return Received(message.reply, message.id if inbound.media and not failed else None)
+        locale = conversation.locale or settings.DEFAULT_LOCALE
+        reply = twiml(reply_text([t("error", locale)]))
+        save_reply(session, message.id, reply, locale=message.locale or locale)
+        return Received(reply)
+    inbound = inbound.with_message_id(message.id)
+    reply = _converse(session, settings, locked, inbound, now)
+    return Received(reply, message.id if inbound.media else None)
 
 
 def _stored_reply(session: Session, inbound: Inbound) -> str | None:
@@ -91,41 +95,33 @@ def _stored_reply(session: Session, inbound: Inbound) -> str | None:
     )
 
 
-def _insert_message(
-    session: Session, inbound: Inbound, conversation: Conversation
-) -> Message | None:
-    return session.scalar(
-        insert(Message)
-        .values(
-            twilio_sid=inbound.sid,
-            direction="inbound",
-            channel=inbound.channel,
-            address=inbound.address,
-            user_id=conversation.user_id,
-            kind="chat",
-            locale=conversation.locale,
-            body=inbound.text,
-            media=[{"url": m.url, "content_type": m.content_type} for m in inbound.media],
-            status="received",
-            # The reply is filled in below; until then a waiting copy sees an empty one.
-            reply=twiml(None),
-        )
-        .on_conflict_do_nothing(index_elements=["twilio_sid"])
-        .returning(Message)
-    )
+def _message_values(inbound: Inbound) -> dict[str, Any]:
+    """The inbound message's columns (user and locale come from the conversation)."""
+    return {
+        "twilio_sid": inbound.sid,
+        "direction": "inbound",
+        "channel": inbound.channel,
+        "address": inbound.address,
+        "kind": "chat",
+        "body": inbound.text,
+        "media": [{"url": m.url, "content_type": m.content_type} for m in inbound.media],
+        "status": "received",
+        # The reply is filled in below; until then a waiting copy sees an empty one.
+        "reply": EMPTY_TWIML,
+    }
 
 
 def _converse(
-    session: Session,
-    settings: Settings,
-    conversation: Conversation,
-    message: Message,
-    inbound: Inbound,
-    now: datetime,
-) -> list[str]:
-    user = citizen_of(session, conversation, inbound)
+    session: Session, settings: Settings, locked: Locked, inbound: Inbound, now: datetime
+) -> str:
+    """Run the conversation on `inbound`; the TwiML reply, saved with the next state."""
+    conversation, message = locked.conversation, locked.message
+    assert message is not None
+    user = citizen_of(session, locked, inbound)
     message.user_id = user.id if user else None
-    snapshot = load_snapshot(session, settings, conversation, user, inbound, now)
+    snapshot = load_snapshot(
+        session, settings, conversation, user, inbound, now, locked.categories_version
+    )
     outcome = handle(snapshot, inbound)
     citizen = Citizen(
         session=session,
@@ -138,15 +134,18 @@ def _converse(
         now=now,
     )
     replies = outcome.replies + run_effects(citizen, outcome.effects)
+    reply = twiml(reply_text(replies))
+    state = None
     if not citizen.erased:
-        save_outcome(
-            conversation,
-            outcome,
-            locale=citizen.locale,
-            channel=inbound.channel,
-            settings=settings,
-            now=now,
+        state = next_state(
+            outcome, locale=citizen.locale, channel=inbound.channel, settings=settings, now=now
         )
-    message.locale = citizen.locale
-    session.flush()
-    return replies
+    save_reply(
+        session,
+        message.id,
+        reply,
+        locale=citizen.locale,
+        conversation_id=conversation.id,
+        conversation=state,
+    )
+    return reply

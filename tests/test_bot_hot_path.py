@@ -1,0 +1,115 @@
+"""The webhook's one-round-trip reads (bot/store.py): the category list cached by
+its fingerprint, and the user read along with the lock only when that is safe."""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import UTC, datetime
+
+from bot_support import Phone
+from sqlalchemy import select
+
+from bot.inbound import parse_inbound
+from bot.outcomes import Outcome
+from bot.store import citizen_of, lock_conversation, next_state, save_reply
+from core.models import Category, User
+from core.seed_data import seed_defaults
+
+
+def test_the_category_list_follows_every_change(client, settings, db, seeded) -> None:
+    phone = Phone(client, settings)
+    phone.register()
+    first = phone.send("1")
+    parks = db.scalar(select(Category).where(Category.code == "parks"))
+    lighting = db.scalar(select(Category).where(Category.code == "lighting"))
+    assert parks is not None and lighting is not None
+    assert "Parklar" in first and "Aydınlatma" in first
+
+    parks.is_active = False
+    lighting.name_tr = "Sokak lambası"
+    db.flush()
+    phone.send("İPTAL")
+    second = phone.send("1")
+    assert "Parklar" not in second
+    assert "Sokak lambası" in second and "Aydınlatma" not in second
+
+    parks.is_active = True
+    db.flush()
+    phone.send("İPTAL")
+    assert "Parklar" in phone.send("1")
+
+
+def _inbound(phone: Phone, body: str):
+    return parse_inbound(phone.params(body))
+
+
+def _message(inbound) -> dict:
+    return {
+        "twilio_sid": inbound.sid,
+        "direction": "inbound",
+        "channel": inbound.channel,
+        "address": inbound.address,
+        "kind": "chat",
+        "body": inbound.text,
+        "media": [],
+        "status": "received",
+        "reply": "",
+    }
+
+
+def test_a_message_that_waited_for_the_lock_reads_the_user_again(
+    app, settings, committed_db
+) -> None:
+    with committed_db.transaction() as session:
+        seed_defaults(session)
+    phone = Phone(app.test_client(), settings)
+    phone.register()
+    now = datetime.now(UTC)
+
+    first = committed_db.session()
+    inbound = _inbound(phone, "DUR")
+    locked = lock_conversation(first, settings, inbound, _message(inbound))
+    # Nobody else holds this conversation: the user came with the lock.
+    assert locked.user_read and locked.user is not None
+    assert locked.user.opted_out_at is None
+    locked.user.opted_out_at = now
+
+    seen: dict = {}
+
+    def second() -> None:
+        with committed_db.transaction() as session:
+            waiting = _inbound(phone, "merhaba")
+            again = lock_conversation(session, settings, waiting, _message(waiting))
+            user = citizen_of(session, again, waiting)
+            seen.update(read=again.user_read, opted_out_at=user and user.opted_out_at)
+
+    thread = threading.Thread(target=second)
+    thread.start()
+    time.sleep(0.5)
+    assert thread.is_alive()  # waiting for the first message's lock
+    state = next_state(
+        Outcome([], "menu", {"opted_out": True}),
+        locale="tr",
+        channel=inbound.channel,
+        settings=settings,
+        now=now,
+    )
+    assert locked.message is not None
+    save_reply(
+        first,
+        locked.message.id,
+        "",
+        locale="tr",
+        conversation_id=locked.conversation.id,
+        conversation=state,
+    )
+    first.commit()
+    first.close()
+    thread.join(timeout=10)
+
+    # Its statement's snapshot predates the first commit: it must not trust that read.
+    assert seen == {"read": False, "opted_out_at": now}
+    with committed_db.transaction() as session:
+        user = session.scalar(select(User).where(User.phone == phone.number))
+        assert user is not None and user.opted_out_at == now
