@@ -8,6 +8,7 @@ Every endpoint takes `from`/`to` (city days, inclusive; default the last 30 days
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -153,10 +154,7 @@ def get_kpis(args: dict[str, Any]) -> dict[str, Any]:
 @blp.response(200, BreakdownSchema)
 def get_teams(args: dict[str, Any]) -> dict[str, Any]:
     """The KPIs per team ("no team" has id null)"""
-    scope = scope_from(args)
-    rows = breakdowns.by_team(request_session(), scope, datetime.now(UTC))
-    data = breakdowns.sort_rows(rows, args["sort"], args["order"] == "desc")
-    return {"period": _period(scope), "sort": args["sort"], "order": args["order"], "data": data}
+    return _breakdown(args, breakdowns.by_team)
 
 
 @blp.route("/categories")
@@ -165,8 +163,14 @@ def get_teams(args: dict[str, Any]) -> dict[str, Any]:
 @blp.response(200, BreakdownSchema)
 def get_categories(args: dict[str, Any]) -> dict[str, Any]:
     """The KPIs per category (name is the category code)"""
+    return _breakdown(args, breakdowns.by_category)
+
+
+def _breakdown(
+    args: dict[str, Any], rows_by: Callable[..., list[dict[str, Any]]]
+) -> dict[str, Any]:
     scope = scope_from(args)
-    rows = breakdowns.by_category(request_session(), scope, datetime.now(UTC))
+    rows = rows_by(request_session(), scope, datetime.now(UTC))
     data = breakdowns.sort_rows(rows, args["sort"], args["order"] == "desc")
     return {"period": _period(scope), "sort": args["sort"], "order": args["order"], "data": data}
 
