@@ -36,9 +36,19 @@ def _error_code(raw: str) -> int | None:
 
 
 def record_status(
-    session: Session, *, sid: str, status: str, error_code: str, now: datetime
+    session: Session,
+    *,
+    sid: str,
+    status: str,
+    error_code: str,
+    now: datetime,
+    message_id: str | None = None,
 ) -> bool:
-    """Apply one callback; True when the message's status changed."""
+    """Apply one callback; True when the message's status changed.
+
+    `message_id` (from the callback URL) finds the row when the callback arrives
+    before the worker stored Twilio's SID; the SID is then recorded here.
+    """
     sid, status = sid.strip(), status.strip().lower()
     if not sid:
         return False
@@ -48,7 +58,10 @@ def record_status(
         .with_for_update()
     )
     if message is None:
-        return False
+        message = _awaiting_sid(session, message_id)
+        if message is None:
+            return False
+        message.twilio_sid = sid
     code = _error_code(error_code)
     if code is not None and message.error_code is None:
         message.error_code = code
@@ -60,3 +73,18 @@ def record_status(
         return False
     message.status = status
     return True
+
+
+def _awaiting_sid(session: Session, message_id: str | None) -> Message | None:
+    raw = (message_id or "").strip()
+    if not (raw.isdecimal() and len(raw) <= 18):
+        return None
+    return session.scalar(
+        select(Message)
+        .where(
+            Message.id == int(raw),
+            Message.direction == "outbound",
+            Message.twilio_sid.is_(None),
+        )
+        .with_for_update()
+    )

@@ -77,6 +77,7 @@ def status() -> Response:
         status=request.form.get("MessageStatus", ""),
         error_code=request.form.get("ErrorCode", ""),
         now=datetime.now(UTC),
+        message_id=request.args.get("message_id"),
     )
     session.commit()
     return Response(status=204)

@@ -111,7 +111,10 @@ def deliver(database: Database, sender: Sender, message_id: int) -> str:
             body=plan.body,
             content_sid=plan.content_sid,
             content_variables=plan.content_variables,
-            status_callback=f"{settings.PUBLIC_BASE_URL.rstrip('/')}/bot/twilio/status",
+            # The row id rides along: a callback can beat our storing of the SID.
+            status_callback=(
+                f"{settings.PUBLIC_BASE_URL.rstrip('/')}/bot/twilio/status?message_id={message_id}"
+            ),
         )
         created_at = message.created_at
 
@@ -302,11 +305,16 @@ def _schedule(message_id: int, countdown: float) -> None:
 def _record_sent(session: Session, message_id: int, plan: Delivery, sid: str, status: str) -> None:
     session.execute(
         text(
-            "UPDATE messages SET status = :status, twilio_sid = :sid, sent_at = now(),"
+            # A status callback may have arrived first (it then stored the SID and a
+            # later status): keep that status, record the rest.
+            "UPDATE messages SET"
+            " status = CASE WHEN status = 'sending' THEN :status ELSE status END,"
+            " twilio_sid = :sid, sent_at = now(),"
             " channel = :channel, content_sid = :content_sid,"
             " content_variables = CAST(:content_variables AS jsonb),"
-            " error_code = NULL, error_message = NULL, updated_at = now()"
-            " WHERE id = :id AND status = 'sending'"
+            " error_code = CASE WHEN status = 'sending' THEN NULL ELSE error_code END,"
+            " error_message = NULL, updated_at = now()"
+            " WHERE id = :id AND (status = 'sending' OR twilio_sid = :sid)"
         ),
         {
             "id": message_id,

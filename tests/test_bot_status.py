@@ -111,3 +111,33 @@ def test_unsigned_callback_is_refused(client, settings, db, make_user) -> None:
 )
 def test_moves_forward_table(current: str, new: str, moves: bool) -> None:
     assert moves_forward(current, new) is moves
+
+
+def test_a_callback_that_beats_the_stored_sid_is_kept(client, settings, db, make_user) -> None:
+    from core.whatsapp_window import Delivery
+    from tasks.notifications import _record_sent
+
+    message = outbound(db, make_user(), status="sending", sid=None)
+    path = f"{STATUS}?message_id={message.id}"
+    params = {"MessageSid": "SMearly", "MessageStatus": "delivered"}
+    assert signed_post(client, settings, path, params).status_code == 204
+    db.refresh(message)
+    assert (message.twilio_sid, message.status) == ("SMearly", "delivered")
+
+    # The worker then stores Twilio's answer: the later status stays.
+    _record_sent(db, message.id, Delivery("whatsapp", body="x"), "SMearly", "queued")
+    db.refresh(message)
+    assert (message.twilio_sid, message.status) == ("SMearly", "delivered")
+    assert message.sent_at is not None
+
+
+@pytest.mark.parametrize("message_id", ["", "abc", "99999999999999999999", "-1"])
+def test_an_unknown_sid_with_a_useless_message_id_changes_nothing(
+    client, settings, db, make_user, message_id
+) -> None:
+    message = outbound(db, make_user(), status="sending", sid=None)
+    path = f"{STATUS}?message_id={message_id}" if message_id else STATUS
+    params = {"MessageSid": "SMlost", "MessageStatus": "delivered"}
+    assert signed_post(client, settings, path, params).status_code == 204
+    db.refresh(message)
+    assert (message.twilio_sid, message.status) == (None, "sending")

@@ -74,7 +74,8 @@ def test_status_change_reaches_reporter_and_followers(
     assert to_reporter["To"] == f"whatsapp:{reporter.phone}"
     assert to_reporter["From"] == "whatsapp:+14155238886"
     assert f"#{ticket.number}" in to_reporter["Body"]
-    assert to_reporter["StatusCallback"] == STATUS_CALLBACK
+    [reporter_row] = outbound(committed_db, kind="in_progress", address=reporter.phone)
+    assert to_reporter["StatusCallback"] == f"{STATUS_CALLBACK}?message_id={reporter_row.id}"
     [to_follower] = [m for m in twilio.to(follower_en.phone) if "Work has started" in m["Body"]]
     assert to_follower["To"] == follower_en.phone
     assert to_follower["From"] == "SOSOFT"
