@@ -88,11 +88,6 @@ def neutralise_sql(expr: str) -> str:
     return f"CASE WHEN {expr} ~ '^[=+@\\t\\r-]' THEN '''' || {expr} ELSE {expr} END"
 
 
-def neutralise(value: str) -> str:
-    """The same rule in Python (for values written outside SQL)."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
-
-
 def _conditions(filters: TicketFilters) -> tuple[str, dict]:
     f = filters
     parts: list[str] = []

@@ -13,7 +13,7 @@ from geoalchemy2.shape import to_shape
 from openpyxl import load_workbook
 
 from core.api_keys import create_api_key
-from core.exports import HEADERS, neutralise
+from core.exports import HEADERS
 from tests.analytics_dataset import TRICKY_DESCRIPTION, build_city
 
 BASE = "/api/v1/analytics/exports"
@@ -92,7 +92,6 @@ def test_csv_neutralises_every_formula_start(client, manager, city, seeded):
         city.tickets[f"T{i}"].description = text
     seeded.flush()
     rows = _csv_rows(client.get(f"{BASE}/tickets.csv", headers=manager))
-    assert [r["description"] for r in rows[1:8]] == [neutralise(s) for s in starts]
     assert [r["description"] for r in rows[1:8]][:6] == ["'" + s for s in starts[:6]]
     assert rows[7]["description"] == "plain"
 
