@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from admin_api.ticket_access import is_following
+from core.category_questions import describe_answers
 from core.geo import lat_lon
 from core.models import (
     Category,
@@ -185,6 +186,12 @@ def ticket_detail(session: Session, ticket: Ticket, viewer: User) -> dict[str, A
         else None,
         "duplicate_of": ticket.duplicate_of_id,
         "attributes": ticket.attributes,
+        "answers": [
+            {"question": question, "answer": answer}
+            for question, answer in describe_answers(
+                ticket.category.questions, ticket.attributes, viewer.locale
+            )
+        ],
         "reopen_count": ticket.reopen_count,
         "following": is_following(session, viewer, ticket),
         "photos": [photo_payload(p) for p in photos],

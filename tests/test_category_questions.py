@@ -321,3 +321,25 @@ def test_questions_endpoints_are_in_the_openapi_document(client) -> None:
     operations = paths["/api/v1/categories/{category_id}/questions"]
     assert {"get", "put"} <= set(operations)
     assert operations["put"]["security"]
+
+
+def test_ticket_detail_shows_the_answers_in_words(
+    client, db, seeded, make_ticket, make_user, bearer, questions
+) -> None:
+    from sqlalchemy import select
+
+    from core.models import Category
+
+    category = db.scalar(select(Category).where(Category.code == "lighting"))
+    category.questions = questions
+    reporter = make_user("citizen", locale="en")
+    ticket = make_ticket(reporter, category="lighting")
+    ticket.attributes = {"kind": "pole", "depth": 4}
+    db.flush()
+
+    detail = client.get(f"/api/v1/tickets/{ticket.id}", headers=bearer(reporter)).json
+    assert detail["attributes"] == {"kind": "pole", "depth": 4}
+    assert detail["answers"] == [
+        {"question": "depth question", "answer": "4"},
+        {"question": "kind question", "answer": "Broken pole"},
+    ]

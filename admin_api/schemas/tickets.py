@@ -125,10 +125,21 @@ class FeedbackSchema(Schema):
     created_at = fields.DateTime()
 
 
+class AnswerSchema(Schema):
+    question = fields.Str()
+    answer = fields.Str()
+
+
 class TicketDetailSchema(TicketSummarySchema):
     reporter = fields.Nested(PersonSchema, allow_none=True)
     duplicate_of = fields.Int(allow_none=True, metadata={"description": "Ticket id"})
-    attributes = fields.Dict()
+    attributes = fields.Dict(
+        metadata={"description": "Answers to the category's questions, by code"}
+    )
+    answers = fields.List(
+        fields.Nested(AnswerSchema),
+        metadata={"description": "The same answers in words, in the caller's language"},
+    )
     reopen_count = fields.Int()
     following = fields.Bool(metadata={"description": "The caller follows this ticket"})
     photos = fields.List(fields.Nested(PhotoSchema))
