@@ -285,14 +285,77 @@ def paced_load(target: Target, phones: Phones, rate: float, seconds: float) -> R
     return Result(time.perf_counter() - started, latencies, errors[0])
 
 
+# --- where the CPU goes -------------------------------------------------------------------------
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of one process so far (0 when it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (FileNotFoundError, ProcessLookupError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+
+def children(parent: int) -> list[int]:
+    found = subprocess.run(["pgrep", "-P", str(parent)], capture_output=True, text=True)
+    return [int(pid) for pid in found.stdout.split()]
+
+
+def postgres_processes(database: str) -> list[int]:
+    """The server's own processes (WAL writer, checkpointer, …) and the backends
+    connected to `database`: not other databases' sessions on a shared machine."""
+    found = subprocess.run(["pgrep", "-a", "-u", "postgres"], capture_output=True, text=True)
+    pids = []
+    for line in found.stdout.splitlines():
+        pid, _, command = line.partition(" ")
+        client = "(" in command or "[local]" in command
+        if not client or f" {database} " in command:
+            pids.append(int(pid))
+    return pids
+
+
+@dataclass
+class CpuMeter:
+    """CPU seconds spent by the web server (master and workers), PostgreSQL (every
+    backend of the local server) and this load generator, over one phase."""
+
+    server: int
+    database: str
+    before: dict[str, float] = field(default_factory=dict)
+
+    def groups(self) -> dict[str, list[int]]:
+        return {
+            "web": [self.server, *children(self.server)],
+            "postgres": postgres_processes(self.database),
+            "client": [os.getpid()],
+        }
+
+    def read(self) -> dict[str, float]:
+        return {name: sum(map(cpu_seconds, pids)) for name, pids in self.groups().items()}
+
+    def start(self) -> None:
+        self.before = self.read()
+
+    def per_message(self, messages: int) -> str:
+        after = self.read()
+        spent = {name: (after[name] - self.before.get(name, 0.0)) for name in after}
+        return "  ".join(f"{name} {1000 * s / max(messages, 1):.2f}" for name, s in spent.items())
+
+
 # --- the run -----------------------------------------------------------------------------------
 
 
 def measure(
-    name: str, target: Target, phones: Phones, args: argparse.Namespace
+    name: str, target: Target, phones: Phones, args: argparse.Namespace, server: int
 ) -> tuple[Result, Result]:
     full_load(target, phones, args.concurrency, args.warmup)  # workers connect, caches fill
+    meter = CpuMeter(server, args.database_url.rsplit("/", 1)[1])
+    meter.start()
     full = full_load(target, phones, args.concurrency, args.seconds)
+    cpu = meter.per_message(len(full.latencies))
     half = paced_load(target, phones, full.rate / 2, args.seconds)
     for label, result in (("full load", full), ("half rate", half)):
         print(
@@ -300,6 +363,7 @@ def measure(
             f"  p99 {result.percentile(99):7.1f} ms  errors {result.errors}",
             flush=True,
         )
+    print(f"{name:8} CPU ms per message at full load: {cpu}", flush=True)
     return full, half
 
 
@@ -333,13 +397,13 @@ def main() -> None:
     )
     server = start_gunicorn("wsgi:app", port, env)
     try:
-        webhook, webhook_half = measure("webhook", Target(port), Phones(0), args)
+        webhook, webhook_half = measure("webhook", Target(port), Phones(0), args, server.pid)
     finally:
         stop(server)
     port = free_port()
     server = start_gunicorn("bench.bare_twiml_app:app", port, {**env, "PUBLIC_BASE_URL": ""})
     try:
-        bare, _ = measure("bare", Target(port), Phones(5_000_000), args)
+        bare, _ = measure("bare", Target(port), Phones(5_000_000), args, server.pid)
     finally:
         stop(server)
     print(

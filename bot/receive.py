@@ -8,6 +8,7 @@ import traceback
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from xml.sax.saxutils import escape
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
@@ -16,7 +17,15 @@ from twilio.twiml.messaging_response import MessagingResponse
 from bot.effects import Citizen, run_effects
 from bot.engine import handle, reply_text
 from bot.inbound import Inbound
-from bot.store import Locked, citizen_of, load_snapshot, lock_conversation, next_state, save_reply
+from bot.store import (
+    Locked,
+    citizen_of,
+    load_snapshot,
+    lock_conversation,
+    next_state,
+    orm_rows,
+    save_reply,
+)
 from bot.texts import t
 from core.config import Settings
 from core.logging_setup import mask_phone
@@ -32,15 +41,17 @@ class Received:
     media_message_id: int | None = None
 
 
+EMPTY_TWIML = str(MessagingResponse())
+_MESSAGE_TWIML = EMPTY_TWIML.replace("<Response />", "<Response><Message>{}</Message></Response>")
+
+
 def twiml(text: str | None) -> str:
+    """`MessagingResponse` with one message, as the twilio library writes it; filled in
+    directly (escaped as ElementTree escapes text) rather than built as an XML tree
+    every time: a test holds the two to the same bytes."""
     if not text:
         return EMPTY_TWIML
-    response = MessagingResponse()
-    response.message(text)
-    return str(response)
-
-
-EMPTY_TWIML = str(MessagingResponse())
+    return _MESSAGE_TWIML.format(escape(text))
 
 
 def receive(session: Session, settings: Settings, inbound: Inbound, now: datetime) -> Received:
@@ -71,17 +82,17 @@ def _receive(
     # Under the lock, a copy of this message handled before has committed: the insert
     # then finds its MessageSid and we answer what it was answered.
     locked = lock_conversation(session, settings, inbound, _message_values(inbound))
-    conversation, message = locked.conversation, locked.message
-    if message is None:
+    message_id = locked.message_id
+    if message_id is None:
         return Received(_stored_reply(session, inbound) or EMPTY_TWIML)
     if failed:
-        locale = conversation.locale or settings.DEFAULT_LOCALE
+        locale = locked.conversation.locale or settings.DEFAULT_LOCALE
         reply = twiml(reply_text([t("error", locale)]))
-        save_reply(session, message.id, reply, locale=message.locale or locale)
+        save_reply(session, message_id, reply, locale=locale)
         return Received(reply)
-    inbound = inbound.with_message_id(message.id)
+    inbound = inbound.with_message_id(message_id)
     reply = _converse(session, settings, locked, inbound, now)
-    return Received(reply, message.id if inbound.media else None)
+    return Received(reply, message_id if inbound.media else None)
 
 
 def _stored_reply(session: Session, inbound: Inbound) -> str | None:
@@ -96,16 +107,12 @@ def _stored_reply(session: Session, inbound: Inbound) -> str | None:
 
 
 def _message_values(inbound: Inbound) -> dict[str, Any]:
-    """The inbound message's columns (user and locale come from the conversation)."""
+    """What the inbound message's row takes from the message itself (the rest is
+    fixed or comes from the conversation)."""
     return {
         "twilio_sid": inbound.sid,
-        "direction": "inbound",
-        "channel": inbound.channel,
-        "address": inbound.address,
-        "kind": "chat",
         "body": inbound.text,
         "media": [{"url": m.url, "content_type": m.content_type} for m in inbound.media],
-        "status": "received",
         # The reply is filled in below; until then a waiting copy sees an empty one.
         "reply": EMPTY_TWIML,
     }
@@ -115,36 +122,45 @@ def _converse(
     session: Session, settings: Settings, locked: Locked, inbound: Inbound, now: datetime
 ) -> str:
     """Run the conversation on `inbound`; the TwiML reply, saved with the next state."""
-    conversation, message = locked.conversation, locked.message
-    assert message is not None
+    conversation = locked.conversation
+    assert locked.message_id is not None
     user = citizen_of(session, locked, inbound)
-    message.user_id = user.id if user else None
     snapshot = load_snapshot(
         session, settings, conversation, user, inbound, now, locked.categories_version
     )
     outcome = handle(snapshot, inbound)
-    citizen = Citizen(
-        session=session,
-        settings=settings,
-        conversation=conversation,
-        inbound=inbound,
-        message=message,
-        user=user,
-        locale=outcome.locale or snapshot.locale,
-        now=now,
-    )
-    replies = outcome.replies + run_effects(citizen, outcome.effects)
+    locale = outcome.locale or snapshot.locale
+    replies = outcome.replies
+    user_id = user.id if user else None
+    erased = False
+    if outcome.effects:
+        orm_conversation, message, orm_user = orm_rows(session, locked, user)
+        citizen = Citizen(
+            session=session,
+            settings=settings,
+            conversation=orm_conversation,
+            inbound=inbound,
+            message=message,
+            user=orm_user,
+            locale=locale,
+            now=now,
+        )
+        replies = replies + run_effects(citizen, outcome.effects)
+        locale, erased = citizen.locale, citizen.erased
+        user_id = citizen.user.id if citizen.user else None
     reply = twiml(reply_text(replies))
     state = None
-    if not citizen.erased:
+    if not erased:
         state = next_state(
-            outcome, locale=citizen.locale, channel=inbound.channel, settings=settings, now=now
+            outcome, locale=locale, channel=inbound.channel, settings=settings, now=now
         )
     save_reply(
         session,
-        message.id,
+        locked.message_id,
         reply,
-        locale=citizen.locale,
+        locale=locale,
+        user_id=user_id,
+        set_user=True,
         conversation_id=conversation.id,
         conversation=state,
     )

@@ -1,9 +1,13 @@
 """The conversation row: locking it, reading a Snapshot for the handlers, saving
-the Outcome back. The lock (SELECT … FOR UPDATE, held until the request commits) is
+the Outcome back. The lock (the upsert's row lock, held until the request commits) is
 what keeps two messages from one phone from interleaving.
 
-Hot path: one inbound message is one webhook request, so the lock, the inbound
-message's insert and the check of the category list share one round trip.
+Hot path: one inbound message is one webhook request, and most messages only move
+the conversation along. So the lock, the inbound message's insert, the check of the
+category list and the read of the user share one round trip, and the reply with the
+next state another; both are plain SQL on the request's own connection (inside the
+session's transaction), returning only the columns the engine reads. The ORM rows
+are loaded only for a message whose outcome has effects (`orm_rows`).
 """
 
 from __future__ import annotations
@@ -11,25 +15,12 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import (
-    CTE,
-    ColumnElement,
-    Select,
-    Table,
-    Update,
-    and_,
-    bindparam,
-    literal_column,
-    or_,
-    select,
-    true,
-    update,
-)
-from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.orm import Session, aliased
+from psycopg import Connection
+from psycopg.types.json import Jsonb
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from bot import keywords as kw
 from bot.inbound import Inbound
@@ -40,153 +31,166 @@ from core.geo import nearby_open_tickets
 from core.models import Category, Conversation, Feedback, Message, Ticket, User
 from core.phones import region_of
 
-# A fingerprint of the active categories (every column of every row): the list is
-# read again only when it changed, so the cache below is never stale.
-_CATEGORIES_VERSION = literal_column(
-    "(SELECT md5(string_agg(c::text, ',' ORDER BY c.id)) FROM categories c WHERE c.is_active)"
-).label("categories_version")
 _CATEGORY_CACHE: dict[str, tuple[CategoryChoice, ...]] = {}
 _CATEGORY_CACHE_SIZE = 8
 
 
 @dataclass(frozen=True)
+class ConversationRow:
+    """What the engine reads of the locked conversation (names as on the model)."""
+
+    id: int
+    user_id: int | None
+    state: str
+    context: dict[str, Any]
+    version: int
+    locale: str
+    misses: int
+    expires_at: datetime | None
+
+
+@dataclass(frozen=True)
+class UserRow:
+    """What the engine reads of the citizen (names as on the model)."""
+
+    id: int
+    consent_at: datetime | None
+    opted_out_at: datetime | None
+    erased_at: datetime | None
+
+
+@dataclass(frozen=True)
 class Locked:
-    conversation: Conversation
+    conversation: ConversationRow
     # The inbound message just stored; None when its MessageSid was stored before.
-    message: Message | None
+    message_id: int | None
+    # A fingerprint of the active categories (every column of every row): the list
+    # is read again only when it changed, so the cache below is never stale.
     categories_version: str | None
     # The conversation's user, read in the same statement when that read can be
-    # trusted (see `_lock_statement`); otherwise None and `citizen_of` reads it.
-    user: User | None = None
+    # trusted (see `_LOCK`); otherwise None and `citizen_of` reads it.
+    user: UserRow | None = None
     user_read: bool = False
+
+
+# The upsert's DO UPDATE takes the row lock a concurrent message from the same phone
+# then waits on, exactly like SELECT … FOR UPDATE. The message insert runs after it
+# (it reads the locked row) and its ON CONFLICT consults the unique index, which sees
+# a copy committed while this one waited for the lock.
+#
+# The statement's snapshot is taken before it waits for the lock, so its reads may
+# predate a message of this phone committed meanwhile. Every such message raises
+# `version` (or deletes the row): when the snapshot already holds the locked row at
+# its current version, nothing of this conversation changed in between and the user
+# read along is current; otherwise (and for a new conversation) the user is not read
+# here. The category fingerprint may be as old as that wait (milliseconds), like any
+# read racing an admin's change.
+_LOCK = """
+WITH locked AS (
+    INSERT INTO conversations (address, locale, channel)
+    VALUES (%(address)s, %(locale)s, %(channel)s)
+    ON CONFLICT (address) DO UPDATE SET address = excluded.address
+    RETURNING id, user_id, state, context, version, locale, misses, expires_at
+), stored AS (
+    INSERT INTO messages (twilio_sid, direction, channel, address, kind, body, media,
+                          status, reply, user_id, locale)
+    SELECT %(sid)s, 'inbound', %(channel)s, %(address)s, 'chat', %(body)s, %(media)s,
+           'received', %(reply)s, l.user_id, l.locale
+    FROM locked l
+    ON CONFLICT (twilio_sid) DO NOTHING
+    RETURNING id
+), current AS (
+    SELECT EXISTS (
+        SELECT FROM conversations c, locked l WHERE c.id = l.id AND c.version = l.version
+    ) AS user_read
+)
+SELECT l.id, l.user_id, l.state, l.context, l.version, l.locale, l.misses, l.expires_at,
+    (SELECT id FROM stored),
+    (SELECT md5(string_agg(c::text, ',' ORDER BY c.id)) FROM categories c WHERE c.is_active),
+    current.user_read, u.id, u.consent_at, u.opted_out_at, u.erased_at
+FROM locked l CROSS JOIN current
+LEFT JOIN users u ON current.user_read
+    AND (u.id = l.user_id OR (l.user_id IS NULL AND u.phone = %(phone)s))
+"""
+
+
+_USER_BY_ID = "SELECT id, consent_at, opted_out_at, erased_at FROM users WHERE id = %s"
+_USER_BY_PHONE = "SELECT id, consent_at, opted_out_at, erased_at FROM users WHERE phone = %s"
+
+
+def driver_connection(session: Session) -> Connection[Any]:
+    """The psycopg connection under the session, inside its transaction."""
+    return session.connection().connection.driver_connection  # type: ignore[return-value]
 
 
 def lock_conversation(
     session: Session, settings: Settings, inbound: Inbound, message: dict[str, Any]
 ) -> Locked:
     """The citizen's conversation, created when new and locked for this transaction,
-    with the inbound `message` (column values) inserted unless its MessageSid exists.
-
-    One statement: the upsert's DO UPDATE takes the row lock a concurrent message
-    from the same phone then waits on, exactly like SELECT … FOR UPDATE. The message
-    insert runs after it (it reads the locked row) and its ON CONFLICT consults the
-    unique index, which sees a copy committed while this one waited for the lock.
-    """
-    conversation = _with_defaults(
-        Conversation.__table__,
-        {
-            "address": inbound.address,
-            "locale": settings.DEFAULT_LOCALE,
-            "channel": inbound.channel,
-        },
-    )
-    message = _with_defaults(Message.__table__, message, skip=("user_id", "locale"))
-    params = {f"c_{name}": value for name, value in conversation.items()}
-    params.update({f"m_{name}": value for name, value in message.items()})
-    params["phone"] = inbound.address if inbound.is_phone else None
-    statement = _lock_statement(tuple(conversation), tuple(message))
-    row = session.execute(statement, params, execution_options={"populate_existing": True}).one()
-    return Locked(row[0], row[1], row[2], row[3], bool(row[4]))
+    with the inbound message (`message`: sid, body, media, reply) inserted unless its
+    MessageSid exists."""
+    params = {
+        "address": inbound.address,
+        "locale": settings.DEFAULT_LOCALE,
+        "channel": inbound.channel,
+        "sid": message["twilio_sid"],
+        "body": message["body"],
+        "media": Jsonb(message["media"]),
+        "reply": message["reply"],
+        "phone": inbound.address if inbound.is_phone else None,
+    }
+    with driver_connection(session).cursor() as cursor:
+        row = cursor.execute(_LOCK, params, prepare=True).fetchone()
+    assert row is not None  # the upsert always returns the conversation
+    user = UserRow(*row[11:]) if row[11] is not None else None
+    return Locked(ConversationRow(*row[:8]), row[8], row[9], user, bool(row[10]))
 
 
-def _user_of(conversation: CTE) -> ColumnElement[bool]:
-    # The linked user; before there is one, the user with this phone (citizen_of).
-    by_phone = and_(conversation.c.user_id.is_(None), User.phone == bindparam("phone"))
-    return or_(User.id == conversation.c.user_id, by_phone)
-
-
-@lru_cache(maxsize=8)
-def _lock_statement(
-    conversation_columns: tuple[str, ...], message_columns: tuple[str, ...]
-) -> Select:
-    """Built once per process: composing a statement with two CTEs costs more CPU
-    than running it; only the parameters change from message to message."""
-    table = Conversation.__table__
-    new = insert(table).values(
-        {name: bindparam(f"c_{name}", type_=table.c[name].type) for name in conversation_columns}
-    )
-    conversation = (
-        new.on_conflict_do_update(
-            index_elements=["address"], set_={"address": new.excluded.address}
-        )
-        .returning(*table.c)
-        .cte("locked_conversation")
-    )
-    columns = Message.__table__.c
-    values = [bindparam(f"m_{name}", type_=columns[name].type) for name in message_columns]
-    stored = (
-        insert(Message.__table__)
-        .from_select(
-            [*message_columns, "user_id", "locale"],
-            select(*values, conversation.c.user_id, conversation.c.locale),
-        )
-        .on_conflict_do_nothing(index_elements=["twilio_sid"])
-        .returning(*columns)
-        .cte("stored_message")
-    )
-    # The statement's snapshot is taken before it waits for the lock, so its reads
-    # may predate a message of this phone committed meanwhile. Every such message
-    # raises `version` (or deletes the row): when the snapshot already holds the
-    # locked row at its current version, nothing of this conversation changed in
-    # between and the user read along is current; otherwise (and for a new
-    # conversation) the user is not read here. The category fingerprint may be as old
-    # as that wait (milliseconds), like any read racing an admin's change.
-    current = (
-        select(table.c.id)
-        .where(table.c.id == conversation.c.id, table.c.version == conversation.c.version)
-        .exists()
-        .label("user_read")
-    )
-    return (
-        select(
-            aliased(Conversation, conversation),
-            aliased(Message, stored),
-            _CATEGORIES_VERSION,
-            User,
-            current,
-        )
-        .select_from(conversation)
-        .outerjoin(stored, true())
-        .outerjoin(User, and_(current, _user_of(conversation)))
-    )
-
-
-def _with_defaults(
-    table: Table, values: dict[str, Any], skip: tuple[str, ...] = ()
-) -> dict[str, Any]:
-    """`values` plus the model's Python-side defaults: SQLAlchemy leaves those empty
-    in an INSERT inside a WITH clause, so they are passed explicitly."""
-    values = dict(values)
-    for column in table.c:
-        default = column.default
-        if column.name in values or column.name in skip or default is None:
-            continue
-        if default.is_scalar:
-            values[column.name] = default.arg
-        elif default.is_callable:
-            values[column.name] = default.arg(None)
-    return values
-
-
-def citizen_of(session: Session, locked: Locked, inbound: Inbound) -> User | None:
-    """The registered user behind the conversation (linking one found by phone)."""
-    conversation = locked.conversation
+def citizen_of(session: Session, locked: Locked, inbound: Inbound) -> UserRow | None:
+    """The registered user behind the conversation (or the user with its phone, not
+    linked yet: the reply's save links them)."""
     user = locked.user
     if not locked.user_read:
-        user = session.get(User, conversation.user_id) if conversation.user_id else None
-        if user is None and inbound.is_phone:
-            user = session.scalar(select(User).where(User.phone == inbound.address))
+        user = _read_user(session, locked.conversation.user_id, inbound)
     if user is None or user.erased_at is not None:
         return None
-    conversation.user_id = user.id
     return user
+
+
+def _read_user(session: Session, user_id: int | None, inbound: Inbound) -> UserRow | None:
+    if user_id is not None:
+        sql, key = _USER_BY_ID, user_id
+    elif inbound.is_phone:
+        sql, key = _USER_BY_PHONE, inbound.address
+    else:
+        return None
+    with driver_connection(session).cursor() as cursor:
+        row = cursor.execute(sql, (key,)).fetchone()
+    return UserRow(*row) if row else None
+
+
+def orm_rows(
+    session: Session, locked: Locked, user: UserRow | None
+) -> tuple[Conversation, Message, User | None]:
+    """The ORM objects of the locked rows, for effects that work through the ORM."""
+    assert locked.message_id is not None
+    statement = (
+        select(Conversation, Message)
+        .join(Message, Message.id == locked.message_id)
+        .where(Conversation.id == locked.conversation.id)
+    )
+    conversation, message = session.execute(statement).one()
+    orm_user = session.get(User, user.id) if user is not None else None
+    if orm_user is not None:
+        conversation.user_id = message.user_id = orm_user.id
+    return conversation, message, orm_user
 
 
 def load_snapshot(
     session: Session,
     settings: Settings,
-    conversation: Conversation,
-    user: User | None,
+    conversation: ConversationRow,
+    user: UserRow | None,
     inbound: Inbound,
     now: datetime,
     categories_version: str | None = None,
@@ -267,7 +271,7 @@ def _with_nearby(session: Session, settings: Settings, snapshot: Snapshot) -> Sn
     return replace(snapshot, nearby=nearby)
 
 
-def _with_resolved(session: Session, snapshot: Snapshot, user: User) -> Snapshot:
+def _with_resolved(session: Session, snapshot: Snapshot, user: UserRow) -> Snapshot:
     row = session.execute(
         select(Ticket.number, Feedback.rating)
         .outerjoin(Feedback, Feedback.ticket_id == Ticket.id)
@@ -279,10 +283,6 @@ def _with_resolved(session: Session, snapshot: Snapshot, user: User) -> Snapshot
         return snapshot
     number, rating = row
     return replace(snapshot, reopenable=number, feedback_due=number if rating is None else None)
-
-
-# What `next_state` sets, besides `version` (one up) and `updated_at`.
-STATE_COLUMNS = ("state", "context", "misses", "locale", "channel", "last_inbound_at", "expires_at")
 
 
 def next_state(
@@ -304,50 +304,54 @@ def next_state(
     }
 
 
+_REPLY = """
+UPDATE messages SET reply = %(reply)s, locale = %(message_locale)s,
+    user_id = CASE WHEN %(set_user)s THEN %(user_id)s ELSE user_id END
+WHERE id = %(message_id)s
+"""
+# PostgreSQL runs a data-modifying WITH whether or not the main statement reads it.
+_SAVE = """
+WITH saved_conversation AS (
+    UPDATE conversations SET state = %(state)s, context = %(context)s, misses = %(misses)s,
+        locale = %(locale)s, channel = %(channel)s, last_inbound_at = %(last_inbound_at)s,
+        expires_at = %(expires_at)s, user_id = coalesce(%(user_id)s, user_id),
+        version = version + 1, updated_at = now()
+    WHERE id = %(conversation_id)s
+)
+UPDATE messages SET reply = %(reply)s, locale = %(message_locale)s,
+    user_id = CASE WHEN %(set_user)s THEN %(user_id)s ELSE user_id END
+WHERE id = %(message_id)s
+"""
+
+
 def save_reply(
     session: Session,
     message_id: int,
     reply: str,
     *,
     locale: str,
+    user_id: int | None = None,
+    set_user: bool = False,
     conversation_id: int | None = None,
     conversation: dict[str, Any] | None = None,
 ) -> None:
-    """The reply (and locale) on the inbound message and, when given, the conversation's
-    `next_state` columns: one statement, one round trip.
-
-    Core, not the unit of work: the ORM objects are not used after this.
+    """The reply (and locale, and with `set_user` the citizen) on the inbound message
+    and, when given, the conversation's `next_state` columns (linking `user_id`):
+    one statement, one round trip, after whatever the effects changed through the ORM.
     """
-    session.flush()  # what the effects changed through the ORM goes first
-    params = {"message_id": message_id, "reply": reply, "message_locale": locale}
-    if conversation is None:
-        session.execute(_reply_statement(), params)
-        return
-    params.update({f"s_{name}": value for name, value in conversation.items()})
-    params["conversation_id"] = conversation_id
-    session.execute(_save_statement(), params)
-
-
-@lru_cache(maxsize=1)
-def _reply_statement() -> Update:
-    messages = Message.__table__
-    return (
-        update(messages)
-        .where(messages.c.id == bindparam("message_id"))
-        .values(reply=bindparam("reply"), locale=bindparam("message_locale"))
-    )
-
-
-@lru_cache(maxsize=1)
-def _save_statement() -> Update:
-    """The reply's UPDATE with the conversation's in a WITH clause (PostgreSQL runs a
-    data-modifying WITH whether or not the main statement reads it)."""
-    table = Conversation.__table__
-    values = {name: bindparam(f"s_{name}", type_=table.c[name].type) for name in STATE_COLUMNS}
-    conversation = (
-        update(table)
-        .where(table.c.id == bindparam("conversation_id"))
-        .values(**values, version=table.c.version + 1)
-        .cte("saved_conversation")
-    )
-    return _reply_statement().add_cte(conversation)
+    session.flush()
+    params: dict[str, Any] = {
+        "message_id": message_id,
+        "reply": reply,
+        "message_locale": locale,
+        "user_id": user_id,
+        "set_user": set_user,
+    }
+    sql = _REPLY
+    if conversation is not None:
+        params.update(conversation)
+        params["context"] = Jsonb(conversation["context"])
+        params["conversation_id"] = conversation_id
+        sql = _SAVE
+    with driver_connection(session).cursor() as cursor:
+        cursor.execute(sql, params, prepare=True)

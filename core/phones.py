@@ -7,6 +7,8 @@ refused with a reason a person can act on.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import phonenumbers
 from phonenumbers import NumberParseException, PhoneNumberType
 
@@ -46,8 +48,12 @@ def normalize_mobile(raw: str, allowed_countries: tuple[str, ...]) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+@lru_cache(maxsize=4096)
 def region_of(e164: str) -> str | None:
-    """The country code (e.g. `TR`) of an E.164 number, or None when it cannot be told."""
+    """The country code (e.g. `TR`) of an E.164 number, or None when it cannot be told.
+
+    Remembered: every webhook asks it of the sender, and parsing costs more than the
+    rest of a typical message's Python work (a number's country never changes)."""
     try:
         return phonenumbers.region_code_for_number(phonenumbers.parse(e164, None))
     except NumberParseException:
