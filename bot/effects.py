@@ -44,6 +44,7 @@ from core.models import (
     TicketFollower,
     User,
 )
+from core.notifications import ANSWERED_IN_CHAT
 from core.tickets import TicketInputError, open_ticket
 from core.workflow import TransitionError, apply_transition
 
@@ -93,7 +94,7 @@ def answered_in_chat(session: Session, user: User, ticket: Ticket, kind: str) ->
             Message.ticket_id == ticket.id,
             Message.kind == kind,
         )
-        .values(status="skipped", error_message="answered in the chat reply")
+        .values(status="skipped", error_message=ANSWERED_IN_CHAT)
         .execution_options(synchronize_session=False)
     )
 
@@ -197,12 +198,11 @@ def create_ticket(citizen: Citizen, effect: CreateTicket) -> str:
             attributes=draft.get("answers") or {},
             source_details={"message_sid": citizen.inbound.sid},
             now=citizen.now,
+            reported_in_chat=True,
         )
     except TicketInputError as exc:
         return t("create_failed", citizen.locale, reason=str(exc))
     _link_draft_media(session, ticket, draft)
-    if citizen.user is not None:
-        answered_in_chat(session, citizen.user, ticket, "report_received")
     return t("created", citizen.locale, number=ticket.number)
 
 

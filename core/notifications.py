@@ -51,6 +51,10 @@ def last_channel(session: Session, user: User) -> str:
     return channel or DEFAULT_CHANNEL
 
 
+# Why a row is `skipped` when the citizen read its text in the bot's reply already.
+ANSWERED_IN_CHAT = "answered in the chat reply"
+
+
 def queue_message(
     session: Session,
     user: User,
@@ -59,8 +63,12 @@ def queue_message(
     *,
     ticket: Ticket | None = None,
     channel: str | None = None,
+    answered_in_chat: bool = False,
 ) -> Message | None:
-    """Write one outbound row for `user`; None when they must not be messaged."""
+    """Write one outbound row for `user`; None when they must not be messaged.
+
+    `answered_in_chat`: the citizen is reading this in the webhook's reply; the row
+    records it as skipped and nothing is handed to the sender."""
     if not can_receive(user):
         return None
     message = Message(
@@ -73,10 +81,12 @@ def queue_message(
         kind=kind,
         locale=user.locale,
         body=body,
-        status="pending",
+        status="skipped" if answered_in_chat else "pending",
+        error_message=ANSWERED_IN_CHAT if answered_in_chat else None,
     )
     session.add(message)
-    session.info.setdefault("outbox", []).append(message)
+    if not answered_in_chat:
+        session.info.setdefault("outbox", []).append(message)
     return message
 
 
@@ -103,14 +113,27 @@ def notify_ticket(
     kind: str,
     *,
     audience: Iterable[User] | None = None,
+    in_chat: User | None = None,
+    in_chat_channel: str | None = None,
     **params: object,
 ) -> list[Message]:
-    """Queue `kind` about `ticket` for its reporter and followers, each in their language."""
+    """Queue `kind` about `ticket` for its reporter and followers, each in their language
+    (`in_chat`, the citizen reading it in the bot's reply on `in_chat_channel`, gets
+    the row as skipped)."""
     recipients = ticket_audience(session, ticket) if audience is None else audience
     queued = []
     for user in recipients:
         body = render(kind, user.locale, number=ticket.number, **params)
-        message = queue_message(session, user, kind, body, ticket=ticket)
+        answered = in_chat is not None and user.id == in_chat.id
+        message = queue_message(
+            session,
+            user,
+            kind,
+            body,
+            ticket=ticket,
+            channel=in_chat_channel if answered else None,
+            answered_in_chat=answered,
+        )
         if message is not None:
             queued.append(message)
     return queued

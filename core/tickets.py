@@ -56,9 +56,11 @@ def open_ticket(
     source_details: dict[str, Any] | None = None,
     api_key_id: int | None = None,
     now: datetime | None = None,
+    reported_in_chat: bool = False,
 ) -> Ticket:
     """Validate and create a ticket in status `new`, with its `created` event and
-    the "report received" message to the reporter. Raises TicketInputError."""
+    the "report received" message to the reporter (`reported_in_chat`: the bot's reply
+    tells them, so that message is recorded as skipped). Raises TicketInputError."""
     text = clean_description(description)
     if not category.is_active:
         raise TicketInputError("category", "this category is no longer in use")
@@ -103,6 +105,12 @@ def open_ticket(
             created_at=now,
         )
     )
-    notifications.notify_ticket(session, ticket, "report_received")
+    notifications.notify_ticket(
+        session,
+        ticket,
+        "report_received",
+        in_chat=reporter if reported_in_chat else None,
+        in_chat_channel=channel,
+    )
     session.flush()
     return ticket

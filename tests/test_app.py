@@ -179,3 +179,16 @@ def test_client_address_behind_trusted_proxies(
         environ_base={"REMOTE_ADDR": "127.0.0.1"},
     )
     assert response.json["ip"] == seen
+
+
+def test_no_cookie_session_is_opened_or_written(app) -> None:
+    from flask import session
+    from flask.sessions import NullSession
+
+    with app.test_request_context("/", headers={"Cookie": "session=forged"}):
+        app.preprocess_request()
+        assert isinstance(session._get_current_object(), NullSession)
+        with pytest.raises(RuntimeError):
+            session["user"] = 1
+    response = app.test_client().get("/healthz")
+    assert "Set-Cookie" not in response.headers

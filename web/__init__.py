@@ -7,7 +7,8 @@ import uuid
 
 import redis
 from dotenv import load_dotenv
-from flask import Flask, g, request
+from flask import Flask, Request, Response, g, request
+from flask.sessions import SessionInterface, SessionMixin
 from flask_smorest import Api
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -32,6 +33,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     settings.check()
 
     app = Flask(__name__)
+    app.session_interface = NoCookieSessions()
     if settings.TRUSTED_PROXY_COUNT > 0:
         hops = settings.TRUSTED_PROXY_COUNT
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
@@ -61,6 +63,18 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     register_commands(app)
     return app
+
+
+class NoCookieSessions(SessionInterface):
+    """The API authenticates with bearer tokens, never with Flask's signed cookie
+    session: none is opened (Flask's would build a signing serializer on every
+    request), and a view that tried to write one would fail loudly."""
+
+    def open_session(self, app: Flask, request: Request) -> None:
+        return None  # Flask substitutes its read-only NullSession
+
+    def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
+        return None
 
 
 def register_extensions(app: Flask, settings: Settings) -> None:

@@ -9,6 +9,7 @@ import admin_api
 import admin_api.open311
 import bot
 from core.config import Settings
+from core.limits import limiter
 from web import dev_messages, docs, media, ops
 
 
@@ -20,6 +21,9 @@ def register_blueprints(app: Flask, api: Api, settings: Settings) -> None:
     for blueprint in admin_api.blueprints():
         api.register_blueprint(blueprint)
     for blueprint in bot.blueprints():
+        # Twilio's webhooks are authenticated by their signature, and a 429 would
+        # only make Twilio retry: no per-request limiter bookkeeping on them.
+        limiter.exempt(blueprint)
         app.register_blueprint(blueprint)
     for blueprint in admin_api.open311.blueprints():
         app.register_blueprint(blueprint)
