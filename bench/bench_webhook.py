@@ -16,6 +16,13 @@ p50/p99 with the load paced at half of each one's maximum rate (target p99 < 100
 Latency in the paced run counts from the moment a message was due, so a server
 falling behind shows in the numbers. The load generator shares the machine's CPUs
 with the server: both sides of the comparison pay that equally.
+
+Also reported: CPU milliseconds per message at full load, split into the web server
+(gunicorn master and workers), PostgreSQL (its own processes and the backends of the
+bench database) and this load generator, read from /proc. Their sum, bare over
+webhook, is the throughput ratio the machine would give if nothing else ran on it:
+a second process busy on a shared machine skews the two phases' throughputs, much
+less their CPU cost.
 """
 
 from __future__ import annotations
@@ -205,6 +212,7 @@ class Result:
     seconds: float
     latencies: list[float]
     errors: int
+    cpu_ms: float = float("nan")  # all CPU (server, PostgreSQL, client) per message
 
     @property
     def rate(self) -> float:
@@ -339,10 +347,13 @@ class CpuMeter:
     def start(self) -> None:
         self.before = self.read()
 
-    def per_message(self, messages: int) -> str:
+    def per_message(self, messages: int) -> dict[str, float]:
+        """Milliseconds of CPU per message, by group, since `start`."""
         after = self.read()
-        spent = {name: (after[name] - self.before.get(name, 0.0)) for name in after}
-        return "  ".join(f"{name} {1000 * s / max(messages, 1):.2f}" for name, s in spent.items())
+        return {
+            name: 1000 * (after[name] - self.before.get(name, 0.0)) / max(messages, 1)
+            for name in after
+        }
 
 
 # --- the run -----------------------------------------------------------------------------------
@@ -363,7 +374,9 @@ def measure(
             f"  p99 {result.percentile(99):7.1f} ms  errors {result.errors}",
             flush=True,
         )
-    print(f"{name:8} CPU ms per message at full load: {cpu}", flush=True)
+    shares = "  ".join(f"{group} {ms:.2f}" for group, ms in cpu.items())
+    print(f"{name:8} CPU ms per message at full load: {shares}", flush=True)
+    full.cpu_ms = sum(cpu.values())
     return full, half
 
 
@@ -408,6 +421,8 @@ def main() -> None:
         stop(server)
     print(
         f"webhook/bare throughput: {webhook.rate / bare.rate:.0%} (target >= 50%); "
+        f"by CPU per message, which another process on the machine disturbs less: "
+        f"{bare.cpu_ms / webhook.cpu_ms:.0%}; "
         f"webhook p99 at half its max rate: {webhook_half.percentile(99):.1f} ms (target < 100 ms); "
         f"load average after: {os.getloadavg()[0]:.1f}"
     )

@@ -58,9 +58,10 @@ class Citizen:
 
     session: Session
     settings: Settings
-    conversation: Conversation
+    conversation_id: int
     inbound: Inbound
-    message: Message
+    # The inbound message's row (its reply, locale and citizen are saved after the effects).
+    message_id: int
     user: User | None
     locale: str
     now: datetime
@@ -132,8 +133,7 @@ def register(citizen: Citizen, effect: Register) -> None:
     if effect.full_name and not user.full_name:
         user.full_name = effect.full_name
     session.flush()
-    citizen.conversation.user_id = user.id
-    citizen.message.user_id = user.id
+    # The reply's save links the conversation and the message to `citizen.user`.
     citizen.user = user
 
 
@@ -169,7 +169,7 @@ def erase(citizen: Citizen, _effect: Erase) -> None:
         .values(body=None, address=None, media=[], content_variables=None)
         .execution_options(synchronize_session=False)
     )
-    session.execute(delete(Conversation).where(Conversation.id == citizen.conversation.id))
+    session.execute(delete(Conversation).where(Conversation.id == citizen.conversation_id))
     citizen.erased = True
     citizen.user = None
 
@@ -283,7 +283,10 @@ def attach_media(citizen: Citizen, effect: AttachMediaToTicket) -> str:
     ticket = _own_ticket(citizen, effect.number)
     if ticket is None:
         return t("not_found", citizen.locale, number=effect.number)
-    citizen.message.ticket_id = ticket.id
+    session = citizen.session
+    session.execute(
+        update(Message).where(Message.id == citizen.message_id).values(ticket_id=ticket.id)
+    )
     return t("photo_for_ticket", citizen.locale, number=ticket.number)
 
 

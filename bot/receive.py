@@ -23,7 +23,7 @@ from bot.store import (
     load_snapshot,
     lock_conversation,
     next_state,
-    orm_rows,
+    orm_user,
     save_reply,
 )
 from bot.texts import t
@@ -134,14 +134,13 @@ def _converse(
     user_id = user.id if user else None
     erased = False
     if outcome.effects:
-        orm_conversation, message, orm_user = orm_rows(session, locked, user)
         citizen = Citizen(
             session=session,
             settings=settings,
-            conversation=orm_conversation,
+            conversation_id=conversation.id,
             inbound=inbound,
-            message=message,
-            user=orm_user,
+            message_id=locked.message_id,
+            user=orm_user(session, user),
             locale=locale,
             now=now,
         )

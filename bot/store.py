@@ -6,8 +6,8 @@ Hot path: one inbound message is one webhook request, and most messages only mov
 the conversation along. So the lock, the inbound message's insert, the check of the
 category list and the read of the user share one round trip, and the reply with the
 next state another; both are plain SQL on the request's own connection (inside the
-session's transaction), returning only the columns the engine reads. The ORM rows
-are loaded only for a message whose outcome has effects (`orm_rows`).
+session's transaction), returning only the columns the engine reads. The ORM user
+is loaded only for a message whose outcome has effects (`orm_user`).
 """
 
 from __future__ import annotations
@@ -15,11 +15,12 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from psycopg import Connection
 from psycopg.types.json import Jsonb
-from sqlalchemy import select
+from sqlalchemy import Float, Integer, Select, bindparam, select
 from sqlalchemy.orm import Session
 
 from bot import keywords as kw
@@ -27,8 +28,8 @@ from bot.inbound import Inbound
 from bot.outcomes import CategoryChoice, NearbyTicket, Outcome, Snapshot
 from core.config import Settings
 from core.conversation_expiry import DRAFT_STATES
-from core.geo import nearby_open_tickets
-from core.models import Category, Conversation, Feedback, Message, Ticket, User
+from core.geo import nearby_open_query
+from core.models import Category, Feedback, Ticket, User
 from core.phones import region_of
 
 _CATEGORY_CACHE: dict[str, tuple[CategoryChoice, ...]] = {}
@@ -169,21 +170,9 @@ def _read_user(session: Session, user_id: int | None, inbound: Inbound) -> UserR
     return UserRow(*row) if row else None
 
 
-def orm_rows(
-    session: Session, locked: Locked, user: UserRow | None
-) -> tuple[Conversation, Message, User | None]:
-    """The ORM objects of the locked rows, for effects that work through the ORM."""
-    assert locked.message_id is not None
-    statement = (
-        select(Conversation, Message)
-        .join(Message, Message.id == locked.message_id)
-        .where(Conversation.id == locked.conversation.id)
-    )
-    conversation, message = session.execute(statement).one()
-    orm_user = session.get(User, user.id) if user is not None else None
-    if orm_user is not None:
-        conversation.user_id = message.user_id = orm_user.id
-    return conversation, message, orm_user
+def orm_user(session: Session, user: UserRow | None) -> User | None:
+    """The citizen as an ORM object, for effects that work through the ORM."""
+    return session.get(User, user.id) if user is not None else None
 
 
 def load_snapshot(
@@ -255,30 +244,51 @@ def _categories(session: Session, version: str | None) -> tuple[CategoryChoice, 
     return categories
 
 
+# Built once per process (composing them costs more CPU than running them); only the
+# parameters change from message to message.
+@lru_cache(maxsize=1)
+def _nearby_statement() -> Select[Any]:
+    return nearby_open_query(
+        Ticket.id,
+        Ticket.number,
+        Ticket.created_at,
+        lat=bindparam("lat", type_=Float),
+        lon=bindparam("lon", type_=Float),
+        radius_m=bindparam("radius_m", type_=Float),
+        category_id=bindparam("category_id", type_=Integer),
+    ).limit(1)
+
+
+@lru_cache(maxsize=1)
+def _resolved_statement() -> Select[Any]:
+    return (
+        select(Ticket.number, Feedback.rating)
+        .outerjoin(Feedback, Feedback.ticket_id == Ticket.id)
+        .where(Ticket.reporter_id == bindparam("user_id"), Ticket.status == "resolved")
+        .order_by(Ticket.resolved_at.desc().nulls_last(), Ticket.id.desc())
+        .limit(1)
+    )
+
+
 def _with_nearby(session: Session, settings: Settings, snapshot: Snapshot) -> Snapshot:
     draft = snapshot.draft
     if draft.get("lat") is None or draft.get("category_id") is None:
         return snapshot
-    found = nearby_open_tickets(
-        session,
-        draft["lat"],
-        draft["lon"],
-        settings.DUPLICATE_RADIUS_M,
-        category_id=draft["category_id"],
-        limit=1,
+    params = {
+        "lat": draft["lat"],
+        "lon": draft["lon"],
+        "radius_m": settings.DUPLICATE_RADIUS_M,
+        "category_id": draft["category_id"],
+    }
+    rows = session.execute(_nearby_statement(), params).all()
+    nearby = tuple(
+        NearbyTicket(id, number, metres, created) for id, number, created, metres in rows
     )
-    nearby = tuple(NearbyTicket(t.id, t.number, metres, t.created_at) for t, metres in found)
     return replace(snapshot, nearby=nearby)
 
 
 def _with_resolved(session: Session, snapshot: Snapshot, user: UserRow) -> Snapshot:
-    row = session.execute(
-        select(Ticket.number, Feedback.rating)
-        .outerjoin(Feedback, Feedback.ticket_id == Ticket.id)
-        .where(Ticket.reporter_id == user.id, Ticket.status == "resolved")
-        .order_by(Ticket.resolved_at.desc().nulls_last(), Ticket.id.desc())
-        .limit(1)
-    ).first()
+    row = session.execute(_resolved_statement(), {"user_id": user.id}).first()
     if row is None:
         return snapshot
     number, rating = row

@@ -4,10 +4,11 @@ and the bot's duplicate check use."""
 from __future__ import annotations
 
 import math
+from typing import Any
 
 from geoalchemy2 import Geography, WKBElement
 from geoalchemy2.shape import to_shape
-from sqlalchemy import cast, func, select
+from sqlalchemy import Select, cast, func, select
 from sqlalchemy.orm import Session
 
 from core.config import Settings
@@ -56,21 +57,28 @@ def nearby_open_tickets(
     category_id: int | None = None,
     limit: int = 20,
 ) -> list[tuple[Ticket, float]]:
-    """Open tickets within `radius_m` metres, nearest first, with their distance.
+    """Open tickets within `radius_m` metres, nearest first, with their distance."""
+    query = nearby_open_query(Ticket, lat=lat, lon=lon, radius_m=radius_m, category_id=category_id)
+    return [(ticket, float(dist)) for ticket, dist in session.execute(query.limit(limit))]
 
-    ST_DWithin on geography uses the GiST index on tickets.location.
-    """
+
+def nearby_open_query(
+    *columns: Any, lat: float, lon: float, radius_m: float, category_id: int | None = None
+) -> Select[Any]:
+    """SELECT `columns` and the distance in metres (last) of the open tickets within
+    `radius_m`, nearest first. ST_DWithin on geography uses the GiST index on
+    tickets.location. (The webhook's duplicate check selects a few columns, not
+    whole tickets: building ORM objects costs more than the search.)"""
     here = point(lat, lon)
     distance = func.ST_Distance(Ticket.location, here).label("distance_m")
     query = (
-        select(Ticket, distance)
+        select(*columns, distance)
         .where(
             Ticket.status.in_(OPEN_STATUSES),
             func.ST_DWithin(Ticket.location, here, radius_m),
         )
         .order_by(distance, Ticket.id)
-        .limit(limit)
     )
     if category_id is not None:
         query = query.where(Ticket.category_id == category_id)
-    return [(ticket, float(dist)) for ticket, dist in session.execute(query)]
+    return query
