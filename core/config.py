@@ -69,6 +69,8 @@ class Settings:
     TRUSTED_PROXY_COUNT: int = 0
     DATABASE_URL: str = "postgresql+psycopg://postgres@127.0.0.1:5432/sosoft"
     DATABASE_POOL_SIZE: int = 5
+    # A pooled connection idle this long is pinged before use (0: before every use).
+    DATABASE_PING_AFTER_IDLE_SECONDS: float = 5.0
     REDIS_URL: str = "redis://127.0.0.1:6379/0"
     MAX_CONTENT_LENGTH_MB: int = 55
 
@@ -133,7 +135,9 @@ class Settings:
     # Per API key, on POST requests.
     OPEN311_RATE_LIMIT: str = "30 per minute;1000 per day"
     OPEN311_CONTACT: str = "SoSoft Open311 desk: open311@example.org"
-    OPEN311_KEY_SERVICE: str = "Ask the city's SoSoft manager for an API key with the open311:write scope"
+    OPEN311_KEY_SERVICE: str = (
+        "Ask the city's SoSoft manager for an API key with the open311:write scope"
+    )
     # Empty: a single-jurisdiction endpoint that ignores jurisdiction_id; set it to refuse others.
     OPEN311_JURISDICTION_ID: str = ""
 

@@ -19,9 +19,6 @@ from sqlalchemy.pool import ConnectionPoolEntry, PoolProxiedConnection
 
 from core.config import Settings
 
-# A pooled connection idle for longer than this is pinged before it is handed out.
-PING_AFTER_IDLE_S = 5.0
-
 
 def make_engine(settings: Settings) -> Engine:
     engine = create_engine(
@@ -30,7 +27,7 @@ def make_engine(settings: Settings) -> Engine:
         max_overflow=settings.DATABASE_POOL_SIZE,
         future=True,
     )
-    ping_after_idle(engine, PING_AFTER_IDLE_S)
+    ping_after_idle(engine, settings.DATABASE_PING_AFTER_IDLE_SECONDS)
     return engine
 
 
@@ -54,8 +51,10 @@ def ping_after_idle(engine: Engine, idle_seconds: float) -> None:
         dbapi_connection: Any, record: ConnectionPoolEntry, _proxy: PoolProxiedConnection
     ) -> None:
         checked_in_at = record.info.get("checked_in_at")
-        if checked_in_at is None or time.monotonic() - checked_in_at < idle_seconds:
-            return  # just connected, or in use moments ago
+        if checked_in_at is None:
+            return  # just connected
+        if idle_seconds > 0 and time.monotonic() - checked_in_at < idle_seconds:
+            return  # in use moments ago
         try:
             engine.dialect.do_ping(dbapi_connection)
         except engine.dialect.loaded_dbapi.Error as exc:

@@ -54,3 +54,27 @@ def test_a_connection_used_moments_ago_is_not_pinged(engines) -> None:
     assert failed.value.connection_invalidated
     # ...and the pool was refilled, so the next checkout works.
     assert _backend_pid(engine) != first
+
+
+def test_zero_pings_before_every_use(engines) -> None:
+    engine, admin = engines
+    ping_after_idle(engine, 0)
+    first = _backend_pid(engine)
+    _terminate(admin, first)
+    assert _backend_pid(engine) != first  # no failed statement: the ping caught it
+
+
+def test_the_app_engine_takes_the_window_from_settings(settings) -> None:
+    from dataclasses import replace
+
+    from core.db import make_engine
+
+    engine = make_engine(replace(settings, DATABASE_PING_AFTER_IDLE_SECONDS=0.05))
+    admin = create_engine(settings.DATABASE_URL)
+    try:
+        first = _backend_pid(engine)
+        _terminate(admin, first)
+        assert _backend_pid(engine) != first
+    finally:
+        engine.dispose()
+        admin.dispose()
