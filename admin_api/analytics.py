@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import current_app
+from flask import Response, current_app
 from flask_smorest import Blueprint, abort
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 from sqlalchemy import select, text
@@ -214,11 +214,13 @@ def get_heatmap(args: dict[str, Any]) -> dict[str, Any]:
     """Tickets created in the period counted in hexagons or squares (GeoJSON)"""
     scope = scope_from(args)
     try:
-        return geo_grid.heatmap(
+        collection = geo_grid.heatmap(
             request_session(), scope, _bbox(args), args["cell"], args["size_m"], args["status"]
         )
     except geo_grid.GridTooFine as exc:
         _field_error("size_m", str(exc))
+    # Already GeoJSON text (see geo_grid._collection): sent as it is, not re-encoded.
+    return Response(collection, mimetype="application/json")
 
 
 @blp.route("/hotspots")
@@ -229,15 +231,18 @@ def get_hotspots(args: dict[str, Any]) -> dict[str, Any]:
     """Clusters of open tickets, biggest first: where a crew should go next.
 
     All open tickets count unless `from`/`to` are given (then: created in that period).
+    Clustering the whole city takes seconds, so the clusters are those of a recent
+    moment, `as_of`, at most HOTSPOTS_MAX_AGE_SECONDS ago (kept current by beat).
     """
-    scope = scope_from(args)
-    data = hotspots.hotspots(
+    settings = current_app.config["SOSOFT"]
+    data, as_of = hotspots.hotspots(
         request_session(),
-        scope,
-        current_app.config["SOSOFT"].SERVICE_AREA_BBOX,
+        scope_from(args),
+        settings.SERVICE_AREA_BBOX,
         eps_m=args["eps_m"],
         min_points=args["min_points"],
         limit=args["limit"],
         use_period="from_" in args or "to" in args,
+        max_age_s=settings.HOTSPOTS_MAX_AGE_SECONDS,
     )
-    return {"data": data}
+    return {"data": data, "as_of": as_of}

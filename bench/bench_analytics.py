@@ -7,7 +7,11 @@ missing, and tops it up with `flask demo-data` only when it holds fewer tickets 
 asked (it never deletes anything; other benchmarks share it). Then it reports:
 
 - every analytics endpoint's p50/p99 (in-process through the Flask app, JSON included)
-  next to a bare `SELECT count(*) FROM tickets`, and their ratio (target ≤ 1.0);
+  next to a bare `SELECT count(*) FROM tickets` timed in the same run, and their ratio
+  (target ≤ 1.0), in two modes: *steady* (nothing written between requests: cached
+  answers and snapshots) and *live* (before every timed request one realistic write is
+  committed, untimed, and beat runs every few writes: see bench/live_writes.py), then a
+  few common filters in live mode, and what those writes cost;
 - the CSV export of every ticket through a real gunicorn web process: rows/s next to
   PostgreSQL's own `COPY (SELECT …) TO STDOUT WITH CSV` of the same columns (target
   ≥ 50 %), and the web process's peak memory (target < 200 MB).
@@ -31,9 +35,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench_db import DEFAULT_URL, ensure_database, libpq_url, percentiles, ticket_count, top_up  # noqa: E402
+from live_writes import LiveWrites, Write, no_write  # noqa: E402
 from sqlalchemy import select, text  # noqa: E402
 
-from core.analytics import hotspots, rollups  # noqa: E402
+from core.analytics import rollups, upkeep  # noqa: E402
 from core.config import Settings  # noqa: E402
 from core.db import Database  # noqa: E402
 from core.exports import export_query  # noqa: E402
@@ -51,6 +56,19 @@ ENDPOINTS = (
     "heatmap?cell=hex&size_m=250",
     "heatmap?cell=square&size_m=500",
     "hotspots?limit=10",
+)
+# Common filters, spot-checked in live mode ({category}/{team}: a real id).
+FILTERED = (
+    "kpis?category={category}",
+    "teams?channel=whatsapp",
+    "categories?team={team}",
+    "trends?interval=week&category={category}",
+    "heatmap?cell=hex&size_m=250&category={category}",
+    "heatmap?cell=hex&size_m=250&status=new&status=in_progress",
+    "heatmap?cell=square&size_m=500&team={team}",
+    "hotspots?limit=10&category={category}",
+    "hotspots?limit=10&team={team}",
+    "hotspots?limit=10&channel=sms",
 )
 
 
@@ -74,16 +92,17 @@ def manager_headers(database: Database, settings: Settings) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-def time_endpoints(settings: Settings, headers: dict[str, str], runs: int) -> dict:
-    from web import create_app
-
-    app = create_app(settings)
+def time_endpoints(app, endpoints: tuple[str, ...], runs: int, before: Write) -> dict:
+    """p50/p99 per endpoint; `before()` runs untimed before every request."""
     client = app.test_client()
+    database, settings = app.extensions["sosoft.db"], app.config["SOSOFT"]
     results = {}
-    for endpoint in ENDPOINTS:
+    for endpoint in endpoints:
+        headers = manager_headers(database, settings)  # a fresh token: live runs are long
         url = f"/api/v1/analytics/{endpoint}"
         samples = []
         for i in range(runs + 2):
+            before()
             start = time.perf_counter()
             response = client.get(url, headers=headers)
             elapsed = time.perf_counter() - start
@@ -172,6 +191,14 @@ def main() -> None:
     parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL))
     parser.add_argument("--skip-export", action="store_true")
     parser.add_argument("--skip-endpoints", action="store_true")
+    parser.add_argument(
+        "--modes", default="steady,live", help="steady, live or both (comma-separated)"
+    )
+    parser.add_argument(
+        "--beat-every", type=int, default=20,
+        help="live mode: run beat's refresh after this many writes (0: never)",
+    )  # fmt: skip
+    parser.add_argument("--only", help="time only endpoints starting with this")
     args = parser.parse_args()
 
     ensure_database(args.database_url)
@@ -181,35 +208,78 @@ def main() -> None:
         RATELIMIT_ENABLED=False,
     )  # fmt: skip
     database = Database(settings)
-    with database.transaction() as session:
-        start = time.perf_counter()
-        days = rollups.refresh(session, settings.CITY_TIMEZONE)
-        print(f"rollup refresh: {days} days in {time.perf_counter() - start:.1f} s")
-    with database.transaction() as session:  # what beat does every minute
-        start = time.perf_counter()
-        retaken = hotspots.refresh_snapshot(session, settings.SERVICE_AREA_BBOX)
-        print(f"hotspot snapshot retaken: {retaken} in {time.perf_counter() - start:.1f} s")
-    with database.engine.connect() as conn:
-        conn.execution_options(isolation_level="AUTOCOMMIT").execute(text("VACUUM ANALYZE tickets"))
+    start = time.perf_counter()
+    with database.transaction() as session:  # the whole rollup, as after a deploy
+        days = rollups.refresh(session, settings.CITY_TIMEZONE, fold_after=0)
+    upkeep.refresh_all(database, settings)  # what beat does every minute
+    print(
+        f"rollup and hotspot snapshot refreshed ({days} days) in {time.perf_counter() - start:.1f} s"
+    )
+    upkeep.vacuum(database, ("tickets", "feedback", "escalations", "analytics_daily"))
     n = ticket_count(args.database_url)
     headers = manager_headers(database, settings)
 
     if not args.skip_endpoints:
-        report_endpoints(args, settings, headers, n)
+        report_endpoints(args, settings, database, n)
     if not args.skip_export:
         report_export(args, settings, headers)
 
 
-def report_endpoints(args: argparse.Namespace, settings: Settings, headers: dict, n: int) -> None:
-    count_p50, count_p99 = time_count(args.database_url, args.runs)
+def report_endpoints(
+    args: argparse.Namespace, settings: Settings, database: Database, n: int
+) -> None:
+    from web import create_app
+
+    app = create_app(settings)
+    modes = args.modes.split(",")
+    writes = LiveWrites(database, settings, args.seed, args.beat_every)
+    count = time_count(args.database_url, args.runs)
+    endpoints = tuple(e for e in ENDPOINTS if not args.only or e.startswith(args.only))
     print(f"\n{n:,} tickets; {args.runs} runs each (after warm-up); default period (last 30 days)")
-    print(f"{'':34} {'p50 ms':>9} {'p99 ms':>9} {'p50 ratio':>10} {'p99 ratio':>10}")
-    print(f"{'bare count(*) of all tickets':34} {count_p50 * 1e3:9.1f} {count_p99 * 1e3:9.1f}")
-    for endpoint, (p50, p99) in time_endpoints(settings, headers, args.runs).items():
+    print(f"live: one committed write before every request, beat every {args.beat_every} writes")
+    print(f"{'':44} {'p50 ms':>9} {'p99 ms':>9} {'p50 ratio':>10} {'p99 ratio':>10}")
+    print(f"{'bare count(*) of all tickets':44} {count[0] * 1e3:9.1f} {count[1] * 1e3:9.1f}")
+    for mode in modes:
+        before = writes if mode == "live" else no_write
+        if mode == "live":
+            writes.beat()  # start from a fresh rollup, as right after a beat
+        results = time_endpoints(app, endpoints, args.runs, before)
+        _print_rows(mode, results, count)
+    if "live" in modes and not args.only:
+        results = time_endpoints(app, filtered(database), args.runs // 2, writes)
+        _print_rows("live", results, count)
+    recount = time_count(args.database_url, args.runs)
+    print(
+        f"{'bare count(*) again, after the runs':44} {recount[0] * 1e3:9.1f} {recount[1] * 1e3:9.1f}"
+    )
+    if writes.timings:
+        print("\nwrites in live mode (each its own committed transaction)")
+        for kind, samples in sorted(writes.timings.items()):
+            p50, p99 = percentiles(samples)
+            print(
+                f"  {kind:10} n={len(samples):4}  p50 {p50 * 1e3:7.1f} ms  p99 {p99 * 1e3:7.1f} ms"
+            )
+
+
+def _print_rows(mode: str, results: dict, count: tuple[float, float]) -> None:
+    for endpoint, (p50, p99) in results.items():
         print(
-            f"{'GET /analytics/' + endpoint:34} {p50 * 1e3:9.1f} {p99 * 1e3:9.1f}"
-            f" {p50 / count_p50:10.2f} {p99 / count_p99:10.2f}"
+            f"{mode + ' /' + endpoint:44} {p50 * 1e3:9.1f} {p99 * 1e3:9.1f}"
+            f" {p50 / count[0]:10.2f} {p99 / count[1]:10.2f}"
         )
+
+
+def filtered(database: Database) -> tuple[str, ...]:
+    """FILTERED with the busiest category and team of the bench data."""
+    with database.transaction() as session:
+        category, team = session.execute(
+            text(
+                "SELECT (SELECT category_id FROM tickets GROUP BY 1 ORDER BY count(*) DESC LIMIT 1),"
+                " (SELECT team_id FROM tickets WHERE team_id IS NOT NULL"
+                "  GROUP BY 1 ORDER BY count(*) DESC LIMIT 1)"
+            )
+        ).one()
+    return tuple(e.format(category=category, team=team) for e in FILTERED)
 
 
 def report_export(args: argparse.Namespace, settings: Settings, headers: dict) -> None:

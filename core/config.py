@@ -153,6 +153,9 @@ class Settings:
     # How often beat folds changed days into the analytics rollup (answers are exact
     # either way; this keeps the part computed live small).
     ANALYTICS_REFRESH_SECONDS: int = 60
+    # Hotspots may be this old (beat retakes them every ANALYTICS_REFRESH_SECONDS when
+    # open tickets changed); 0: only answers equal to the live one.
+    HOTSPOTS_MAX_AGE_SECONDS: int = 120
     # Lifetime of a finished background export's download link.
     EXPORT_URL_TTL_SECONDS: int = 900
 

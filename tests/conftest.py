@@ -60,6 +60,8 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
         TWILIO_WHATSAPP_FROM="+14155238886",
         TWILIO_SMS_FROM="SOSOFT",
         LOG_LEVEL="WARNING",
+        # Tests assert exact live hotspots; the maximum-age tests pass their own.
+        HOTSPOTS_MAX_AGE_SECONDS=0,
     )
 
 

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
+import json
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from core.analytics import answer_cache, geo_grid, kpis, rollups
+from core.analytics.scope import Scope
 from core.geo import point
+from core.models import Ticket
+from core.seed_data import seed_defaults
 from tests.analytics_dataset import NOW, TZ, build_city, october, utc
+from tests.conftest import UserFactory
 
 
 @pytest.fixture
@@ -30,7 +34,11 @@ def test_a_clean_answer_is_remembered_until_the_next_refresh(city, seeded):
     assert first["created"] == 5
     _inflate_rollup(seeded)
     assert kpis.kpis(seeded, october(), NOW) == first  # remembered
-    rollups.refresh(seeded, TZ)  # nothing dirty, but a new refresh: a new key
+    rollups.refresh(seeded, TZ)  # nothing to do: the rollup, and so the key, stay
+    assert kpis.kpis(seeded, october(), NOW) == first
+    city.tickets["T6"].resolved_at = None  # a dirty day: the refresh recomputes it
+    seeded.flush()
+    rollups.refresh(seeded, TZ)  # the rollup changed: a new key
     assert kpis.kpis(seeded, october(), NOW)["created"] > 5  # read again from the rollup
 
 
@@ -55,22 +63,33 @@ def test_a_write_outside_the_period_still_changes_the_backlog(city, seeded):
     assert kpis.kpis(seeded, october(), NOW)["backlog"]["open"] == 3
 
 
-def test_no_key_without_a_rollup_or_with_a_dirty_day(city, seeded):
-    zone = october().zone
-    first, last = october().first_day, october().last_day
-    assert rollups.clean_key(seeded, zone, first, last) is None  # never refreshed
+def _key(db, scope=None):
+    return rollups.split_rows(db, scope or october()).key
+
+
+def test_the_rollup_part_key_changes_only_with_the_rollup_or_a_dirty_day(city, seeded):
+    assert _key(seeded) is None  # never refreshed: everything live, nothing kept
     rollups.refresh(seeded, TZ)
-    key = rollups.clean_key(seeded, zone, first, last)
+    key = _key(seeded)
     assert key is not None
-    assert rollups.clean_key(seeded, ZoneInfo("UTC"), first, last) is None
-    city.tickets["T4"].priority = "high"  # not a measure: the day stays clean
+    utc_october = Scope(october().first_day, october().last_day, "UTC")
+    assert _key(seeded, utc_october) is None  # the rollup counts Istanbul days
+    city.tickets["T4"].priority = "high"  # not a measure
+    city.tickets["T3"].status = "escalated"  # still open: no measure changes
     seeded.flush()
-    assert rollups.clean_key(seeded, zone, first, last) == key
-    city.tickets["T3"].status = "escalated"
+    assert _key(seeded) == key
+    city.tickets["T4"].first_response_at = utc(2026, 11, 1, 9, 0)  # a change row, read live
     seeded.flush()
-    assert rollups.clean_key(seeded, zone, first, last) is None
-    rollups.refresh(seeded, TZ)  # two refreshes in one transaction still differ
-    assert rollups.clean_key(seeded, zone, first, last) not in (None, key)
+    assert _key(seeded) == key
+    city.tickets["T6"].resolved_at = None  # takes a duration away: a dirty day
+    seeded.flush()
+    dirty = _key(seeded)
+    assert dirty not in (None, key)
+    rollups.refresh(seeded, TZ)  # recomputes the dirty days: a new rollup
+    after = _key(seeded)
+    assert after not in (None, key, dirty)
+    rollups.refresh(seeded, TZ, full=True)  # two refreshes in one transaction still differ
+    assert _key(seeded) not in (None, key, dirty, after)
 
 
 def test_the_cache_is_bounded():
@@ -82,48 +101,101 @@ def test_the_cache_is_bounded():
     answer_cache.forget_all()
 
 
-def _heatmap(db, settings):
-    return geo_grid.heatmap(db, october(), settings.SERVICE_AREA_BBOX, "square", 500, [])
+def _heatmap(db, settings, statuses=()):
+    return json.loads(
+        geo_grid.heatmap(db, october(), settings.SERVICE_AREA_BBOX, "square", 500, list(statuses))
+    )
+
+
+T4_CREATED = utc(2026, 10, 31, 20, 59)
+
+
+def _recounted(db, settings, statuses=()):
+    """The same map counted from scratch."""
+    answer_cache.forget_all()
+    return _heatmap(db, settings, statuses)
 
 
 def _counted(monkeypatch) -> list[int]:
-    """How many days each count of the map's cells covered."""
+    """How many times the map's tickets were counted from scratch."""
     calls: list[int] = []
-    count = geo_grid._cells
+    count = geo_grid._counted
 
-    def counting(session, grid, days):
-        calls.append(len(days))
-        return count(session, grid, days)
+    def counting(session, grid, source, since):
+        if source is geo_grid._TICKETS:
+            calls.append(1)
+        return count(session, grid, source, since)
 
-    monkeypatch.setattr(geo_grid, "_cells", counting)
+    monkeypatch.setattr(geo_grid, "_counted", counting)
     return calls
 
 
-def test_the_heatmap_is_remembered_while_its_days_are_clean(city, seeded, settings, monkeypatch):
+def _total(collection) -> int:
+    return sum(f["properties"]["count"] for f in collection["features"])
+
+
+def test_the_heatmap_is_remembered(city, seeded, settings, monkeypatch):
     calls = _counted(monkeypatch)
-    rollups.refresh(seeded, TZ)
     first = _heatmap(seeded, settings)
     assert _heatmap(seeded, settings) == first
-    assert calls == [31]  # October once, then remembered
-    assert sum(f["properties"]["count"] for f in first["features"]) == 5  # created in October
+    assert calls == [1]  # counted once, then remembered
+    assert _total(first) == 5  # created in October
 
 
-def test_a_dirty_day_is_counted_live_and_added(city, seeded, settings, monkeypatch):
+@pytest.mark.parametrize("statuses", [(), ("new", "in_progress")])
+def test_moves_are_added_to_the_remembered_map(city, seeded, settings, monkeypatch, statuses):
     calls = _counted(monkeypatch)
-    live = _heatmap(seeded, settings)  # no rollup yet: every day live, nothing remembered
-    rollups.refresh(seeded, TZ)
-    assert _heatmap(seeded, settings) == live
+    before = _heatmap(seeded, settings, statuses)
     city.tickets["T3"].location = point(41.0350, 29.0300)  # 5 km north, a cell of its own
+    city.tickets["T4"].status = "resolved"  # leaves the status filter
+    city.tickets["T7"].created_at = utc(2026, 9, 1, 9, 0)  # leaves October
     seeded.flush()
-    moved = _heatmap(seeded, settings)
-    assert len(moved["features"]) == len(live["features"]) + 1
-    assert sum(f["properties"]["count"] for f in moved["features"]) == 5
-    assert _heatmap(seeded, settings) == moved
-    # 31 live days; 31 clean ones; then the 29 clean ones remembered, and the two days
-    # the move touched (T3's creation and due days) counted live each time.
-    assert calls == [31, 31, 29, 2, 2]
-    rollups.refresh(seeded, TZ)
-    assert _heatmap(seeded, settings) == moved
+    moved = _heatmap(seeded, settings, statuses)
+    assert calls == [1]  # not counted again: the moves were added
+    assert moved != before
+    assert moved == _recounted(seeded, settings, statuses)
+    seeded.delete(city.tickets["T3"])
+    seeded.flush()
+    assert _heatmap(seeded, settings, statuses) == _recounted(seeded, settings, statuses)
+
+
+def test_a_map_remembered_before_others_commit_sees_their_moves(committed_db, settings):
+    """Real commits: the map is counted in one transaction, a ticket is added and one
+    moved in others, and a third transaction sees both, counted once each."""
+    answer_cache.forget_all()
+    with committed_db.transaction() as session:
+        seed_defaults(session)
+    with committed_db.transaction() as session:
+        build_city(session, UserFactory(session))
+    with committed_db.transaction() as session:
+        before = _heatmap(session, settings)
+    with committed_db.transaction() as session:
+        session.execute(
+            text(
+                "UPDATE tickets SET location = ST_GeogFromText('POINT(29.03 41.035)')"
+                " WHERE created_at = :t3"
+            ),
+            {"t3": utc(2026, 10, 10, 9, 0)},
+        )
+        one = session.scalars(select(Ticket).order_by(Ticket.id)).first()
+        session.add(
+            Ticket(
+                category_id=one.category_id, description=one.description, channel="sms",
+                created_at=utc(2026, 10, 20, 9, 0), location=point(41.0, 28.98),
+            )
+        )  # fmt: skip
+    with committed_db.transaction() as session:
+        after = _heatmap(session, settings)
+        assert _total(after) == _total(before) + 1
+        assert after != before
+        assert after == _recounted(session, settings)
+    with committed_db.transaction() as session:  # the recounted map is brought up to date
+        session.execute(text("UPDATE tickets SET status = 'closed' WHERE channel = 'sms'"))
+        session.execute(text("DELETE FROM tickets WHERE created_at = :t4"), {"t4": T4_CREATED})
+    with committed_db.transaction() as session:
+        latest = _heatmap(session, settings)
+        assert _total(latest) == _total(after) - 1
+        assert latest == _recounted(session, settings)
 
 
 def test_heavy_answers_are_not_kept_and_the_weight_is_bounded():

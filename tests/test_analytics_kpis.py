@@ -5,10 +5,13 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from sqlalchemy import select, text
 
 from core.analytics import breakdowns, kpis, rollups, trends
 from core.analytics.measures import measures
 from core.analytics.scope import Scope
+from core.models import Category
+from core.seed_data import seed_defaults
 from tests.analytics_dataset import NOW, TZ, build_city, october, utc
 
 
@@ -213,14 +216,38 @@ def test_rollup_gives_the_same_numbers_and_stays_exact_between_refreshes(city, s
     assert measures(seeded, october(), NOW, by="team") == live_teams
     assert trends.trends(seeded, october(), "week") == live_trend
 
-    # T3 is resolved now-ish in October: the answer changes at once, before any refresh.
+    # T3 is resolved now-ish in October: the answer changes at once, before any refresh,
+    # from what the write recorded (no day is recomputed from the tickets).
     t3 = city.tickets["T3"]
     t3.status, t3.resolved_at = "resolved", utc(2026, 10, 11, 9, 0)
     seeded.flush()
-    assert seeded.execute(rollups.text("SELECT count(*) FROM analytics_dirty_hours")).scalar() > 0
+    assert _count(seeded, "analytics_dirty_hours") == 0
+    assert _count(seeded, "analytics_daily_changes") > 0
     changed = kpis.kpis(seeded, october(), NOW)
     assert (changed["resolved"], changed["backlog"]["open"]) == (4, 3)
-    assert rollups.refresh(seeded, TZ) >= 2  # the day it was created and the day it was resolved
+    assert changed["resolution_hours"] == {"median": 17.0, "p90": 77.2}  # 5 h 1 min, 10, 24, 100
+    assert rollups.refresh(seeded, TZ) == 0  # a few change rows are not folded yet
+    assert kpis.kpis(seeded, october(), NOW) == changed
+    # the day it was created and the day it was resolved
+    assert rollups.refresh(seeded, TZ, fold_after=1) >= 2
+    assert _count(seeded, "analytics_daily_changes") == 0
+    assert kpis.kpis(seeded, october(), NOW) == changed
+
+
+def _count(db, table: str) -> int:
+    return db.execute(rollups.text(f"SELECT count(*) FROM {table}")).scalar()  # noqa: S608
+
+
+def test_a_reopen_takes_a_duration_away_so_its_days_are_computed_live(city, seeded):
+    rollups.refresh(seeded, TZ)
+    t6 = city.tickets["T6"]  # resolved in October after 100 h
+    t6.status, t6.resolved_at, t6.reopen_count = "in_progress", None, 1
+    seeded.flush()
+    assert _count(seeded, "analytics_dirty_hours") > 0
+    changed = kpis.kpis(seeded, october(), NOW)
+    assert (changed["resolved"], changed["backlog"]["open"]) == (2, 5)
+    assert changed["resolution_hours"] == {"median": 7.51, "p90": 9.5}  # T1 5 h 1 min, T2 10 h
+    rollups.refresh(seeded, TZ)
     assert kpis.kpis(seeded, october(), NOW) == changed
 
 
@@ -259,3 +286,44 @@ def test_backlog_median_with_an_odd_count(city, seeded):
     backlog = kpis.kpis(seeded, october(), NOW)["backlog"]
     # T8, T3, T4 open: the median is T3 (2026-10-10 09:00), 45 days and 3 h before NOW.
     assert backlog == {"open": 3, "median_age_hours": 1083.0, "oldest_age_hours": 2760.0}
+
+
+def test_writers_of_the_same_rollup_row_never_wait_on_each_other(committed_db, engine):
+    """Two reports of the same day, category, team and channel, in transactions open at
+    the same time: the second commits at once while the first is still open (change rows
+    are inserted, never updated), and both are counted."""
+    with committed_db.transaction() as session:
+        seed_defaults(session)
+        rollups.refresh(session, TZ)
+        category = session.scalars(select(Category).order_by(Category.id)).first()
+    report = text(
+        "INSERT INTO tickets (category_id, description, status, priority, channel, created_at,"
+        " needs_location, reopen_count, attributes, source_details, address)"
+        " VALUES (:c, 'a pothole here', 'new', 'normal', 'sms', :at, false, 0, '{}', '{}', 'x')"
+    )
+    values = {"c": category.id, "at": utc(2026, 11, 24, 9, 0)}
+    with engine.connect() as first, engine.connect() as second:
+        first.execute(report, values)
+        second.execute(text("SET lock_timeout = '1s'"))
+        second.execute(report, values)
+        second.commit()
+        first.commit()
+    with committed_db.transaction() as session:
+        day = Scope(date(2026, 11, 24), date(2026, 11, 24), TZ)
+        assert kpis.kpis(session, day, NOW)["created"] == 2
+        assert session.execute(text("SELECT count(*) FROM analytics_daily_changes")).scalar() == 2
+
+
+def test_closing_the_oldest_open_ticket_between_refreshes(city, seeded):
+    """The rollup's per-day oldest cannot follow a ticket closing (a change row only
+    subtracts from counts): the oldest comes from the open tickets themselves."""
+    rollups.refresh(seeded, TZ)
+    t8 = city.tickets["T8"]  # the oldest open ticket, 115 days old
+    t8.status, t8.closed_at, t8.resolution = "closed", utc(2026, 11, 24, 9, 0), "invalid"
+    seeded.flush()
+    assert _count(seeded, "analytics_dirty_hours") == 0
+    # T3 (10 Oct 09:00) is the oldest now; the median of T3, T4, T5 is T4 (31 Oct 20:59).
+    expected = {"open": 3, "median_age_hours": 567.02, "oldest_age_hours": 1083.0}
+    assert kpis.kpis(seeded, october(), NOW)["backlog"] == expected
+    rollups.refresh(seeded, TZ, fold_after=1)
+    assert kpis.kpis(seeded, october(), NOW)["backlog"] == expected

@@ -125,3 +125,6 @@ class HotspotSchema(Schema):
 
 class HotspotListSchema(Schema):
     data = fields.List(fields.Nested(HotspotSchema))
+    as_of = fields.DateTime(
+        metadata={"description": "the moment these clusters are exact for (recent, not live)"}
+    )

@@ -4,67 +4,90 @@ Cells are laid out in the UTM zone of the area asked for (metres on the ground, 
 Web Mercator's stretched ones), then returned as WGS 84 GeoJSON polygons for Leaflet,
 QGIS or kepler.gl. Each point falls in exactly one cell, found by arithmetic on its
 projected coordinates (no grid is generated); only the non-empty cells are drawn.
+
+Counting a month of a big city takes a good fraction of a second, so a map is counted
+once per process and remembered (core/analytics/answer_cache.py) with the snapshot it
+was counted in. Every later call adds, in one statement, the ticket moves that snapshot
+did not see (a trigger logs each moved ticket as it was, -1, and as it is, +1, with the
+writer's transaction id: see `AnalyticsTicketMove`) and takes that statement's snapshot
+as the new starting point; so a call costs what changed since the last one, not what
+the month holds. A map not brought up to date for `RECOUNT_SECONDS` is counted again,
+well within the `MOVES_KEPT_MINUTES` for which moves are kept.
 """
 
 from __future__ import annotations
 
-import json
 import math
+import time
 from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from core.analytics import answer_cache, rollups
-from core.analytics.scope import Scope, day_ranges
+from core.analytics import answer_cache
+from core.analytics.scope import Scope
 
 CELL_SHAPES = ("hex", "square")
 MAX_CELLS = 250_000
 BBox = tuple[float, float, float, float]
-Cells = dict[tuple[int, int], tuple[int, dict[str, Any]]]
+Cells = dict[tuple[int, int], tuple[int, str]]  # (i, j) → (tickets, GeoJSON polygon)
 
-# Points in metres (UTM), from the tickets asked for.
+RECOUNT_SECONDS = 600  # a remembered map not brought up to date for this long is recounted
+MOVES_KEPT_MINUTES = 30
+
+# Points in metres (UTM) and their weight, from the tickets asked for: the tickets
+# themselves (1 each), or the moves since a snapshot (-1 as it was, +1 as it is).
 _POINTS = """
-SELECT ST_X(p.g) AS x, ST_Y(p.g) AS y FROM (
-    SELECT ST_Transform(t.location::geometry, :srid) AS g
-    FROM {source}
-    WHERE {period}
+SELECT ST_X(p.g) AS x, ST_Y(p.g) AS y, p.w FROM (
+    SELECT ST_Transform(t.location::geometry, :srid) AS g, {weight} AS w
+    FROM {source} t
+    WHERE t.created_at >= :lo AND t.created_at < :hi {unseen}
       AND t.location && ST_MakeEnvelope(:min_lon, :min_lat, :max_lon, :max_lat, 4326)::geography
       AND ST_Covers(ST_MakeEnvelope(:min_lon, :min_lat, :max_lon, :max_lat, 4326),
                     t.location::geometry) {statuses} {filters}
 ) AS p
 """
-# The days asked for: one run of days is a plain range (scanned in parallel), several
-# runs (some days left out) are joined.
-_ONE_RUN = {"source": "tickets t", "period": "t.created_at >= :lo AND t.created_at < :hi"}
-_RUNS = {
-    "source": "unnest(CAST(:range_lo AS timestamptz[]), CAST(:range_hi AS timestamptz[]))"
-    " AS r(lo, hi) JOIN tickets t ON t.created_at >= r.lo AND t.created_at < r.hi",
-    "period": "true",
+_TICKETS = {"source": "tickets", "weight": "1", "unseen": ""}
+# Moves the snapshot did not see: other writers' not visible in it, and this
+# transaction's own logged after it (a snapshot does not list its own transaction).
+_MOVES = {
+    "source": "analytics_ticket_moves",
+    "weight": "t.sign",
+    "unseen": """AND (CASE WHEN t.writer_xid = :own_xid THEN t.id > :own_last
+        ELSE NOT pg_visible_in_snapshot(
+            CAST(CAST(t.writer_xid AS text) AS xid8), CAST(:snapshot AS pg_snapshot)) END)""",
 }
+# The snapshot a count is taken in, and this transaction's id and last move then.
+_SNAPSHOT = """
+SELECT CAST(pg_current_snapshot() AS text) AS snapshot,
+    CAST(CAST(pg_current_xact_id_if_assigned() AS text) AS bigint) AS own_xid,
+    (SELECT coalesce(max(id), 0) FROM analytics_ticket_moves
+     WHERE writer_xid = CAST(CAST(pg_current_xact_id_if_assigned() AS text) AS bigint)) AS own_last
+"""
 # Square (i, j) is [i*size, (i+1)*size) x [j*size, (j+1)*size), as ST_Square numbers it.
 _SQUARES = """
-SELECT CAST(floor(x / :size) AS integer) AS i, CAST(floor(y / :size) AS integer) AS j
+SELECT w, CAST(floor(x / :size) AS integer) AS i, CAST(floor(y / :size) AS integer) AS j
 FROM pts
 """
 # ST_Hexagon's layout: flat-topped, centre of (i, j) at (1.5*size*i, h*j), odd columns
 # raised by h/2 (h = size*sqrt(3)). A point lies in the nearer centre of the two
 # columns that overlap at its x; a point exactly between goes to the lower column.
 _HEXAGONS = """
-SELECT CASE WHEN d0 <= d1 THEN i0 ELSE i0 + 1 END AS i, CASE WHEN d0 <= d1 THEN j0 ELSE j1 END AS j
+SELECT w, CASE WHEN d0 <= d1 THEN i0 ELSE i0 + 1 END AS i,
+    CASE WHEN d0 <= d1 THEN j0 ELSE j1 END AS j
 FROM (
-    SELECT i0, j0, j1,
+    SELECT w, i0, j0, j1,
         power(x - 1.5 * :size * i0, 2) + power(y - (:h * j0 + o0), 2) AS d0,
         power(x - 1.5 * :size * (i0 + 1), 2) + power(y - (:h * j1 + o1), 2) AS d1
     FROM (
-        SELECT x, y, i0, o0, o1,
+        SELECT x, y, w, i0, o0, o1,
             CAST(round((y - o0) / :h) AS integer) AS j0,
             CAST(round((y - o1) / :h) AS integer) AS j1
         FROM (
-            SELECT x, y, i0,
+            SELECT x, y, w, i0,
                 CASE WHEN i0 % 2 <> 0 THEN :h / 2 ELSE 0 END AS o0,
                 CASE WHEN (i0 + 1) % 2 <> 0 THEN :h / 2 ELSE 0 END AS o1
-            FROM (SELECT x, y, CAST(floor(x / (1.5 * :size)) AS integer) AS i0
+            FROM (SELECT x, y, w, CAST(floor(x / (1.5 * :size)) AS integer) AS i0
                   FROM pts) AS a
         ) AS b
     ) AS c
@@ -74,7 +97,7 @@ FROM (
 # project the point again.
 _CELLS = """
 WITH pts AS MATERIALIZED ({points})
-SELECT i, j, count(*) AS n, ST_AsGeoJSON(
+SELECT i, j, sum(w) AS n, ST_AsGeoJSON(
     ST_Transform({cell}(:size, i, j, ST_SetSRID(ST_Point(0, 0), :srid)), 4326), 6
 ) AS geometry
 FROM ({indexed}) AS cells GROUP BY i, j
@@ -103,75 +126,85 @@ def approximate_cells(bbox: BBox, size_m: float, shape: str) -> int:
 
 def heatmap(
     session: Session, scope: Scope, bbox: BBox, shape: str, size_m: float, statuses: list[str]
-) -> dict[str, Any]:
-    """A GeoJSON FeatureCollection of the non-empty cells, busiest first.
-
-    The counts of the period's clean days are remembered (core/analytics/answer_cache.py)
-    until the next refresh or until another day becomes dirty; the dirty days (every
-    change that can move a ticket between cells or counts marks its day) are counted
-    live and added. Without a rollup every day is counted live.
-    """
+) -> str:
+    """A GeoJSON FeatureCollection (as JSON text) of the non-empty cells, busiest first:
+    the remembered count (see the module) brought up to date with the moves since."""
     if approximate_cells(bbox, size_m, shape) > MAX_CELLS:
         raise GridTooFine(f"that would be over {MAX_CELLS} cells; use a larger size or bbox")
     grid = (scope, tuple(bbox), shape, size_m, tuple(sorted(statuses)))
-    found = rollups.versioned_days(session, scope.zone, scope.first_day, scope.last_day)
-    dirty = set(found[1]) if found is not None else set(scope.days())
-    clean = [day for day in scope.days() if day not in dirty]
-    if not clean:
-        return _collection(_cells(session, grid, sorted(dirty)))
-    cells, collection = answer_cache.remembered(
-        found and ("heatmap", found[0], tuple(sorted(dirty)), grid),
-        lambda: _counted(_cells(session, grid, clean)),
-        weight=lambda counted: 1 + len(counted[0]),
+    own_xid = session.execute(
+        text("SELECT CAST(CAST(pg_current_xact_id_if_assigned() AS text) AS bigint)")
+    ).scalar()
+    database = session.get_bind().engine.url.render_as_string(hide_password=True)
+    # A count taken with this transaction's own writes in it is this transaction's alone.
+    key = ("heatmap", database, grid, own_xid)
+    found = answer_cache.peek(key)
+    if found is None or time.monotonic() - found[2] > RECOUNT_SECONDS:
+        taken, cells = _counted(session, grid, _TICKETS, {})
+    else:
+        # Brought up to date in one statement: the moves its snapshot did not see, and
+        # the snapshot that saw them, which is what the next call starts from.
+        taken, moved = _counted(session, grid, _MOVES, found[0])
+        cells = _add(found[1], moved) if moved else found[1]
+    answer_cache.remember(key, (taken, cells, time.monotonic()), weight=1 + len(cells))
+    return _collection(cells)
+
+
+def _counted(
+    session: Session, grid: tuple, source: dict[str, str], since: dict[str, Any]
+) -> tuple[dict[str, Any], Cells]:
+    """The cells of `source`'s points, and the snapshot they were counted in."""
+    sql, params = _cells_sql(grid, source)
+    both = (
+        f"WITH taken AS ({_SNAPSHOT}), cells AS ({sql}) SELECT * FROM taken LEFT JOIN cells ON true"  # noqa: S608
     )
-    if not dirty:
-        return collection
-    return _collection(_add(cells, _cells(session, grid, sorted(dirty))))
+    rows = session.execute(text(both), {**params, **since}).all()
+    taken = {"snapshot": rows[0].snapshot, "own_xid": rows[0].own_xid, "own_last": rows[0].own_last}
+    cells = {(row.i, row.j): (int(row.n), row.geometry) for row in rows if row.i is not None}
+    return taken, cells
 
 
-def _counted(cells: Cells) -> tuple[Cells, dict[str, Any]]:
-    return cells, _collection(cells)
+def forget_old_moves(session: Session) -> int:
+    """Beat: moves older than any remembered map can need. The caller commits."""
+    return session.execute(
+        text(
+            "DELETE FROM analytics_ticket_moves WHERE logged_at < now() - make_interval(mins => :m)"
+        ),
+        {"m": MOVES_KEPT_MINUTES},
+    ).rowcount
 
 
-def _collection(cells: Cells) -> dict[str, Any]:
+def _collection(cells: Cells) -> str:
+    """Written out directly: the polygons are already GeoJSON text, and a big city's map
+    has thousands of them (building and encoding dicts would cost more than the count)."""
     ordered = sorted(cells.items(), key=lambda item: (-item[1][0], item[0]))
-    features = [
-        {
-            "type": "Feature",
-            "id": f"{i}:{j}",
-            "geometry": geometry,
-            "properties": {"count": n, "i": i, "j": j},
-        }
+    features = ",".join(
+        f'{{"type":"Feature","id":"{i}:{j}","geometry":{geometry},'
+        f'"properties":{{"count":{n},"i":{i},"j":{j}}}}}'
         for (i, j), (n, geometry) in ordered
-    ]
-    return {"type": "FeatureCollection", "features": features}
+    )
+    return f'{{"type":"FeatureCollection","features":[{features}]}}'
 
 
-def _cells(session: Session, grid: tuple, days: list) -> Cells:
-    """(i, j) → (tickets, GeoJSON polygon) of the non-empty cells on `days`."""
+def _cells_sql(grid: tuple, source: dict[str, str]) -> tuple[str, dict[str, Any]]:
     scope, bbox, shape, size_m, statuses = grid
     filters, params = scope.filter_sql("t")
     status_sql = " AND t.status = ANY(:statuses)" if statuses else ""
     indexed = _HEXAGONS if shape == "hex" else _SQUARES
     cell = "ST_Hexagon" if shape == "hex" else "ST_Square"
-    range_lo, range_hi = day_ranges(days, scope.zone)
-    days_sql = _ONE_RUN if len(range_lo) == 1 else _RUNS
-    points = _POINTS.format(**days_sql, statuses=status_sql, filters=filters)
-    sql = _CELLS.format(points=points, cell=cell, indexed=indexed)
+    points = _POINTS.format(**source, statuses=status_sql, filters=filters)
     params.update(
-        srid=utm_srid(bbox), size=size_m, h=size_m * math.sqrt(3), range_lo=range_lo,
-        range_hi=range_hi, lo=range_lo[0], hi=range_hi[0], statuses=list(statuses),
+        srid=utm_srid(bbox), size=size_m, h=size_m * math.sqrt(3), lo=scope.start(),
+        hi=scope.end(), statuses=list(statuses),
         min_lon=bbox[0], min_lat=bbox[1], max_lon=bbox[2], max_lat=bbox[3],
     )  # fmt: skip
-    return {
-        (row.i, row.j): (int(row.n), json.loads(row.geometry))
-        for row in session.execute(text(sql), params)
-    }
+    return _CELLS.format(points=points, cell=cell, indexed=indexed), params
 
 
-def _add(remembered: Cells, live: Cells) -> Cells:
-    """The two counts per cell summed (a new dict: the remembered one is shared)."""
+def _add(remembered: Cells, moved: Cells) -> Cells:
+    """The two counts per cell summed, empty cells left out (a new dict: the remembered
+    one is shared)."""
     total = dict(remembered)
-    for ij, (n, geometry) in live.items():
+    for ij, (n, geometry) in moved.items():
         total[ij] = (total[ij][0] + n, geometry) if ij in total else (n, geometry)
-    return total
+    return {ij: cell for ij, cell in total.items() if cell[0]}

@@ -2,21 +2,34 @@
 clear several in one trip. A cluster is at least `min_points` open tickets each within
 `eps_m` of another; biggest first, then the one waiting longest.
 
-Clustering every open ticket takes a good half second at city scale, so the answer for
-the default parameters and no filters (what the dashboard asks for) is kept as a
-snapshot, retaken by beat (`refresh_snapshot`). It is served only while nothing that
-could move a cluster has changed since: triggers (see the migration) add a row to
-`analytics_hotspot_changes` for every such change, and the refresh deletes them in the
-transaction that retakes the snapshot. So a served snapshot always equals the live
-answer; otherwise the clusters are computed live."""
+Clustering every open ticket takes one to two seconds at city scale (100,000 open
+tickets), far more than a dashboard may wait, and in a busy city some open ticket
+changes every few seconds. So hotspots are served the way a crew plans with them: as
+of a recent moment, never older than `HOTSPOTS_MAX_AGE_SECONDS`, and every answer says
+which moment (`as_of`).
+
+- The default parameters without filters (what the dashboard asks for) are a snapshot
+  retaken by beat (`refresh_snapshot`) whenever something that could move a cluster
+  changed: triggers (see the migration) add a row to `analytics_hotspot_changes` for
+  every such change, and the refresh deletes them in the transaction that retakes the
+  snapshot. With no change since, the snapshot equals the live answer (`as_of` is now);
+  otherwise it is served while younger than the maximum age (`as_of` is when it was
+  taken), and computed live after that (beat not running).
+- Other parameters and filters are computed live and remembered in the process for
+  the same maximum age.
+
+`HOTSPOTS_MAX_AGE_SECONDS=0` serves only answers equal to the live one."""
 
 from __future__ import annotations
 
+import time
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from core.analytics import answer_cache
 from core.analytics.geo_grid import BBox, utm_srid
 from core.analytics.scope import OPEN_STATUSES_SQL, Scope
 
@@ -54,11 +67,13 @@ LIMIT :limit
 
 _SNAPSHOT = """
 SELECT h.ticket_count AS n, h.lat, h.lon, h.oldest_id, h.oldest_number, h.oldest_created_at,
-    h.categories
+    h.categories, CASE WHEN c.changed THEN s.refreshed_at ELSE now() END AS as_of
 FROM analytics_hotspot_state s
+CROSS JOIN (SELECT EXISTS (SELECT 1 FROM analytics_hotspot_changes) AS changed) AS c
 LEFT JOIN LATERAL (SELECT * FROM analytics_hotspots ORDER BY rank LIMIT :limit) AS h ON true
 WHERE s.id = 1 AND s.srid = :srid AND s.eps_m = :eps AND s.min_points = :min_points
-  AND NOT EXISTS (SELECT 1 FROM analytics_hotspot_changes)
+  AND (NOT c.changed OR (CAST(:max_age AS double precision) > 0
+       AND s.refreshed_at >= now() - make_interval(secs => CAST(:max_age AS double precision))))
 """
 _TAKE_SNAPSHOT = """
 INSERT INTO analytics_hotspots (rank, ticket_count, lat, lon, oldest_id, oldest_number,
@@ -84,19 +99,31 @@ def hotspots(
     min_points: int,
     limit: int,
     use_period: bool,
-) -> list[dict[str, Any]]:
-    """Clusters of open tickets; the period applies (to creation) only when `use_period`."""
+    max_age_s: float = 0,
+) -> tuple[list[dict[str, Any]], datetime]:
+    """Clusters of open tickets, and the moment they are exact for (at most `max_age_s`
+    ago); the period applies (to creation) only when `use_period`."""
     filters, params = scope.filter_sql("t")
     params.update(
         srid=utm_srid(area), eps=eps_m, min_points=min_points, limit=limit,
-        lo=scope.start(), hi=scope.end(),
+        lo=scope.start(), hi=scope.end(), max_age=max_age_s,
     )  # fmt: skip
-    rows = None
     if not use_period and not filters and limit <= MAX_LIMIT:
-        rows = _snapshot(session, params)
-    if rows is None:
-        rows = session.execute(text(_live_sql(filters, use_period)), params).all()
-    return [_shape(row) for row in rows]
+        served = _snapshot(session, params)
+        if served is not None:
+            return served
+    sql = _live_sql(filters, use_period)
+
+    def live() -> tuple[list[dict[str, Any]], datetime]:
+        as_of = datetime.now(UTC)
+        return [_shape(row) for row in session.execute(text(sql), params).all()], as_of
+
+    if max_age_s <= 0:
+        return live()
+    # Remembered for one window of `max_age_s`: an answer is never older than that.
+    used = tuple(sorted((k, v) for k, v in params.items() if f":{k}" in sql))
+    key = ("hotspots", sql, used, int(time.time() // max_age_s))
+    return answer_cache.remembered(key, live, weight=lambda answer: max(1, len(answer[0])))
 
 
 def _live_sql(filters: str, use_period: bool) -> str:
@@ -104,13 +131,16 @@ def _live_sql(filters: str, use_period: bool) -> str:
     return _HOTSPOTS.format(period=period, filters=filters)
 
 
-def _snapshot(session: Session, params: dict[str, Any]) -> list[Any] | None:
-    """The snapshot's clusters if it was taken with these parameters and nothing
-    changed since; None otherwise. One statement, so one consistent view."""
+def _snapshot(
+    session: Session, params: dict[str, Any]
+) -> tuple[list[dict[str, Any]], datetime] | None:
+    """The snapshot's clusters and the moment they are exact for, if it was taken with
+    these parameters and nothing changed since or it is younger than the maximum age;
+    None otherwise. One statement, so one consistent view."""
     rows = session.execute(text(_SNAPSHOT), params).all()
     if not rows:
         return None
-    return [row for row in rows if row.n is not None]
+    return [_shape(row) for row in rows if row.n is not None], rows[0].as_of
 
 
 def _shape(row: Any) -> dict[str, Any]:

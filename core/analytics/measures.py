@@ -23,16 +23,18 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from core.analytics import answer_cache, rollups
+from core.analytics import answer_cache, percentiles, rollups
 from core.analytics.backlog import Backlog
 from core.analytics.backlog import backlog as open_backlog
-from core.analytics.percentiles import percentiles
 from core.analytics.scope import Scope
 
 DIMENSIONS = {"team": "coalesce(team_id, 0)", "category": "category_id", "channel": "channel"}
+SUMS = (
+    "created", "resolved", "resolved_with_due", "on_time", "reopened", "escalated",
+    "decided", "approved", "feedback", "rating_sum", "rating_n", "fixed_yes", "fixed_answered",
+)  # fmt: skip
 
 _SUMS = """
-WITH daily AS ({daily})
 SELECT {group} AS grp,
     sum(created_n) AS created, sum(resolved_n) AS resolved,
     sum(resolved_with_due_n) AS resolved_with_due, sum(resolved_on_time_n) AS on_time,
@@ -40,8 +42,14 @@ SELECT {group} AS grp,
     sum(escalations_decided_n) AS decided, sum(escalations_approved_n) AS approved,
     sum(feedback_n) AS feedback, sum(rating_sum) AS rating_sum, sum(rating_n) AS rating_n,
     sum(fixed_yes_n) AS fixed_yes, sum(fixed_answered_n) AS fixed_answered
-FROM daily {group_by}
+FROM ({daily}) AS daily {group_by}
 """
+_DURATIONS = """
+SELECT {group} AS grp, first_response_s, resolution_s FROM ({daily}) AS daily
+WHERE cardinality(first_response_s) > 0 OR cardinality(resolution_s) > 0
+"""
+
+Period = tuple[dict[Any, dict[str, int]], percentiles.Sorted]
 
 
 def measures(
@@ -49,40 +57,66 @@ def measures(
 ) -> dict[Any, dict[str, Any]]:
     """Every measure for `scope`, keyed by the `by` dimension's value; the whole scope
     under the key None (alone when `by` is None, alongside the groups with `total`).
-    Teams are keyed by id with 0 for "no team". One pass over the rollup either way.
+    Teams are keyed by id with 0 for "no team". The rollup's part is remembered until
+    the rollup changes; what changed since is read and added on every call.
     """
     if by is None:
         group, group_by = "NULL::integer", ""
     else:
         group = DIMENSIONS[by]
         group_by = f"GROUP BY GROUPING SETS ((), ({group}))" if total else f"GROUP BY {group}"
-    version = rollups.clean_key(session, scope.zone, scope.first_day, scope.last_day)
-    sums, durations = answer_cache.remembered(
-        version and ("measures", version, scope, group, total),
-        lambda: _period_measures(session, scope, group, group_by, total),
-    )
+    split = rollups.split_rows(session, scope)
+    totals, durations = _period(session, split.live, group, group_by, total or by is None)
+    if split.remembered is not None:
+        old_totals, old_durations = answer_cache.remembered(
+            split.key and ("measures", split.key, group, total),
+            lambda: _period(session, split.remembered, group, group_by, total or by is None),
+            weight=_weight,
+        )
+        totals = _added(old_totals, totals)
+        durations = percentiles.merged(old_durations, durations)
     backlogs = open_backlog(session, scope, now, None if by is None else group, total=total)
-    keys = set(sums) | {key for key, b in backlogs.items() if b is not None}
+    keys = set(totals) | {key for key, b in backlogs.items() if b is not None}
     if by is not None and not total:
         keys.discard(None)
     return {
-        key: _shape(sums.get(key), backlogs.get(key), _durations(durations, key), now)
+        key: _shape(
+            totals.get(key),
+            backlogs.get(key),
+            {m: percentiles.summary(durations[m].get(key)) for m in percentiles.METRICS},
+            now,
+        )
         for key in keys
     }
 
 
-def _period_measures(
-    session: Session, scope: Scope, group: str, group_by: str, total: bool
-) -> tuple[dict[Any, Any], dict[str, dict[Any, Any]]]:
-    """The sums and duration percentiles of the period, per group."""
-    daily_sql, params = rollups.daily_rows(session, scope)
-    sql = _SUMS.format(daily=daily_sql, group=group, group_by=group_by)
-    sums = {row.grp: row for row in session.execute(text(sql), params)}
-    return sums, percentiles(session, daily_sql, params, group, total=total)
+def _period(
+    session: Session, rows: tuple[str, dict], group: str, group_by: str, total: bool
+) -> Period:
+    """The sums and the sorted durations of `rows`, per group."""
+    sql, params = rows
+    totals = {
+        row.grp: {name: int(getattr(row, name) or 0) for name in SUMS}
+        for row in session.execute(
+            text(_SUMS.format(daily=sql, group=group, group_by=group_by)), params
+        )
+    }
+    found = session.execute(text(_DURATIONS.format(daily=sql, group=group)), params)
+    return totals, percentiles.gathered(found, total=total)
 
 
-def _durations(durations: dict, key: Any) -> dict[str, Any]:
-    return {metric: durations[metric].get(key, (0, None)) for metric in durations}
+def _added(old: dict[Any, dict[str, int]], new: dict[Any, dict[str, int]]) -> dict:
+    result = dict(old)
+    for key, sums in new.items():
+        before = result.get(key)
+        result[key] = sums if before is None else {n: before[n] + sums[n] for n in SUMS}
+    return result
+
+
+def _weight(period: Period) -> int:
+    """About one unit per 2 kB (see answer_cache)."""
+    values = sum(len(a) for groups in period[1].values() for a in groups.values())
+    return 1 + len(period[0]) + values // 500
 
 
 def empty(now: datetime) -> dict[str, Any]:
@@ -126,17 +160,11 @@ def _shape(
 
 
 class _Sums:
-    """Integer view of one totals row; zeros when the scope has no rows."""
+    """Integer view of one group's sums; zeros when the scope has none."""
 
-    FIELDS = (
-        "created", "resolved", "resolved_with_due", "on_time", "reopened", "escalated",
-        "decided", "approved", "feedback", "rating_sum", "rating_n", "fixed_yes",
-        "fixed_answered",
-    )  # fmt: skip
-
-    def __init__(self, row: Any) -> None:
-        for name in self.FIELDS:
-            setattr(self, name, int(getattr(row, name) or 0) if row is not None else 0)
+    def __init__(self, sums: dict[str, int] | None) -> None:
+        for name in SUMS:
+            setattr(self, name, sums[name] if sums is not None else 0)
 
 
 def _backlog(b: Backlog | None, now: datetime) -> dict[str, Any]:

@@ -1,12 +1,16 @@
 """The daily rollup: tickets pre-aggregated per city day × category × team × channel.
 
-Freshness: triggers (see the migration) mark the UTC hours every ticket, feedback or
-escalation change touches in `analytics_dirty_hours`. `refresh()` (beat, every
-`ANALYTICS_REFRESH_SECONDS`) recomputes exactly the city days those hours fall on.
-Readers never wait for it: `daily_rows()` takes clean days from the rollup and computes
-dirty days live from `tickets`, so every answer is exact at the moment it is asked;
-the refresh only keeps the live part small. Before the first refresh (or after
-`CITY_TIMEZONE` changes) everything is computed live.
+Freshness: triggers (see the migrations) record every ticket, feedback or escalation
+change in the writer's own transaction. A change that only adds to rollup rows (a
+report, a first response, a resolution or closure, a rating, an escalation) writes what
+it adds to `analytics_daily_changes` (signed counters, added durations); any other (a
+reopen, a ticket moved after it was answered, a delete) marks the UTC hours it touches
+in `analytics_dirty_hours`. Readers never wait: `split_rows()` takes the rollup's rows
+plus the change rows for clean days, and computes dirty days live from `tickets`, so
+every answer is exact at the moment it is asked and costs what the period holds in the
+rollup, not what it holds in `tickets`. `refresh()` (beat, every
+`ANALYTICS_REFRESH_SECONDS`) folds changes and dirty days back into the rollup. Before
+the first refresh (or after `CITY_TIMEZONE` changes) everything is computed live.
 """
 
 from __future__ import annotations
@@ -21,6 +25,9 @@ from sqlalchemy.orm import Session
 from core.analytics.scope import OPEN_STATUSES_SQL, Scope, day_ranges, day_start, local_day
 
 _LOCK_KEY = 7_000_001  # pg advisory lock: one refresh at a time
+# Change rows kept before they are folded into the rollup: one to four per write, so
+# hours of a busy city's writes, and a few milliseconds for a reader to add up.
+FOLD_AFTER = 2000
 METRICS = (
     "created_n",
     "first_response_s",
@@ -44,6 +51,10 @@ METRICS = (
 )
 KEYS = ("day", "category_id", "team_id", "channel")
 COLUMNS = ", ".join(KEYS + METRICS)
+# A change row has every column but the oldest open ticket (a minimum cannot be
+# updated by differences: readers take it from the open-tickets index instead).
+_OPEN_ONLY = " AND (open_n > 0 OR open_due_n > 0)"  # ix_analytics_daily_open's predicate
+CHANGE_COLUMNS = COLUMNS.replace("oldest_open_at", "NULL::timestamptz AS oldest_open_at")
 
 # One row per ticket and cohort it belongs to on the chosen days: the day it was
 # created (and whether it is open now), the day it was resolved, the day it was closed
@@ -146,13 +157,18 @@ def state(session: Session, zone: ZoneInfo) -> RollupState:
     return RollupState(True, frozenset(_days_of_hours(hours, zone)))
 
 
-def versioned_days(
-    session: Session, zone: ZoneInfo, first_day: date, last_day: date
-) -> tuple[tuple, frozenset[date]] | None:
-    """A key for answers over days `first_day`..`last_day` that changes with every
-    refresh, and which of those days are dirty; None when the rollup is not built for
-    `zone`. One statement, so the refresh time and the dirty days are from the same
-    moment (see core/analytics/answer_cache.py for why cached answers stay exact)."""
+@dataclass(frozen=True)
+class Version:
+    """What the rollup holds for some days at one moment (one statement): `key` changes
+    whenever a refresh recomputes something; `dirty` days are computed live."""
+
+    key: tuple
+    dirty: frozenset[date]
+
+
+def version(session: Session, zone: ZoneInfo, first_day: date, last_day: date) -> Version | None:
+    """The rollup's `Version` for days `first_day`..`last_day`; None when it is not built
+    for `zone` (see core/analytics/answer_cache.py for why remembered answers stay exact)."""
     row = session.execute(
         text(
             "SELECT s.timezone, s.refreshed_at,"
@@ -164,13 +180,8 @@ def versioned_days(
         return None
     dirty = frozenset(d for d in _days_of_hours(row.hours, zone) if first_day <= d <= last_day)
     database = session.get_bind().engine.url.render_as_string(hide_password=True)
-    return (database, zone.key, row.refreshed_at, first_day, last_day), dirty
-
-
-def clean_key(session: Session, zone: ZoneInfo, first_day: date, last_day: date) -> tuple | None:
-    """`versioned_days`' key when none of the days is dirty; None otherwise."""
-    found = versioned_days(session, zone, first_day, last_day)
-    return found[0] if found is not None and not found[1] else None
+    key = (database, zone.key, row.refreshed_at, first_day, last_day)
+    return Version(key, dirty)
 
 
 def _days_of_hours(hours, zone: ZoneInfo) -> set[date]:
@@ -182,47 +193,86 @@ def _days_of_hours(hours, zone: ZoneInfo) -> set[date]:
     return days
 
 
-def daily_rows(session: Session, scope: Scope) -> tuple[str, dict]:
-    """SQL for the daily rows of `scope` (rollup for clean days, live for dirty ones)."""
+@dataclass(frozen=True)
+class Split:
+    """The daily rows of a scope as two queries. `remembered`: the rollup's rows of the
+    clean days, which change only when a refresh recomputes something, so what is
+    computed from them may be kept under `key` (None: keep nothing). `live`: the change
+    rows of the clean days and the dirty days computed from `tickets`; small, read every
+    time. Rows may share a key: readers sum them."""
+
+    key: tuple | None
+    remembered: tuple[str, dict] | None
+    live: tuple[str, dict]
+
+
+def split_rows(session: Session, scope: Scope, *, backlog_only: bool = False) -> Split:
+    """`backlog_only` leaves out rollup rows without open tickets (an index-only scan of
+    the few backlog columns; change rows are always all read, they may subtract)."""
     zone = scope.zone
-    current = state(session, zone)
-    if not current.built:
-        return facts_sql(scope, scope.days(), zone)
-    dirty = sorted(d for d in current.dirty_days if scope.first_day <= d <= scope.last_day)
+    found = version(session, zone, scope.first_day, scope.last_day)
+    if found is None:
+        return Split(None, None, facts_sql(scope, scope.days(), zone))
+    dirty = sorted(found.dirty)
     live_sql, params = facts_sql(scope, dirty, zone)
     filters, filter_params = scope.filter_sql()
     params.update(filter_params)
     params.update(d_first=scope.first_day, d_last=scope.last_day, dirty_days=dirty)
-    rollup_sql = (
-        f"SELECT {COLUMNS} FROM analytics_daily WHERE day BETWEEN :d_first AND :d_last"  # noqa: S608
+    clean = (
+        " WHERE day BETWEEN :d_first AND :d_last"
         f" AND NOT (day = ANY(CAST(:dirty_days AS date[]))){filters}"
     )
-    if not dirty:
-        return rollup_sql, params
-    return f"{rollup_sql} UNION ALL ({live_sql})", params
+    rollup_sql = f"SELECT {COLUMNS} FROM analytics_daily{clean}"  # noqa: S608 - constants only
+    if backlog_only:
+        rollup_sql += _OPEN_ONLY
+    changes_sql = f"SELECT {CHANGE_COLUMNS} FROM analytics_daily_changes{clean}"  # noqa: S608
+    live = f"{changes_sql} UNION ALL ({live_sql})" if dirty else changes_sql
+    key = (found.key, tuple(dirty), scope, backlog_only)
+    return Split(key, (rollup_sql, params), (live, params))
 
 
-def refresh(session: Session, timezone: str, *, full: bool = False) -> int:
+def refresh(
+    session: Session, timezone: str, *, full: bool = False, fold_after: int = FOLD_AFTER
+) -> int:
     """Bring the rollup up to date; returns how many days were recomputed.
 
-    Rebuilds everything on first use, when the city's time zone changed, or with
-    `full`. The caller commits. Concurrent refreshes queue on an advisory lock.
+    Recomputes the dirty days, and the days with change rows once there are
+    `fold_after` of them (readers add change rows cheaply, but every recompute makes
+    them read the rollup again: see `Split`); a refresh with nothing to do leaves the
+    rollup, and so every remembered answer, as it is. Rebuilds everything on first use,
+    when the city's time zone changed, or with `full`. The caller commits. Concurrent
+    refreshes queue on an advisory lock.
     """
     zone = ZoneInfo(timezone)
     session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _LOCK_KEY})
     if full or not state(session, zone).built:
         return _rebuild_all(session, zone)
+    # Dirty hours may go first: recomputing a day twice is harmless.
     hours = session.execute(text("DELETE FROM analytics_dirty_hours RETURNING hour")).scalars()
-    days = sorted(_days_of_hours(hours, zone))
+    days = set(_days_of_hours(hours, zone))
+    changes = session.execute(text("SELECT count(*) FROM analytics_daily_changes")).scalar()
+    if changes >= fold_after:
+        days.update(session.scalars(text("SELECT DISTINCT day FROM analytics_daily_changes")))
     if days:
-        session.execute(
-            text("DELETE FROM analytics_daily WHERE day = ANY(CAST(:days AS date[]))"),
-            {"days": days},
-        )
-        sql, params = facts_sql(None, days, zone)
-        session.execute(text(f"INSERT INTO analytics_daily ({COLUMNS}) {sql}"), params)
-    _mark_refreshed(session, zone)
+        sql, params = facts_sql(None, sorted(days), zone)
+        params["days"] = sorted(days)
+        session.execute(text(_RECOMPUTE.format(columns=COLUMNS, facts=sql)), params)
+        _mark_refreshed(session, zone)
     return len(days)
+
+
+# One statement, so one snapshot: a change row is deleted exactly when its change is
+# in the recomputed rows (a change counted twice, or lost, would stay so until the day
+# is recomputed again).
+_RECOMPUTE = """
+WITH folded AS (
+    DELETE FROM analytics_daily_changes c
+    WHERE c.day = ANY(CAST(:days AS date[]))
+), replaced AS (
+    DELETE FROM analytics_daily d WHERE d.day = ANY(CAST(:days AS date[]))
+)
+INSERT INTO analytics_daily ({columns}) {facts}
+"""
 
 
 def _rebuild_all(session: Session, zone: ZoneInfo) -> int:
@@ -231,15 +281,17 @@ def _rebuild_all(session: Session, zone: ZoneInfo) -> int:
     first, last = session.execute(
         text("SELECT min(created_at), greatest(max(created_at), max(due_at)) FROM tickets")
     ).one()
+    sql, params = facts_sql(None, [], zone)
     if first is not None:
         last = max(last, datetime.now(UTC))
-        sql, params = facts_sql(None, [], zone)
         # One range over all of time: a single pass over the table.
         params.update(
             range_lo=[day_start(local_day(first, zone), zone)],
             range_hi=[day_start(local_day(last, zone) + timedelta(days=2), zone)],
         )
-        session.execute(text(f"INSERT INTO analytics_daily ({COLUMNS}) {sql}"), params)
+    # Change rows go in the statement that counts everything (see _RECOMPUTE).
+    everything = f"WITH folded AS (DELETE FROM analytics_daily_changes) INSERT INTO analytics_daily ({COLUMNS}) {sql}"  # noqa: S608 - constants only
+    session.execute(text(everything), params)
     _mark_refreshed(session, zone)
     return session.execute(text("SELECT count(DISTINCT day) FROM analytics_daily")).scalar() or 0
 
@@ -249,7 +301,7 @@ def _mark_refreshed(session: Session, zone: ZoneInfo) -> None:
         text(
             "INSERT INTO analytics_rollup_state (id, timezone, refreshed_at) "
             # The clock, not the transaction's start: a key for cached answers
-            # (clean_key) that differs even between two refreshes in one transaction.
+            # (`version`) that differs even between two refreshes in one transaction.
             "VALUES (1, :tz, clock_timestamp()) ON CONFLICT (id) DO UPDATE "
             "SET timezone = excluded.timezone, refreshed_at = excluded.refreshed_at"
         ),

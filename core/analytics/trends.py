@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from core.analytics import rollups
+from core.analytics import answer_cache, rollups
 from core.analytics.scope import EPOCH_DAY, Scope
 
 INTERVALS = ("day", "week", "month")
@@ -21,12 +21,11 @@ _PER_DAY = """
 SELECT day, sum(created_n) AS created, sum(resolved_n) AS resolved, sum(ended_n) AS ended
 FROM ({daily}) AS daily GROUP BY day
 """
-_BEFORE = "SELECT coalesce(sum(created_n) - sum(ended_n), 0) FROM ({daily}) AS daily"
+PerDay = dict[date, tuple[int, int, int]]  # day → created, resolved, ended
 
 
 def trends(session: Session, scope: Scope, interval: str) -> list[dict[str, Any]]:
-    sql, params = rollups.daily_rows(session, scope)
-    per_day = {row.day: row for row in session.execute(text(_PER_DAY.format(daily=sql)), params)}
+    per_day = _per_day(session, scope)
     backlog = _backlog_before(session, scope)
     buckets: list[dict[str, Any]] = []
     for day in scope.days():
@@ -34,22 +33,46 @@ def trends(session: Session, scope: Scope, interval: str) -> list[dict[str, Any]
         if not buckets or buckets[-1]["start"] != start:
             buckets.append({"start": start, "end": day, "created": 0, "resolved": 0})
         bucket = buckets[-1]
-        row = per_day.get(day)
-        if row is not None:
-            bucket["created"] += int(row.created)
-            bucket["resolved"] += int(row.resolved)
-            backlog += int(row.created) - int(row.ended)
+        created, resolved, ended = per_day.get(day, (0, 0, 0))
+        bucket["created"] += created
+        bucket["resolved"] += resolved
+        backlog += created - ended
         bucket["end"] = day
         bucket["backlog"] = backlog
     return buckets
+
+
+def _per_day(session: Session, scope: Scope) -> PerDay:
+    """The rollup's part remembered until the rollup changes, plus what changed since."""
+    split = rollups.split_rows(session, scope)
+    found = _read(session, split.live)
+    if split.remembered is None:
+        return found
+    remembered = answer_cache.remembered(
+        split.key and ("trends", split.key),
+        lambda: _read(session, split.remembered),
+        weight=lambda days: 1 + len(days) // 20,
+    )
+    total = dict(remembered)
+    for day, counts in found.items():
+        before = total.get(day, (0, 0, 0))
+        total[day] = tuple(a + b for a, b in zip(before, counts, strict=True))  # type: ignore[assignment]
+    return total
+
+
+def _read(session: Session, rows: tuple[str, dict]) -> PerDay:
+    sql, params = rows
+    return {
+        row.day: (int(row.created), int(row.resolved), int(row.ended))
+        for row in session.execute(text(_PER_DAY.format(daily=sql)), params)
+    }
 
 
 def _backlog_before(session: Session, scope: Scope) -> int:
     if scope.first_day <= EPOCH_DAY:
         return 0
     earlier = scope.with_days(EPOCH_DAY, scope.first_day - timedelta(days=1))
-    sql, params = rollups.daily_rows(session, earlier)
-    return int(session.execute(text(_BEFORE.format(daily=sql)), params).scalar() or 0)
+    return sum(created - ended for created, _, ended in _per_day(session, earlier).values())
 
 
 def bucket_start(day: date, interval: str) -> date:

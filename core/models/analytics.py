@@ -1,10 +1,13 @@
 """Pre-aggregated analytics: one row per city day × category × team × channel.
 
 `analytics_daily` is rebuilt day by day from `tickets` (core/analytics/rollups.py).
-Triggers on tickets, feedback and escalations (in the migration) record which UTC hours a
-change touched in `analytics_dirty_hours`, so every writer (API, bot, sweeps, bulk loads)
-is caught without code in any of them; the refresh recomputes only those days, and
-readers compute dirty days live until then.
+Triggers on tickets, feedback and escalations (in the migrations) record every change
+in the writer's own transaction, so every writer (API, bot, sweeps, bulk loads) is
+caught without code in any of them: a change that only adds to the rollup's rows (a new
+ticket, a first response, a resolution, a rating…) as signed counters in
+`analytics_daily_changes`, read with the rollup; any other (a reopen, a move to
+another team…) as dirty UTC hours in `analytics_dirty_hours`, whose days readers
+compute live. The refresh folds both into the rollup.
 """
 
 from __future__ import annotations
@@ -12,7 +15,8 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Date, Float, Index, Integer, SmallInteger, String, text
+from geoalchemy2 import Geography
+from sqlalchemy import BigInteger, Date, Float, Index, Integer, SmallInteger, String, text
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -28,21 +32,9 @@ def _seconds() -> Mapped[list[int]]:
     return mapped_column(ARRAY(Integer), default=list, server_default="{}")
 
 
-class AnalyticsDaily(Base):
-    __tablename__ = "analytics_daily"
-    __table_args__ = (
-        Index("ix_analytics_daily_day", "day"),
-        # The backlog reads every day since the start, but only these few columns of
-        # the rows with open tickets: an index-only scan, not the wide rows.
-        Index(
-            "ix_analytics_daily_open",
-            "day",
-            postgresql_include=[
-                "category_id", "team_id", "channel", "open_n", "oldest_open_at", "open_due_n"
-            ],
-            postgresql_where=text("open_n > 0 OR open_due_n > 0"),
-        ),
-    )  # fmt: skip
+class RollupMeasures:
+    """The columns a rollup row and a change row share: its key, and per measure a
+    count (signed in a change row) or sorted durations."""
 
     id: Mapped[int] = pk()
     day: Mapped[date] = mapped_column(Date)
@@ -68,11 +60,69 @@ class AnalyticsDaily(Base):
     fixed_answered_n: Mapped[int] = _count()
     # Tickets that left the backlog this day (resolved, or closed without resolving).
     ended_n: Mapped[int] = _count()
-    # The open backlog: tickets created this day still open, the oldest of them, and
-    # open tickets due this day (the overdue count is these for days before today).
+    # The open backlog: tickets created this day still open, and open tickets due this
+    # day (the overdue count is these for days before today).
     open_n: Mapped[int] = _count()
-    oldest_open_at: Mapped[datetime | None]
     open_due_n: Mapped[int] = _count()
+
+
+class AnalyticsDaily(RollupMeasures, Base):
+    __tablename__ = "analytics_daily"
+    __table_args__ = (
+        Index("ix_analytics_daily_day", "day"),
+        # The backlog reads every day since the start, but only these few columns of
+        # the rows with open tickets: an index-only scan, not the wide rows.
+        Index(
+            "ix_analytics_daily_open",
+            "day",
+            postgresql_include=[
+                "category_id", "team_id", "channel", "open_n", "oldest_open_at", "open_due_n"
+            ],
+            postgresql_where=text("open_n > 0 OR open_due_n > 0"),
+        ),
+    )  # fmt: skip
+
+    # The oldest open ticket created this day.
+    oldest_open_at: Mapped[datetime | None]
+
+
+class AnalyticsDailyChange(RollupMeasures, Base):
+    """What one write added to rollup rows since the last refresh: the counts as signed
+    differences, the durations it added (sorted; a write that would take a duration
+    away marks its hours dirty instead). No oldest open ticket: a minimum cannot be
+    kept by differences (readers take it from the open-tickets index). Insert-only,
+    like `analytics_dirty_hours`: writers never wait on each other's rows.
+    """
+
+    __tablename__ = "analytics_daily_changes"
+
+
+class AnalyticsTicketMove(Base):
+    """A ticket as it was (`sign` -1) and as it is (+1) when a change moved it on the map
+    or between the heatmap's filters (created, deleted, moved, re-statused, re-dated,
+    recategorised, reassigned, another channel). Written by a trigger (see the
+    migrations), stamped with the writer's transaction id, so a remembered map taken in
+    some snapshot is brought up to date by exactly the moves that snapshot did not see
+    (core/analytics/geo_grid.py). Beat deletes rows after `MOVES_KEPT_MINUTES`.
+    """
+
+    __tablename__ = "analytics_ticket_moves"
+
+    id: Mapped[int] = pk()
+    # The writer's pg_current_xact_id(), as a number (SQLAlchemy has no xid8 type).
+    writer_xid: Mapped[int] = mapped_column(
+        BigInteger, server_default=text("CAST(CAST(pg_current_xact_id() AS text) AS bigint)")
+    )
+    logged_at: Mapped[datetime] = mapped_column(server_default=text("now()"))
+    sign: Mapped[int] = mapped_column(SmallInteger)
+    created_at: Mapped[datetime]
+    location: Mapped[Any] = mapped_column(
+        Geography("POINT", srid=4326, spatial_index=False), nullable=True
+    )
+    status: Mapped[str] = mapped_column(String(16))
+    category_id: Mapped[int]
+    team_id: Mapped[int | None]
+    channel: Mapped[str] = mapped_column(String(10))
 
 
 class AnalyticsDirtyHour(Base):
