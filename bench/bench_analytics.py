@@ -20,6 +20,7 @@ asked (it never deletes anything; other benchmarks share it). Then it reports:
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import socket
 import subprocess
@@ -231,6 +232,7 @@ def report_endpoints(
     from web import create_app
 
     app = create_app(settings)
+    gc.freeze()  # as wsgi.py does in every web process after building the app
     modes = args.modes.split(",")
     writes = LiveWrites(database, settings, args.seed, args.beat_every)
     count = time_count(args.database_url, args.runs)
