@@ -20,6 +20,7 @@ from bot.inbound import Inbound
 from bot.store import (
     Locked,
     citizen_of,
+    drop_conversation,
     load_snapshot,
     lock_conversation,
     next_state,
@@ -84,6 +85,10 @@ def _receive(
     locked = lock_conversation(session, settings, inbound, _message_values(inbound))
     message_id = locked.message_id
     if message_id is None:
+        if locked.created:
+            # A retry of a message whose conversation is gone (the citizen erased
+            # their data with it): the upsert must not leave a new, empty one behind.
+            drop_conversation(session, locked.conversation.id)
         return Received(_stored_reply(session, inbound) or EMPTY_TWIML)
     if failed:
         locale = locked.conversation.locale or settings.DEFAULT_LOCALE

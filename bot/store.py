@@ -72,6 +72,8 @@ class Locked:
     # trusted (see `_LOCK`); otherwise None and `citizen_of` reads it.
     user: UserRow | None = None
     user_read: bool = False
+    # The conversation row was created by this statement.
+    created: bool = False
 
 
 # The upsert's DO UPDATE takes the row lock a concurrent message from the same phone
@@ -91,7 +93,8 @@ WITH locked AS (
     INSERT INTO conversations (address, locale, channel)
     VALUES (%(address)s, %(locale)s, %(channel)s)
     ON CONFLICT (address) DO UPDATE SET address = excluded.address
-    RETURNING id, user_id, state, context, version, locale, misses, expires_at
+    RETURNING id, user_id, state, context, version, locale, misses, expires_at,
+        xmax = 0 AS created
 ), stored AS (
     INSERT INTO messages (twilio_sid, direction, channel, address, kind, body, media,
                           status, reply, user_id, locale)
@@ -108,7 +111,7 @@ WITH locked AS (
 SELECT l.id, l.user_id, l.state, l.context, l.version, l.locale, l.misses, l.expires_at,
     (SELECT id FROM stored),
     (SELECT md5(string_agg(c::text, ',' ORDER BY c.id)) FROM categories c WHERE c.is_active),
-    current.user_read, u.id, u.consent_at, u.opted_out_at, u.erased_at
+    current.user_read, l.created, u.id, u.consent_at, u.opted_out_at, u.erased_at
 FROM locked l CROSS JOIN current
 LEFT JOIN users u ON current.user_read
     AND (u.id = l.user_id OR (l.user_id IS NULL AND u.phone = %(phone)s))
@@ -143,8 +146,13 @@ def lock_conversation(
     with driver_connection(session).cursor() as cursor:
         row = cursor.execute(_LOCK, params, prepare=True).fetchone()
     assert row is not None  # the upsert always returns the conversation
-    user = UserRow(*row[11:]) if row[11] is not None else None
-    return Locked(ConversationRow(*row[:8]), row[8], row[9], user, bool(row[10]))
+    user = UserRow(*row[12:]) if row[12] is not None else None
+    return Locked(ConversationRow(*row[:8]), row[8], row[9], user, bool(row[10]), row[11])
+
+
+def drop_conversation(session: Session, conversation_id: int) -> None:
+    with driver_connection(session).cursor() as cursor:
+        cursor.execute("DELETE FROM conversations WHERE id = %s", (conversation_id,))
 
 
 def citizen_of(session: Session, locked: Locked, inbound: Inbound) -> UserRow | None:

@@ -339,6 +339,21 @@ def test_erase_replaces_personal_data(client, settings, seeded) -> None:
     assert "KVKK" in phone.send("merhaba")
 
 
+def test_a_retried_erase_confirmation_leaves_nothing_behind(client, settings, seeded) -> None:
+    db = seeded
+    phone = Phone(client, settings)
+    phone.register()
+    phone.send("SİL")
+    confirmation = f"SM{'e' * 32}"
+    erased = phone.send("EVET", MessageSid=confirmation)
+    assert "silindi" in erased and count(db, Conversation) == 0
+    # Twilio retries the same message: the same reply, and no new conversation row
+    # keyed by the phone that was just erased.
+    assert phone.send("EVET", MessageSid=confirmation) == erased
+    assert count(db, Conversation) == 0
+    assert db.scalar(select(func.count()).where(Message.address == phone.number)) == 0
+
+
 def test_erase_can_be_declined(client, settings, seeded) -> None:
     phone = Phone(client, settings)
     phone.register()
