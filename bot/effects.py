@@ -46,9 +46,9 @@ from core.models import (
 )
 from core.notifications import ANSWERED_IN_CHAT
 from core.tickets import TicketInputError, open_ticket
+from core.users import erased_values
 from core.workflow import TransitionError, apply_transition
 
-ERASED_NAME = "Anonim"
 STATUS_LIST_LENGTH = 3
 
 
@@ -156,12 +156,8 @@ def erase(citizen: Citizen, _effect: Erase) -> None:
     owner = Message.address == address
     if user is not None:
         owner = or_(owner, Message.user_id == user.id)
-        user.full_name = ERASED_NAME
-        user.phone = None
-        user.whatsapp_id = None
-        user.is_active = False
-        user.erased_at = citizen.now
-        user.opted_out_at = user.opted_out_at or citizen.now
+        for column, value in erased_values(citizen.now).items():
+            setattr(user, column, value)
     session.flush()
     session.execute(
         update(Message)

@@ -1,16 +1,34 @@
-"""Creating staff and citizens: the phone checks and role rules in one place."""
+"""Creating staff and citizens, and erasing citizens: the phone checks, role rules and
+what erasure writes, in one place."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core.config import Settings
 from core.models import Team, User
 from core.models.people import LOCALES, ROLES
 from core.phones import normalize_mobile
+
+ERASED_NAME = "Anonim"
+
+
+def erased_values(now: datetime) -> dict[str, Any]:
+    """The columns of a citizen who erased their data (SİL) or whose data outlived
+    RETENTION_DAYS: name and numbers gone, never messaged or signed in again. Their
+    tickets stay, anonymous. Values or SQL expressions, for an UPDATE or an ORM object."""
+    return {
+        "full_name": ERASED_NAME,
+        "phone": None,
+        "whatsapp_id": None,
+        "is_active": False,
+        "erased_at": now,
+        "opted_out_at": func.coalesce(User.opted_out_at, now),
+    }
 
 
 class UserInputError(ValueError):

@@ -14,7 +14,7 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from celery import shared_task
-from sqlalchemy import bindparam, delete, exists, or_, select, text, update
+from sqlalchemy import bindparam, delete, exists, func, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from core import jobs
@@ -22,6 +22,7 @@ from core.config import Settings
 from core.conversation_expiry import expire_stale_drafts
 from core.db import Database
 from core.models import (
+    Conversation,
     Feedback,
     Message,
     OtpCode,
@@ -36,6 +37,7 @@ from core.models.tickets import OPEN_STATUSES, PRIORITIES
 from core.notification_texts import render
 from core.notifications import queue_message
 from core.storage import Storage, make_storage
+from core.users import erased_values
 from core.workflow import apply_transition
 from tasks import context
 from tasks.notifications import LOST_IN_SENDING, SEND_TASK
@@ -270,6 +272,13 @@ def retain(
             .execution_options(synchronize_session=False)
         ).rowcount
         counts["photos_deleted"] = _delete_photos(session, storage, old_ticket)
+        counts["citizens_erased"] = _erase_dormant_citizens(session, cutoff, now)
+        counts["conversations_deleted"] = session.execute(
+            delete(Conversation).where(
+                Conversation.user_id.is_(None),
+                func.coalesce(Conversation.last_inbound_at, Conversation.updated_at) < cutoff,
+            )
+        ).rowcount
         counts["otp_codes_purged"] = session.execute(
             delete(OtpCode).where(or_(OtpCode.used_at.is_not(None), OtpCode.expires_at < now))
         ).rowcount
@@ -310,6 +319,41 @@ def _anonymise_tickets(session: Session, old_ticket) -> int:
         update(Feedback)
         .where(Feedback.ticket_id.in_(in_ids))
         .values(user_id=None, comment=None)
+        .execution_options(synchronize_session=False)
+    )
+    return len(ids)
+
+
+def _erase_dormant_citizens(session: Session, cutoff: datetime, now: datetime) -> int:
+    """Citizens silent for RETENTION_DAYS are erased as if they had sent SİL (the
+    welcome promises their number and name are kept that long): no message, sign-in,
+    ticket or rating since the cutoff, and no ticket of theirs still linked to them
+    (`_anonymise_tickets` unlinks the old closed ones first). Their conversation goes."""
+    active_since_cutoff = or_(
+        User.created_at >= cutoff,
+        # (never signed in: NULL, which would make the whole condition NULL)
+        func.coalesce(User.last_login_at, User.created_at) >= cutoff,
+        exists().where(Message.user_id == User.id, Message.created_at >= cutoff),
+        exists().where(Ticket.reporter_id == User.id),
+        exists().where(Feedback.user_id == User.id, Feedback.created_at >= cutoff),
+    )
+    ids = list(
+        session.scalars(
+            select(User.id)
+            .where(User.role == "citizen", User.erased_at.is_(None), ~active_since_cutoff)
+            .limit(BATCH * 10)
+            .with_for_update(skip_locked=True)
+        )
+    )
+    if not ids:
+        return 0
+    in_ids = bindparam("ids", ids, expanding=True)
+    session.execute(delete(Conversation).where(Conversation.user_id.in_(in_ids)))
+    session.execute(delete(TicketFollower).where(TicketFollower.user_id.in_(in_ids)))
+    session.execute(
+        update(User)
+        .where(User.id.in_(in_ids))
+        .values(erased_values(now))
         .execution_options(synchronize_session=False)
     )
     return len(ids)

@@ -245,6 +245,8 @@ def test_retention_forgets_old_personal_data_and_purges_codes(
         "photos_deleted": 1,
         "otp_codes_purged": 2,
         "refresh_tokens_purged": 1,
+        "citizens_erased": 0,  # its reporter signed up just now
+        "conversations_deleted": 0,
     }
     assert set(retain(database, settings, storage, NOW).values()) == {0}
     db.expire_all()
@@ -333,3 +335,67 @@ def test_sweep_tasks_run_on_a_worker(committed_db: Database, settings: Settings)
 
     with committed_db.transaction() as session:
         assert "draft" not in session.get(Conversation, conversation.id).context
+
+
+def test_retention_erases_citizens_silent_for_the_retention_period(
+    seeded: Session, database: Database, settings: Settings, make_user
+) -> None:
+    """The welcome says number and name are kept RETENTION_DAYS: after that much
+    silence a citizen is erased as by SİL, and conversations without one go too."""
+    db = seeded
+    storage = make_storage(settings)
+    long_ago = NOW - timedelta(days=settings.RETENTION_DAYS + 10)
+    recently = NOW - timedelta(days=3)
+
+    def citizen(**fields) -> User:
+        user = make_user()
+        user.created_at = long_ago
+        for name, value in fields.items():
+            setattr(user, name, value)
+        return user
+
+    def conversation(address: str, user: User | None, last: datetime) -> Conversation:
+        row = Conversation(address=address, user_id=user.id if user else None, last_inbound_at=last)
+        db.add(row)
+        return row
+
+    def inbound(user: User, at: datetime) -> None:
+        db.add(
+            Message(direction="inbound", channel="whatsapp", user_id=user.id, status="received",
+                    kind="chat", created_at=at)
+        )  # fmt: skip
+
+    silent = citizen(full_name="Ayşe Yılmaz")
+    conversation(silent.phone, silent, long_ago)
+    inbound(silent, long_ago)
+    wrote_lately = citizen()
+    inbound(wrote_lately, recently)
+    signed_in_lately = citizen(last_login_at=recently)
+    with_open_ticket = citizen()
+    new_ticket(db, settings, with_open_ticket, status="in_progress")
+    following = citizen()
+    staff = make_user("support")
+    staff.created_at = long_ago
+    stranger = conversation("+905559990001", None, long_ago)
+    newcomer = conversation("+905559990002", None, recently)
+    db.flush()
+    followed = new_ticket(db, settings, make_user(), status="new")
+    db.add(TicketFollower(ticket_id=followed.id, user_id=following.id))
+    db.flush()
+    stranger_id, newcomer_id = stranger.id, newcomer.id
+
+    counts = retain(database, settings, storage, NOW)
+
+    assert counts["citizens_erased"] == 2  # `silent` and `following`
+    assert counts["conversations_deleted"] == 1  # the stranger's
+    db.expire_all()
+    assert (silent.phone, silent.full_name, silent.is_active) == (None, "Anonim", False)
+    assert silent.erased_at == NOW and silent.opted_out_at == NOW
+    assert db.scalar(select(func.count()).where(Conversation.user_id == silent.id)) == 0
+    assert following.erased_at == NOW
+    assert db.scalar(select(func.count()).where(TicketFollower.user_id == following.id)) == 0
+    for kept in (wrote_lately, signed_in_lately, with_open_ticket, staff):
+        assert kept.erased_at is None and kept.phone is not None
+    assert db.get(Conversation, stranger_id) is None
+    assert db.get(Conversation, newcomer_id) is not None
+    assert set(retain(database, settings, storage, NOW).values()) == {0}
