@@ -44,7 +44,12 @@ class ExportJobRequest(Schema):
 class ExportJobSchema(Schema):
     id = fields.UUID()
     format = fields.Str()
-    status = fields.Str(metadata={"description": "queued, running, done or failed"})
+    status = fields.Str(
+        metadata={
+            "description": "queued, running, done or failed; expired once the file was "
+            "deleted (EXPORT_KEEP_HOURS after it was built: ask for a new export)"
+        }
+    )
     filters = fields.Dict()
     row_count = fields.Int(allow_none=True)
     error = fields.Str(allow_none=True)

@@ -158,6 +158,8 @@ class Settings:
     HOTSPOTS_MAX_AGE_SECONDS: int = 120
     # Lifetime of a finished background export's download link.
     EXPORT_URL_TTL_SECONDS: int = 900
+    # A finished background export's file is deleted this long after it was built.
+    EXPORT_KEEP_HOURS: int = 24
 
     extra: Mapping[str, Any] = field(default_factory=dict, compare=False)
 

@@ -26,6 +26,7 @@ BEAT_SCHEDULE = {
     "auto-close": {"task": "tasks.sweeps.auto_close_resolved", "schedule": 900.0},
     "retention": {"task": "tasks.sweeps.apply_retention", "schedule": crontab(hour=3, minute=30)},
     "export-requeue": {"task": "tasks.exports.requeue_stale_exports", "schedule": 300.0},
+    "export-expiry": {"task": "tasks.exports.expire_exports", "schedule": 3600.0},
     "media-relay": {"task": "tasks.media.relay_unfetched_media", "schedule": 60.0},
     "draft-photo-purge": {"task": "tasks.media.purge_abandoned_draft_photos", "schedule": 3600.0},
 }

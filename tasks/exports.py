@@ -11,6 +11,7 @@ from celery import shared_task
 from sqlalchemy import select
 
 from core import export_jobs, jobs
+from core.db import Database
 from core.models import ExportJob
 from core.storage import Storage, make_storage
 from tasks import context
@@ -18,6 +19,7 @@ from tasks import context
 log = logging.getLogger(__name__)
 BUILD_TASK = "tasks.exports.build_export"
 STALE_AFTER = timedelta(minutes=5)
+EXPIRE_BATCH = 500
 
 
 @lru_cache(maxsize=1)
@@ -44,6 +46,35 @@ def build_export(job_id: str) -> str | None:
         with database.transaction() as session:
             export_jobs.fail(session, job_uuid, f"{type(exc).__name__}: the export failed")
         return "failed"
+
+
+@shared_task(name="tasks.exports.expire_exports", ignore_result=True)
+def expire_exports() -> int:
+    """Delete the files of exports built more than EXPORT_KEEP_HOURS ago."""
+    settings = context.settings()
+    return expire(
+        context.database(),
+        _storage(),
+        datetime.now(UTC) - timedelta(hours=settings.EXPORT_KEEP_HOURS),
+    )
+
+
+def expire(database: Database, storage: Storage, built_before: datetime) -> int:
+    """Finished exports (built or failed) older than `built_before`: file deleted (a
+    missing one is fine: a rerun after a crash), status `expired`. A batch per call."""
+    with database.transaction() as session:
+        old = session.scalars(
+            select(ExportJob)
+            .where(ExportJob.status.in_(("done", "failed")), ExportJob.finished_at < built_before)
+            .order_by(ExportJob.finished_at)
+            .limit(EXPIRE_BATCH)
+            .with_for_update(skip_locked=True)
+        ).all()
+        for job in old:
+            if job.storage_key:
+                storage.delete(job.storage_key)
+            job.status, job.storage_key = "expired", None
+    return len(old)
 
 
 @shared_task(name="tasks.exports.requeue_stale_exports", ignore_result=True)

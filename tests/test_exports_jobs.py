@@ -172,3 +172,38 @@ def seeded_committed(committed_db):
         session.add(ticket)
         session.flush()
         return ticket.number
+
+
+def test_old_export_files_are_deleted_and_the_job_says_expired(
+    app, client, db, make_user, bearer, city
+):
+    from datetime import timedelta
+
+    from core.flask_db import EXTENSION_KEY
+    from tasks.exports import expire
+
+    database = app.extensions[EXTENSION_KEY]  # its sessions join the test's transaction
+    manager = bearer(make_user("manager"))
+    job = client.post(BASE, json={"format": "csv"}, headers=manager).json
+    built = _run_worker(app, db, job["id"])
+    waiting = client.post(BASE, json={"format": "xlsx"}, headers=manager).json  # never built
+    storage = app.extensions["sosoft.storage"]
+    key, finished = built.storage_key, built.finished_at
+    assert storage.exists(key)
+
+    assert expire(database, storage, finished) == 0  # not older than the cut-off yet
+    assert expire(database, storage, finished + timedelta(seconds=1)) == 1
+    assert not storage.exists(key)
+    view = client.get(f"{BASE}/{job['id']}", headers=manager).json
+    assert (view["status"], view["download_url"]) == ("expired", None)
+    assert client.get(f"{BASE}/{waiting['id']}", headers=manager).json["status"] == "queued"
+    assert expire(database, storage, finished + timedelta(seconds=1)) == 0  # done once
+
+
+def test_expiry_runs_every_hour():
+    from tasks.celery_app import BEAT_SCHEDULE
+
+    assert BEAT_SCHEDULE["export-expiry"] == {
+        "task": "tasks.exports.expire_exports",
+        "schedule": 3600.0,
+    }

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from core.models.base import Base, created_at, in_values
 
 EXPORT_FORMATS = ("csv", "xlsx", "geojson")
-EXPORT_STATUSES = ("queued", "running", "done", "failed")
+EXPORT_STATUSES = ("queued", "running", "done", "failed", "expired")
 
 
 class ExportJob(Base):
