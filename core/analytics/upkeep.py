@@ -1,7 +1,9 @@
 """What beat does for analytics every ANALYTICS_REFRESH_SECONDS: bring the rollup up to
 date, retake the hotspot snapshot if open tickets changed, forget map moves no
-remembered map can need, then vacuum the small tables those steps empty. They are emptied every minute and read on every request; left to
-autovacuum (or with it off) a reader would scan every dead row they ever held."""
+remembered map can need, then vacuum the small tables those steps empty.
+
+They are emptied every minute and read on every request; left to autovacuum (or with
+it off) a reader would scan every dead row they ever held."""
 
 from __future__ import annotations
 
