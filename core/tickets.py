@@ -109,6 +109,8 @@ def open_ticket(
         session,
         ticket,
         "report_received",
+        # A ticket this old has no followers yet: no need to ask the database.
+        audience=[reporter] if reporter is not None else [],
         in_chat=reporter if reported_in_chat else None,
         in_chat_channel=channel,
     )
