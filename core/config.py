@@ -87,6 +87,9 @@ class Settings:
     JWT_AUDIENCE: str = "sosoft-api"
     ACCESS_TOKEN_MINUTES: int = 15
     REFRESH_TOKEN_DAYS: int = 30
+    # A refresh token used again this soon (two tabs refreshing at once) gets another
+    # token of its sign-in; used again later, it ends every session of that sign-in.
+    REFRESH_REUSE_GRACE_SECONDS: int = 10
     OTP_TTL_SECONDS: int = 300
     OTP_MAX_ATTEMPTS: int = 5
     OTP_RATE_LIMIT_PHONE: str = "1 per 30 seconds;5 per hour;10 per day"

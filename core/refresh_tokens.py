@@ -85,7 +85,11 @@ def rotate(
         raise RefreshRejected("invalid refresh token")
     if row.revoked_at is not None:
         raise RefreshRejected("refresh token revoked; sign in again")
-    if row.used_at is not None:
+    # Two clients of one sign-in (tabs, an app retrying on a lost response) refreshing
+    # at the same moment both present the token: that is not theft. Used again later,
+    # it is: the family ends, the thief's session and the holder's alike.
+    grace = timedelta(seconds=settings.REFRESH_REUSE_GRACE_SECONDS)
+    if row.used_at is not None and (grace.total_seconds() <= 0 or now - row.used_at > grace):
         revoke_family(session, row.family_id, now)
         raise RefreshRejected("refresh token already used; every session of it is now ended")
     if row.expires_at <= now:
@@ -93,7 +97,7 @@ def rotate(
     user = session.get(User, row.user_id)
     if user is None or not user.is_active or user.erased_at is not None:
         raise RefreshRejected("user is not active")
-    row.used_at = now
+    row.used_at = row.used_at or now  # the grace counts from the first use
     return user, issue_refresh_token(session, settings, user, family_id=row.family_id, now=now)
 
 

@@ -170,12 +170,22 @@ def test_refresh_rotates(client: FlaskClient, make_user) -> None:
     assert me.status_code == 200
 
 
-def test_reusing_a_refresh_token_revokes_its_family(client, make_user, redis_client) -> None:
+def _age_uses(db: Session, seconds: float) -> None:
+    """Move every refresh token's first use `seconds` into the past."""
+    for row in db.scalars(select(RefreshToken).where(RefreshToken.used_at.is_not(None))):
+        row.used_at -= timedelta(seconds=seconds)
+    db.flush()
+
+
+def test_reusing_a_refresh_token_revokes_its_family(
+    client, make_user, redis_client, settings, db: Session
+) -> None:
     make_user(phone=PHONE)
     stolen = sign_in(client, PHONE)["refresh_token"]
     redis_client.flushdb()  # past the 30-second limit on codes
     other_device = sign_in(client, PHONE)["refresh_token"]
     rotated = refresh(client, stolen).get_json()["refresh_token"]
+    _age_uses(db, settings.REFRESH_REUSE_GRACE_SECONDS + 1)
 
     reuse = refresh(client, stolen)
 
@@ -185,6 +195,35 @@ def test_reusing_a_refresh_token_revokes_its_family(client, make_user, redis_cli
     assert refresh(client, rotated).status_code == 401
     # … but another sign-in (another family) is untouched.
     assert refresh(client, other_device).status_code == 200
+
+
+def test_two_tabs_refreshing_at_once_both_stay_signed_in(
+    client, make_user, settings, db: Session
+) -> None:
+    make_user(phone=PHONE)
+    shared = sign_in(client, PHONE)["refresh_token"]
+    first = refresh(client, shared)
+    second = refresh(client, shared)  # the other tab, a moment later
+    assert first.status_code == second.status_code == 200
+    tokens = {first.get_json()["refresh_token"], second.get_json()["refresh_token"]}
+    assert len(tokens) == 2
+    for token in tokens:
+        assert refresh(client, token).status_code == 200
+    # The grace counts from the first use: a third try long after is theft.
+    _age_uses(db, settings.REFRESH_REUSE_GRACE_SECONDS + 1)
+    assert refresh(client, shared).status_code == 401
+
+
+def test_no_grace_when_it_is_set_to_zero(db: Session, settings, make_user) -> None:
+    from dataclasses import replace
+
+    from core.refresh_tokens import RefreshRejected, issue_refresh_token, rotate
+
+    strict = replace(settings, REFRESH_REUSE_GRACE_SECONDS=0)
+    token = issue_refresh_token(db, strict, make_user(phone=PHONE))
+    rotate(db, strict, token)
+    with pytest.raises(RefreshRejected, match="already used"):
+        rotate(db, strict, token)
 
 
 def test_expired_refresh_token_is_401(client, make_user, db: Session) -> None:
