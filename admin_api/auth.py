@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
+import uuid
 from datetime import UTC, datetime
 from http import HTTPStatus
 from typing import Any
@@ -125,8 +126,9 @@ def _too_many(exc: RateLimitExceeded) -> Response:
 def _token_bundle(user: User) -> dict[str, Any]:
     settings = _settings()
     session = request_session()
-    access_token, expires_in = issue_access_token(settings, user)
-    refresh_token = issue_refresh_token(session, settings, user)
+    sign_in = uuid.uuid4()
+    access_token, expires_in = issue_access_token(settings, user, sign_in=sign_in)
+    refresh_token = issue_refresh_token(session, settings, user, family_id=sign_in)
     user.last_login_at = datetime.now(UTC)
     return {
         "access_token": access_token,
@@ -240,11 +242,11 @@ def refresh(body: dict[str, Any]) -> dict[str, Any]:
     settings = _settings()
     session = request_session()
     try:
-        user, refresh_token = rotate(session, settings, body["refresh_token"])
+        user, refresh_token, sign_in = rotate(session, settings, body["refresh_token"])
     except RefreshRejected as exc:
         session.commit()  # a reused token has just revoked its family
         abort(401, message=str(exc))
-    access_token, expires_in = issue_access_token(settings, user)
+    access_token, expires_in = issue_access_token(settings, user, sign_in=sign_in)
     session.commit()
     return {
         "access_token": access_token,
@@ -259,7 +261,8 @@ def refresh(body: dict[str, Any]) -> dict[str, Any]:
 @blp.arguments(RefreshSchema)
 @blp.response(204)
 def logout(body: dict[str, Any]) -> None:
-    """End the session of a refresh token (its whole family). Unknown tokens are ignored."""
+    """End the session of a refresh token (its whole family, and the access tokens issued
+    with it). Unknown tokens are ignored."""
     session = request_session()
     if revoke(session, _settings(), body["refresh_token"]):
         session.commit()

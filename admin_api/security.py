@@ -20,6 +20,7 @@ from core.api_keys import API_KEY_PREFIX, find_api_key
 from core.flask_db import request_session
 from core.models import ApiKey, User
 from core.permissions import role_can, scopes_can
+from core.refresh_tokens import sign_in_ended
 from core.tokens import InvalidToken, decode_access_token
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -88,9 +89,12 @@ def _principal_from_jwt(token: str) -> Principal:
     except (TypeError, ValueError):
         _unauthorized("invalid token subject")
     user = request_session().get(User, user_id)
-    # Checked on every request: a deactivated user's tokens stop working at once.
+    # Checked on every request: a deactivated user's tokens stop working at once, and so
+    # do the access tokens of a sign-in that logged out or was found stolen.
     if user is None or not user.is_active or user.erased_at is not None:
         _unauthorized("user is not active")
+    if "sid" in claims and sign_in_ended(request_session(), claims["sid"]):
+        _unauthorized("signed out; sign in again")
     return Principal(user=user)
 
 

@@ -11,7 +11,7 @@ import secrets
 import uuid
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import exists, select, update
 from sqlalchemy.orm import Session
 
 from core.config import Settings
@@ -50,6 +50,24 @@ def issue_refresh_token(
     return token
 
 
+def sign_in_ended(session: Session, family_id: str) -> bool:
+    """Whether the sign-in (refresh-token family) was ended: logout, theft detected,
+    deactivation. A malformed id counts as ended."""
+    try:
+        family = uuid.UUID(family_id)
+    except (TypeError, ValueError):
+        return True
+    return bool(
+        session.scalar(
+            select(
+                exists().where(
+                    RefreshToken.family_id == family, RefreshToken.revoked_at.is_not(None)
+                )
+            )
+        )
+    )
+
+
 def revoke_family(session: Session, family_id: uuid.UUID, now: datetime | None = None) -> None:
     session.execute(
         update(RefreshToken)
@@ -69,8 +87,8 @@ def revoke_user_tokens(session: Session, user: User, now: datetime | None = None
 
 def rotate(
     session: Session, settings: Settings, token: str, now: datetime | None = None
-) -> tuple[User, str]:
-    """Use `token` up and return its user and the next token of the family.
+) -> tuple[User, str, uuid.UUID]:
+    """Use `token` up and return its user, the next token of the family and the family.
 
     Raises RefreshRejected; on reuse the family is revoked first, so the caller
     must commit even when this raises.
@@ -98,7 +116,8 @@ def rotate(
     if user is None or not user.is_active or user.erased_at is not None:
         raise RefreshRejected("user is not active")
     row.used_at = row.used_at or now  # the grace counts from the first use
-    return user, issue_refresh_token(session, settings, user, family_id=row.family_id, now=now)
+    token = issue_refresh_token(session, settings, user, family_id=row.family_id, now=now)
+    return user, token, row.family_id
 
 
 def revoke(session: Session, settings: Settings, token: str) -> bool:

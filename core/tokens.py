@@ -21,9 +21,10 @@ class InvalidToken(Exception):
 
 
 def issue_access_token(
-    settings: Settings, user: User, now: datetime | None = None
+    settings: Settings, user: User, now: datetime | None = None, sign_in: uuid.UUID | None = None
 ) -> tuple[str, int]:
-    """A signed access token for `user` and its lifetime in seconds."""
+    """A signed access token for `user` and its lifetime in seconds. `sign_in` (the
+    refresh-token family it came with) lets a logout end the access token too."""
     now = now or datetime.now(UTC)
     lifetime = settings.ACCESS_TOKEN_MINUTES * 60
     claims = {
@@ -35,6 +36,8 @@ def issue_access_token(
         "exp": int((now + timedelta(seconds=lifetime)).timestamp()),
         "jti": uuid.uuid4().hex,
     }
+    if sign_in is not None:
+        claims["sid"] = str(sign_in)
     return jwt.encode(claims, settings.JWT_SECRET_KEY, algorithm=ALGORITHM), lifetime
 
 

@@ -279,3 +279,46 @@ def test_refresh_tokens_are_stored_hashed(client, make_user, db: Session) -> Non
 
     hashes = db.scalars(select(RefreshToken.token_hash)).all()
     assert hashes and token not in hashes
+
+
+def test_logout_ends_the_access_tokens_of_that_sign_in(
+    client, make_user, redis_client, settings, db: Session
+) -> None:
+    make_user(phone=PHONE)
+    desk = sign_in(client, PHONE)  # a shared computer at the service desk
+    redis_client.flushdb()  # past the 30-second limit on codes
+    phone = sign_in(client, PHONE)
+    desk_headers = {"Authorization": f"Bearer {desk['access_token']}"}
+    assert client.get(ME, headers=desk_headers).status_code == 200
+
+    assert client.post(LOGOUT, json={"refresh_token": desk["refresh_token"]}).status_code == 204
+
+    signed_out = client.get(ME, headers=desk_headers)
+    assert signed_out.status_code == 401 and "signed out" in signed_out.get_json()["message"]
+    # The other sign-in (another family) goes on.
+    phone_headers = {"Authorization": f"Bearer {phone['access_token']}"}
+    assert client.get(ME, headers=phone_headers).status_code == 200
+
+
+def test_a_stolen_refresh_token_ends_the_access_tokens_too(
+    client, make_user, settings, db: Session
+) -> None:
+    make_user(phone=PHONE)
+    first = sign_in(client, PHONE)
+    rotated = refresh(client, first["refresh_token"]).get_json()
+    _age_uses(db, settings.REFRESH_REUSE_GRACE_SECONDS + 1)
+    assert refresh(client, first["refresh_token"]).status_code == 401  # theft detected
+    for bundle in (first, rotated):
+        headers = {"Authorization": f"Bearer {bundle['access_token']}"}
+        assert client.get(ME, headers=headers).status_code == 401
+
+
+def test_a_forged_sign_in_id_is_refused(client, make_user, settings) -> None:
+    import jwt
+
+    user = make_user(phone=PHONE)
+    token, _ = issue_access_token(settings, user)
+    claims = jwt.decode(token, options={"verify_signature": False})
+    claims["sid"] = "not-a-uuid"
+    forged = jwt.encode(claims, settings.JWT_SECRET_KEY, algorithm="HS256")
+    assert client.get(ME, headers={"Authorization": f"Bearer {forged}"}).status_code == 401
