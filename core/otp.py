@@ -18,6 +18,7 @@ from core.config import Settings
 from core.messaging import OutboundMessage
 from core.models import OtpCode
 from core.tokens import keyed_hash, same_hash
+from core.whatsapp_window import pick_template
 
 CODE_DIGITS = 6
 
@@ -102,12 +103,13 @@ def code_message(settings: Settings, phone: str, code: str, locale: str | None) 
     body = text.format(code=code, minutes=max(1, settings.OTP_TTL_SECONDS // 60))
     if settings.TWILIO_SMS_FROM or not settings.TWILIO_WHATSAPP_FROM:
         return OutboundMessage(to=phone, channel="sms", body=body)
-    if settings.TWILIO_TEMPLATE_OTP:
+    template = pick_template(settings.TWILIO_TEMPLATE_OTP, locale or settings.DEFAULT_LOCALE)
+    if template:
         # WhatsApp only delivers business-initiated messages from approved templates.
         return OutboundMessage(
             to=phone,
             channel="whatsapp",
-            content_sid=settings.TWILIO_TEMPLATE_OTP,
+            content_sid=template,
             content_variables={"1": code},
         )
     return OutboundMessage(to=phone, channel="whatsapp", body=body)

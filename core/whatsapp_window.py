@@ -7,7 +7,9 @@ SMS sender is configured, and is otherwise skipped with the reason written on th
 (staff see it in the ticket's message thread).
 
 Templates are configured per kind of message as `TWILIO_TEMPLATE_<NAME>` settings, with
-the variables {"1": "#<ticket number>", "2": "<the message text>"}.
+the variables {"1": "#<ticket number>", "2": "<the message text>"}. WhatsApp approves a
+template in one language, so a setting is either one Content SID for every citizen or
+one per language, `tr=HX…,en=HX…` (the citizen's language; else the first listed).
 """
 
 from __future__ import annotations
@@ -58,9 +60,25 @@ def last_inbound_at(session: Session, address: str | None) -> datetime | None:
     )
 
 
-def template_for(settings: Settings, kind: str | None) -> str | None:
+def template_for(settings: Settings, kind: str | None, locale: str | None = None) -> str | None:
     setting = TEMPLATE_SETTINGS.get(kind or "")
-    return (getattr(settings, setting, "") or None) if setting else None
+    return pick_template(getattr(settings, setting, ""), locale) if setting else None
+
+
+def pick_template(value: str, locale: str | None) -> str | None:
+    """The Content SID for `locale` from a template setting: `HX…` (every language) or
+    `tr=HX…,en=HX…` (per language; the first listed for a language without one)."""
+    value = value.strip()
+    if "=" not in value:
+        return value or None
+    by_locale: dict[str, str] = {}
+    for part in value.split(","):
+        language, _, sid = part.partition("=")
+        if sid.strip():
+            by_locale.setdefault(language.strip().lower(), sid.strip())
+    if not by_locale:
+        return None
+    return by_locale.get((locale or "").lower()) or next(iter(by_locale.values()))
 
 
 def template_variables(session: Session, message: Message) -> dict[str, str]:
@@ -86,7 +104,7 @@ def plan_delivery(
     )
     if window_open:
         return Delivery("whatsapp", body=message.body)
-    template = template_for(settings, message.kind)
+    template = template_for(settings, message.kind, message.locale)
     if template:
         return Delivery(
             "whatsapp",

@@ -123,10 +123,18 @@ def _last_wrote(database: Database, user: User, ago: timedelta) -> None:
     [
         (timedelta(hours=23), {}, "free text"),
         (timedelta(hours=25), {"TWILIO_TEMPLATE_STATUS_UPDATE": "HX1234"}, "template"),
+        # One approved template per language: the English-speaking reporter gets theirs.
+        (timedelta(hours=25), {"TWILIO_TEMPLATE_STATUS_UPDATE": "tr=HXtr,en=HX1234"}, "template"),
         (timedelta(days=3), {}, "sms"),
         (timedelta(days=3), {"TWILIO_SMS_FROM": ""}, "skipped"),
     ],
-    ids=["inside", "outside-template", "outside-sms", "outside-nothing"],
+    ids=[
+        "inside",
+        "outside-template",
+        "outside-template-per-language",
+        "outside-sms",
+        "outside-nothing",
+    ],
 )
 def test_whatsapp_window(
     committed_db: Database,
@@ -333,3 +341,23 @@ def test_pending_rows_are_only_outbound(committed_db: Database, people: People) 
 def _all(database: Database) -> list[Message]:
     with database.transaction() as session:
         return list(session.scalars(select(Message)))
+
+
+@pytest.mark.parametrize(
+    ("value", "locale", "expect"),
+    [
+        ("HXall", "en", "HXall"),
+        (" HXall ", None, "HXall"),
+        ("", "tr", None),
+        ("tr=HXtr,en=HXen", "en", "HXen"),
+        ("tr=HXtr, en = HXen", "EN", "HXen"),
+        ("tr=HXtr,en=HXen", "de", "HXtr"),  # no German one: the first listed
+        ("tr=HXtr,en=HXen", None, "HXtr"),
+        ("tr=,en=HXen", "tr", "HXen"),  # an empty entry is no template
+        ("tr=", "tr", None),
+    ],
+)
+def test_template_settings_per_language(value: str, locale: str | None, expect: str | None) -> None:
+    from core.whatsapp_window import pick_template
+
+    assert pick_template(value, locale) == expect
