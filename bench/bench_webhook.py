@@ -1,21 +1,23 @@
 """The Twilio webhook under load, next to a bare Flask endpoint, in one run.
 
-    .venv/bin/python bench/bench_webhook.py [--seconds 15] [--concurrency 32]
+    .venv/bin/python bench/bench_webhook.py [--rounds 3] [--seconds 10] [--concurrency 32]
 
 Starts the app with the production gunicorn settings (`gunicorn -c gunicorn.conf.py
 wsgi:app`, APP_ENV=production) on 127.0.0.1 against its own database
-(`sosoft_bench_bot`, rebuilt from the migrations every run), then a bare Flask app
-returning a constant TwiML reply (bench/bare_twiml_app.py) under the same settings.
+(`sosoft_bench_bot`, rebuilt from the migrations every run), and beside it a bare Flask
+app returning a constant TwiML reply (bench/bare_twiml_app.py) under the same settings.
 Many simulated phones each run a full report conversation (first contact, consent,
 name, menu, category, description, location pin, skip photo, confirm) with requests
 signed like Twilio's, in parallel, over loopback only.
 
-Reported for both: messages/s at full load with p50/p99 latency, the ratio of the
-two throughputs (target: the webhook at 50 % or more of the bare endpoint), and
-p50/p99 with the load paced at half of each one's maximum rate (target p99 < 100 ms).
-Latency in the paced run counts from the moment a message was due, so a server
-falling behind shows in the numbers. The load generator shares the machine's CPUs
-with the server: both sides of the comparison pay that equally.
+The two servers take turns at full load, round after round, so a machine that slows
+down for a while (these are shared) slows a round of both rather than one side of the
+comparison. Reported: messages/s and p50/p99 latency of every phase, the median of the
+rounds' throughput ratios (target: the webhook at 50 % or more of the bare endpoint),
+and the webhook's p50/p99 with the load paced at half its median rate (target p99 <
+100 ms). Latency in the paced run counts from the moment a message was due, so a
+server falling behind shows in the numbers. The load generator shares the machine's
+CPUs with the servers: both sides of the comparison pay that equally.
 
 Also reported: CPU milliseconds per message at full load, split into the web server
 (gunicorn master and workers), PostgreSQL (its own processes and the backends of the
@@ -359,39 +361,54 @@ class CpuMeter:
 # --- the run -----------------------------------------------------------------------------------
 
 
-def measure(
-    name: str, target: Target, phones: Phones, args: argparse.Namespace, server: int
-) -> tuple[Result, Result]:
-    full_load(target, phones, args.concurrency, args.warmup)  # workers connect, caches fill
-    meter = CpuMeter(server, args.database_url.rsplit("/", 1)[1])
-    meter.start()
-    full = full_load(target, phones, args.concurrency, args.seconds)
-    cpu = meter.per_message(len(full.latencies))
-    half = paced_load(target, phones, full.rate / 2, args.seconds)
-    for label, result in (("full load", full), ("half rate", half)):
+@dataclass
+class Server:
+    name: str
+    process: subprocess.Popen
+    target: Target
+    phones: Phones
+    database: str
+
+    def full_load(self, args: argparse.Namespace) -> Result:
+        """One full-load phase, with the CPU it cost per message by group."""
+        meter = CpuMeter(self.process.pid, self.database)
+        meter.start()
+        result = full_load(self.target, self.phones, args.concurrency, args.seconds)
+        cpu = meter.per_message(len(result.latencies))
+        result.cpu_ms = sum(cpu.values())
+        shares = "  ".join(f"{group} {ms:.2f}" for group, ms in cpu.items())
         print(
-            f"{name:8} {label:9}: {result.rate:8.1f} msg/s  p50 {result.percentile(50):7.1f} ms"
-            f"  p99 {result.percentile(99):7.1f} ms  errors {result.errors}",
+            f"  {self.name:8} {result.rate:8.1f} msg/s  p50 {result.percentile(50):7.1f} ms"
+            f"  p99 {result.percentile(99):7.1f} ms  errors {result.errors}"
+            f"  | CPU ms/msg: {shares}",
             flush=True,
         )
-    shares = "  ".join(f"{group} {ms:.2f}" for group, ms in cpu.items())
-    print(f"{name:8} CPU ms per message at full load: {shares}", flush=True)
-    full.cpu_ms = sum(cpu.values())
-    return full, half
+        return result
+
+
+def report_half_rate(server: Server, rate: float, args: argparse.Namespace) -> Result:
+    half = paced_load(server.target, server.phones, rate / 2, args.seconds)
+    print(
+        f"  {server.name:8} at {half.rate:.1f} msg/s (half its median rate): "
+        f"p50 {half.percentile(50):.1f} ms  p99 {half.percentile(99):.1f} ms  errors {half.errors}",
+        flush=True,
+    )
+    return half
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--database-url", default=DEFAULT_DATABASE)
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/5")
-    parser.add_argument("--seconds", type=float, default=15.0)
+    parser.add_argument("--seconds", type=float, default=10.0, help="per phase")
+    parser.add_argument("--rounds", type=int, default=3, help="webhook, then bare, this often")
     parser.add_argument("--warmup", type=float, default=3.0)
     parser.add_argument("--concurrency", type=int, default=32)
     args = parser.parse_args()
 
     fresh_database(args.database_url)
     media_dir = tempfile.mkdtemp(prefix="sosoft-bench-media-")
-    port = free_port()
+    port, bare_port = free_port(), free_port()
     env = {
         "APP_ENV": "production",
         "JWT_SECRET_KEY": secrets.token_urlsafe(48),
@@ -406,24 +423,41 @@ def main() -> None:
         "LOG_LEVEL": "WARNING",
     }
     print(
-        f"CPUs: {os.cpu_count()}, load threads: {args.concurrency}, {args.seconds:.0f} s per phase"
+        f"CPUs: {os.cpu_count()}, load threads: {args.concurrency}, "
+        f"{args.rounds} rounds of {args.seconds:.0f} s per server"
     )
-    server = start_gunicorn("wsgi:app", port, env)
+    database = args.database_url.rsplit("/", 1)[1]
+    webhook = Server(
+        "webhook", start_gunicorn("wsgi:app", port, env), Target(port), Phones(0), database
+    )
+    bare = Server(
+        "bare",
+        start_gunicorn("bench.bare_twiml_app:app", bare_port, {**env, "PUBLIC_BASE_URL": ""}),
+        Target(bare_port),
+        Phones(5_000_000),
+        database,
+    )
     try:
-        webhook, webhook_half = measure("webhook", Target(port), Phones(0), args, server.pid)
+        for server in (webhook, bare):  # workers connect, caches fill
+            full_load(server.target, server.phones, args.concurrency, args.warmup)
+        # Both servers stay up and take turns: a machine that slows down for a while
+        # slows one round of both, not one side of the comparison.
+        rounds = []
+        for number in range(1, args.rounds + 1):
+            print(f"round {number}", flush=True)
+            rounds.append((webhook.full_load(args), bare.full_load(args)))
+        half = report_half_rate(webhook, statistics.median(w.rate for w, _ in rounds), args)
     finally:
-        stop(server)
-    port = free_port()
-    server = start_gunicorn("bench.bare_twiml_app:app", port, {**env, "PUBLIC_BASE_URL": ""})
-    try:
-        bare, _ = measure("bare", Target(port), Phones(5_000_000), args, server.pid)
-    finally:
-        stop(server)
+        stop(webhook.process)
+        stop(bare.process)
+    ratios = sorted(w.rate / b.rate for w, b in rounds)
+    by_cpu = sorted(b.cpu_ms / w.cpu_ms for w, b in rounds)
     print(
-        f"webhook/bare throughput: {webhook.rate / bare.rate:.0%} (target >= 50%); "
-        f"by CPU per message, which another process on the machine disturbs less: "
-        f"{bare.cpu_ms / webhook.cpu_ms:.0%}; "
-        f"webhook p99 at half its max rate: {webhook_half.percentile(99):.1f} ms (target < 100 ms); "
+        f"webhook/bare throughput, median of {len(rounds)} rounds: "
+        f"{statistics.median(ratios):.0%} (rounds {', '.join(f'{r:.0%}' for r in ratios)}; "
+        f"target >= 50%); by CPU per message, which another process on the machine "
+        f"disturbs less: {statistics.median(by_cpu):.0%}; webhook p99 at half its max rate: "
+        f"{half.percentile(99):.1f} ms (target < 100 ms); "
         f"load average after: {os.getloadavg()[0]:.1f}"
     )
 
