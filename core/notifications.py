@@ -113,27 +113,14 @@ def notify_ticket(
     kind: str,
     *,
     audience: Iterable[User] | None = None,
-    in_chat: User | None = None,
-    in_chat_channel: str | None = None,
     **params: object,
 ) -> list[Message]:
-    """Queue `kind` about `ticket` for its reporter and followers, each in their language
-    (`in_chat`, the citizen reading it in the bot's reply on `in_chat_channel`, gets
-    the row as skipped)."""
+    """Queue `kind` about `ticket` for its reporter and followers, each in their language."""
     recipients = ticket_audience(session, ticket) if audience is None else audience
     queued = []
     for user in recipients:
         body = render(kind, user.locale, number=ticket.number, **params)
-        answered = in_chat is not None and user.id == in_chat.id
-        message = queue_message(
-            session,
-            user,
-            kind,
-            body,
-            ticket=ticket,
-            channel=in_chat_channel if answered else None,
-            answered_in_chat=answered,
-        )
+        message = queue_message(session, user, kind, body, ticket=ticket)
         if message is not None:
             queued.append(message)
     return queued

@@ -12,6 +12,7 @@ from core import notifications
 from core.config import Settings
 from core.geo import check_in_service_area, point
 from core.models import Category, Ticket, TicketEvent, User
+from core.notification_texts import render
 
 DESCRIPTION_MIN = 10
 DESCRIPTION_MAX = 2000
@@ -105,14 +106,15 @@ def open_ticket(
             created_at=now,
         )
     )
-    notifications.notify_ticket(
-        session,
-        ticket,
-        "report_received",
-        # A ticket this old has no followers yet: no need to ask the database.
-        audience=[reporter] if reporter is not None else [],
-        in_chat=reporter if reported_in_chat else None,
-        in_chat_channel=channel,
-    )
+    if reporter is not None:  # a ticket this new has no followers to tell yet
+        notifications.queue_message(
+            session,
+            reporter,
+            "report_received",
+            render("report_received", reporter.locale, number=ticket.number),
+            ticket=ticket,
+            channel=channel if reported_in_chat else None,
+            answered_in_chat=reported_in_chat,
+        )
     session.flush()
     return ticket

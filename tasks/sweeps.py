@@ -330,8 +330,8 @@ def _erase_dormant_citizens(session: Session, cutoff: datetime, now: datetime) -
     ticket or rating since the cutoff, and no ticket of theirs still linked to them
     (`_anonymise_tickets` unlinks the old closed ones first). Their conversation goes."""
     active_since_cutoff = or_(
-        User.created_at >= cutoff,
-        # (never signed in: NULL, which would make the whole condition NULL)
+        # Signed up or signed in since (never signed in: last_login_at is NULL, which
+        # would make the whole condition NULL; sign-in is never before sign-up).
         func.coalesce(User.last_login_at, User.created_at) >= cutoff,
         exists().where(Message.user_id == User.id, Message.created_at >= cutoff),
         exists().where(Ticket.reporter_id == User.id),
