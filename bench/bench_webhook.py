@@ -1,6 +1,7 @@
 """The Twilio webhook under load, next to a bare Flask endpoint, in one run.
 
     .venv/bin/python bench/bench_webhook.py [--rounds 3] [--seconds 10] [--concurrency 32]
+                                            [--no-floor]
 
 Starts the app with the production gunicorn settings (`gunicorn -c gunicorn.conf.py
 wsgi:app`, APP_ENV=production) on 127.0.0.1 against its own database
@@ -10,8 +11,13 @@ Many simulated phones each run a full report conversation (first contact, consen
 name, menu, category, description, location pin, skip photo, confirm) with requests
 signed like Twilio's, in parallel, over loopback only.
 
-The two servers take turns at full load, round after round, so a machine that slows
-down for a while (these are shared) slows a round of both rather than one side of the
+A third server, the floor (bench/floor_twiml_app.py), does only what no webhook that
+keeps each message can skip: it reads the form, checks the signature and runs the
+webhook's own two statements (lock and store, save the reply) in one transaction,
+then answers a constant reply. Its ratio to the bare endpoint bounds the webhook's.
+
+The servers take turns at full load, round after round, so a machine that slows
+down for a while (these are shared) slows a round of each rather than one side of the
 comparison. Reported: messages/s and p50/p99 latency of every phase, the median of the
 rounds' throughput ratios (target: the webhook at 50 % or more of the bare endpoint),
 and the webhook's p50/p99 with the load paced at half its median rate (target p99 <
@@ -404,6 +410,12 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3, help="webhook, then bare, this often")
     parser.add_argument("--warmup", type=float, default=3.0)
     parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument(
+        "--no-floor",
+        dest="floor",
+        action="store_false",
+        help="skip bench/floor_twiml_app.py (the webhook's unavoidable work alone)",
+    )
     args = parser.parse_args()
 
     fresh_database(args.database_url)
@@ -427,6 +439,7 @@ def main() -> None:
         f"{args.rounds} rounds of {args.seconds:.0f} s per server"
     )
     database = args.database_url.rsplit("/", 1)[1]
+    floor_port = free_port()
     webhook = Server(
         "webhook", start_gunicorn("wsgi:app", port, env), Target(port), Phones(0), database
     )
@@ -437,21 +450,35 @@ def main() -> None:
         Phones(5_000_000),
         database,
     )
+    servers = [webhook, bare]
+    if args.floor:
+        floor_env = {**env, "PUBLIC_BASE_URL": f"http://127.0.0.1:{floor_port}"}
+        floor_app = start_gunicorn("bench.floor_twiml_app:app", floor_port, floor_env)
+        servers.insert(
+            1, Server("floor", floor_app, Target(floor_port), Phones(9_000_000), database)
+        )
     try:
-        for server in (webhook, bare):  # workers connect, caches fill
+        for server in servers:  # workers connect, caches fill
             full_load(server.target, server.phones, args.concurrency, args.warmup)
-        # Both servers stay up and take turns: a machine that slows down for a while
-        # slows one round of both, not one side of the comparison.
+        # The servers stay up and take turns: a machine that slows down for a while
+        # slows one round of each, not one side of the comparison.
         rounds = []
         for number in range(1, args.rounds + 1):
             print(f"round {number}", flush=True)
-            rounds.append((webhook.full_load(args), bare.full_load(args)))
-        half = report_half_rate(webhook, statistics.median(w.rate for w, _ in rounds), args)
+            rounds.append({server.name: server.full_load(args) for server in servers})
+        half = report_half_rate(webhook, statistics.median(r["webhook"].rate for r in rounds), args)
     finally:
-        stop(webhook.process)
-        stop(bare.process)
-    ratios = sorted(w.rate / b.rate for w, b in rounds)
-    by_cpu = sorted(b.cpu_ms / w.cpu_ms for w, b in rounds)
+        for server in servers:
+            stop(server.process)
+    if args.floor:
+        print(
+            f"floor/bare throughput, median of {len(rounds)} rounds: "
+            f"{_median_ratio(rounds, 'floor', 'bare')} (the most any webhook that stores "
+            f"each message can reach here); webhook/floor: "
+            f"{_median_ratio(rounds, 'webhook', 'floor')}"
+        )
+    ratios = sorted(r["webhook"].rate / r["bare"].rate for r in rounds)
+    by_cpu = sorted(r["bare"].cpu_ms / r["webhook"].cpu_ms for r in rounds)
     print(
         f"webhook/bare throughput, median of {len(rounds)} rounds: "
         f"{statistics.median(ratios):.0%} (rounds {', '.join(f'{r:.0%}' for r in ratios)}; "
@@ -460,6 +487,14 @@ def main() -> None:
         f"{half.percentile(99):.1f} ms (target < 100 ms); "
         f"load average after: {os.getloadavg()[0]:.1f}"
     )
+
+
+def _median_ratio(rounds: list[dict[str, Result]], top: str, bottom: str) -> str:
+    """The median over rounds of `top`'s throughput over `bottom`'s, and the same by
+    CPU per message."""
+    rate = statistics.median(r[top].rate / r[bottom].rate for r in rounds)
+    cpu = statistics.median(r[bottom].cpu_ms / r[top].cpu_ms for r in rounds)
+    return f"{rate:.0%} ({cpu:.0%} by CPU)"
 
 
 if __name__ == "__main__":

@@ -7,12 +7,14 @@ import threading
 import time
 from datetime import UTC, datetime
 
+from auth_helpers import REQUEST_OTP
 from bot_support import Phone
 from sqlalchemy import select, update
 
 from bot.inbound import parse_inbound
 from bot.outcomes import Outcome
 from bot.store import citizen_of, lock_conversation, next_state, save_reply
+from core.limits import limiter
 from core.models import Category, User
 from core.seed_data import seed_defaults
 
@@ -103,3 +105,24 @@ def test_a_message_that_waited_for_the_lock_reads_the_user_again(
     with committed_db.transaction() as session:
         user = session.scalar(select(User).where(User.phone == phone.number))
         assert user is not None and user.opted_out_at == now
+
+
+def test_the_webhook_skips_the_rate_limiter_the_api_goes_through(
+    client, settings, seeded, monkeypatch
+) -> None:
+    # The limiter resolves which limits apply on every request it looks at; a
+    # webhook request must not even get that far (core.limits.never_limit).
+    resolved: list[str | None] = []
+    resolve = limiter.limit_manager.resolve_limits
+
+    def counting(app, endpoint, *args, **kwargs):
+        resolved.append(endpoint)
+        return resolve(app, endpoint, *args, **kwargs)
+
+    monkeypatch.setattr(limiter.limit_manager, "resolve_limits", counting)
+    phone = Phone(client, settings)
+    assert phone.send("Merhaba")
+    assert resolved == []
+
+    client.post(REQUEST_OTP, json={"phone_number": "+905321234567"})
+    assert resolved, "the API's requests still go through the limiter"
