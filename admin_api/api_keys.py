@@ -9,7 +9,7 @@ from flask import current_app
 from flask_smorest import Blueprint, abort
 from sqlalchemy import select
 
-from admin_api.pagination import PaginationArgs, decode_cursor, page
+from admin_api.pagination import PaginationArgs, after_id, page
 from admin_api.schemas.api_keys import (
     ApiKeyCreatedSchema,
     ApiKeyCreateSchema,
@@ -37,9 +37,9 @@ blp = Blueprint(
 def list_api_keys(args: dict[str, Any]) -> dict[str, Any]:
     """Every key (revoked ones too), newest first, without secrets."""
     query = select(ApiKey)
-    after = decode_cursor(args["cursor"], size=1)
-    if after:
-        query = query.where(ApiKey.id < after[0])
+    after = after_id(args["cursor"])
+    if after is not None:
+        query = query.where(ApiKey.id < after)
     rows = request_session().scalars(query.order_by(ApiKey.id.desc()).limit(args["limit"] + 1))
     return page(rows.all(), args["limit"], key=lambda key: (key.id,))
 

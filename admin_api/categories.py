@@ -14,7 +14,7 @@ from flask_smorest import Blueprint, abort
 from sqlalchemy import select, tuple_
 from sqlalchemy.orm import Session
 
-from admin_api.pagination import PaginationArgs, decode_cursor, invalid_cursor, page
+from admin_api.pagination import PaginationArgs, page, typed_cursor
 from admin_api.schemas.categories import (
     CategoryCreateSchema,
     CategoryPageSchema,
@@ -98,10 +98,8 @@ class Categories(MethodView):
         query = select(Category)
         if not viewer.is_staff:
             query = query.where(Category.is_active.is_(True))
-        after = decode_cursor(args.get("cursor"), size=2)
+        after = typed_cursor(args.get("cursor"), int, int)
         if after:
-            if not all(isinstance(v, int) and not isinstance(v, bool) for v in after):
-                invalid_cursor()
             query = query.where(tuple_(Category.sort_order, Category.id) > tuple_(*after))
         query = query.order_by(Category.sort_order, Category.id).limit(args["limit"] + 1)
         result = page(

@@ -82,14 +82,25 @@ def decode_cursor(cursor: str | None, size: int | None = None) -> tuple[Any, ...
     return decoded
 
 
+def typed_cursor(cursor: str | None, *types: type) -> tuple[Any, ...]:
+    """`decode_cursor` for a sort key whose columns have these Python types, in order:
+    a value of another type (a string where an id belongs, a null) is a cursor this
+    list cannot use, refused with the 422 rather than compared in SQL (a 500)."""
+    values = decode_cursor(cursor, size=len(types))
+    if values and not all(map(_of_type, values, types)):
+        invalid_cursor()
+    return values
+
+
+def _of_type(value: Any, kind: type) -> bool:
+    # JSON's true/false decode to bool, which Python counts as an int.
+    return isinstance(value, kind) and not (kind is not bool and isinstance(value, bool))
+
+
 def after_id(cursor: str | None) -> int | None:
     """For lists ordered by id alone: the last id of the previous page (None: first page)."""
-    values = decode_cursor(cursor, size=1)
-    if not values:
-        return None
-    if not isinstance(values[0], int) or isinstance(values[0], bool):
-        invalid_cursor()
-    return values[0]
+    values = typed_cursor(cursor, int)
+    return values[0] if values else None
 
 
 def invalid_cursor() -> NoReturn:

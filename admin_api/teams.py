@@ -8,7 +8,7 @@ from typing import Any
 from flask_smorest import Blueprint, abort
 from sqlalchemy import exists, func, select
 
-from admin_api.pagination import PaginationArgs, decode_cursor, page
+from admin_api.pagination import PaginationArgs, page, typed_cursor
 from admin_api.schemas.teams import TeamPageSchema, TeamSchema, TeamUpdateSchema
 from admin_api.schemas.tickets import MAX_ID
 from admin_api.security import require
@@ -48,7 +48,7 @@ def _clean(body: dict[str, Any], team_id: int | None = None) -> dict[str, Any]:
 def list_teams(args: dict[str, Any]) -> dict[str, Any]:
     """Teams, by name."""
     query = select(Team)
-    after = decode_cursor(args["cursor"], size=2)
+    after = typed_cursor(args["cursor"], str, int)
     if after:
         query = query.where(
             (Team.name > after[0]) | ((Team.name == after[0]) & (Team.id > after[1]))

@@ -14,7 +14,7 @@ from flask import current_app
 from flask_smorest import Blueprint, abort
 from sqlalchemy import Select, or_, select
 
-from admin_api.pagination import decode_cursor, page
+from admin_api.pagination import after_id, page
 from admin_api.schemas.tickets import MAX_ID
 from admin_api.schemas.users import (
     ProfileUpdateSchema,
@@ -87,9 +87,9 @@ def list_users(args: dict[str, Any]) -> dict[str, Any]:
         query = query.where(User.is_active.is_(args["is_active"]))
     if "q" in args:
         query = _search(query, args["q"])
-    after = decode_cursor(args["cursor"], size=1)
-    if after:
-        query = query.where(User.id > after[0])
+    after = after_id(args["cursor"])
+    if after is not None:
+        query = query.where(User.id > after)
     rows = request_session().scalars(query.order_by(User.id).limit(args["limit"] + 1)).all()
     return page(rows, args["limit"], key=lambda user: (user.id,))
 
