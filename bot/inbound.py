@@ -45,18 +45,21 @@ class Inbound:
 
 
 class MalformedInbound(ValueError):
-    """The request lacks what identifies a message (MessageSid, From)."""
+    """The request lacks what identifies a message (MessageSid, From), or what it
+    sends there is not an identifier."""
 
 
 def parse_inbound(form: Mapping[str, str]) -> Inbound:
     sid = (form.get("MessageSid") or form.get("SmsMessageSid") or "").strip()
     sender = (form.get("From") or "").strip()
-    if not sid or len(sid) > 64:
+    # Identifiers are stored and compared as they come, so a control character (which
+    # PostgreSQL refuses outright when it is NUL) makes the request malformed.
+    if not sid or len(sid) > 64 or not sid.isprintable():
         raise MalformedInbound("MessageSid is missing")
     channel = "whatsapp" if sender.lower().startswith(WHATSAPP_PREFIX) else "sms"
     address = sender[len(WHATSAPP_PREFIX) :] if channel == "whatsapp" else sender
     address = address.strip()
-    if not address or len(address) > 128:
+    if not address or len(address) > 128 or not address.isprintable():
         raise MalformedInbound("From is missing")
     # A quick-reply button's payload is the answer we asked for; prefer it to its label.
     text = form.get("ButtonPayload") or form.get("Body") or ""
@@ -97,8 +100,8 @@ def _media(form: Mapping[str, str]) -> tuple[Media, ...]:
     items = []
     for index in range(max(0, min(count, MAX_MEDIA))):
         url = (form.get(f"MediaUrl{index}") or "").strip()
-        if url.startswith(("https://", "http://")) and len(url) <= 2000:
-            content_type = (form.get(f"MediaContentType{index}") or "").strip()[:100]
+        if url.startswith(("https://", "http://")) and len(url) <= 2000 and url.isprintable():
+            content_type = clean_text(form.get(f"MediaContentType{index}") or "")[:100]
             items.append(Media(url=url, content_type=content_type))
     return tuple(items)
 

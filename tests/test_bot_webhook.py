@@ -185,6 +185,8 @@ def test_retried_message_sid_gets_the_same_reply_and_changes_nothing(
         {"Latitude": "41.0", "Longitude": ""},
         {"NumMedia": "1", "MediaUrl0": "javascript:alert(1)"},
         {"Body": "\x00\x07 control"},
+        {"NumMedia": "1", "MediaUrl0": "https://example.com/a\x00b"},
+        {"NumMedia": "1", "MediaUrl0": "https://example.com/a\nb"},
     ],
 )
 def test_malformed_parameters_are_treated_as_absent(client, settings, seeded, extra) -> None:
@@ -203,6 +205,30 @@ def test_missing_message_sid_is_a_bad_request(client, settings, db) -> None:
     assert response.status_code == 400
     assert reply_of(response) == ""
     assert count(db, Message) == 0
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("MessageSid", "SMa\x00b"), ("MessageSid", "SM\x07"), ("From", "whatsapp:+90532\x001234567")],
+)
+def test_a_control_character_in_an_identifier_is_a_bad_request(
+    client, settings, db, name, value
+) -> None:
+    params = {**Phone(client, settings).params("merhaba"), name: value}
+    response = signed_post(client, settings, INBOUND, params)
+    assert response.status_code == 400
+    assert reply_of(response) == ""
+    assert count(db, Message) == 0 and count(db, Conversation) == 0
+
+
+def test_a_control_character_in_a_media_type_is_dropped(client, settings, seeded) -> None:
+    phone = Phone(client, settings)
+    phone.register()
+    phone.send(
+        "", NumMedia="1", MediaUrl0="https://example.com/p.jpg", MediaContentType0="image/\x00jpeg"
+    )
+    stored = seeded.scalar(select(Message).order_by(Message.id.desc()).limit(1))
+    assert stored.media == [{"url": "https://example.com/p.jpg", "content_type": "image/jpeg"}]
 
 
 def test_a_1600_character_body_with_emoji(client, settings, seeded) -> None:
