@@ -161,6 +161,75 @@ def test_a_value_the_database_refuses_is_422_not_500(shell_app: Flask) -> None:
     assert response.json["code"] == 422
 
 
+def test_a_value_the_driver_refuses_is_422_not_500(shell_app: Flask) -> None:
+    # Statements run on the psycopg connection itself (the webhook's) raise psycopg's
+    # DataError, not SQLAlchemy's wrapper of it.
+    from bot.store import driver_connection
+    from core.flask_db import request_session
+
+    @shell_app.get("/_test/driver-nul")
+    def driver_nul() -> dict[str, str]:
+        driver_connection(request_session()).execute("SELECT %s::text", ("a\x00b",))
+        return {}
+
+    response = shell_app.test_client().get("/_test/driver-nul")
+    assert response.status_code == 422
+    assert response.json["code"] == 422
+
+
+UNPAIRED = [
+    b'{"name": "T \\ud800"}',  # a high surrogate alone, escaped
+    b'{"name": "T \\udc00x"}',  # a low surrogate alone
+    b'{"name": "T \\ude00\\ud83d"}',  # a pair in the wrong order
+    b'{"list": [{"deep": "\xed\xa0\x80"}]}',  # a surrogate's UTF-8 bytes
+    b'{"\\ud800": 1}',  # in a key
+]
+
+
+@pytest.mark.parametrize("body", UNPAIRED)
+def test_a_json_string_with_an_unpaired_surrogate_is_400(shell_app: Flask, body: bytes) -> None:
+    response = shell_app.test_client().post(
+        "/_test/echo", data=body, content_type="application/json"
+    )
+    assert response.status_code == 400
+    assert "surrogate" in response.json["message"]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"name": "T \\ud83d\\ude00"}',  # an emoji as a surrogate pair: text
+        b'{"name": "T \\\\ud800"}',  # a backslash, then the letters ud800
+        '{"name": "Çağrı 😀"}'.encode(),
+        b'{"name": "\\ud800',  # not JSON at all: left to the schema's parser
+    ],
+)
+def test_json_that_is_text_passes(shell_app: Flask, body: bytes) -> None:
+    response = shell_app.test_client().post(
+        "/_test/echo", data=body, content_type="application/json"
+    )
+    assert response.status_code == 200
+    assert response.json["size"] == len(body)
+
+
+def test_the_api_refuses_an_unpaired_surrogate_and_writes_nothing(
+    client, make_user, bearer, db
+) -> None:
+    from sqlalchemy import func, select
+
+    from core.models import Team
+
+    before = db.scalar(select(func.count()).select_from(Team))
+    response = client.post(
+        "/api/v1/teams",
+        data=b'{"name": "T \\ud800"}',
+        content_type="application/json",
+        headers=bearer(make_user("manager")),
+    )
+    assert response.status_code == 400
+    assert db.scalar(select(func.count()).select_from(Team)) == before
+
+
 @pytest.mark.parametrize(("hops", "seen"), [(0, "127.0.0.1"), (1, "203.0.113.7")])
 def test_client_address_behind_trusted_proxies(
     settings: Settings, app_factory, hops: int, seen: str

@@ -20,7 +20,7 @@ from core.limits import limiter
 from core.logging_setup import configure_logging, request_id_var
 from core.messaging import make_gateway
 from core.storage import make_storage
-from web import docs
+from web import docs, json_text
 from web.blueprints import register_blueprints
 from web.errors import register_error_handlers
 from web.ops import Metrics
@@ -57,6 +57,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     api = Api(app)
     register_blueprints(app, api, settings)
     register_error_handlers(app)
+    json_text.register(app)
     register_request_id(app)
 
     from cli import register_commands

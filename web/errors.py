@@ -9,6 +9,7 @@ import logging
 from http import HTTPStatus
 from typing import Any
 
+import psycopg
 from flask import Flask, Response, jsonify
 from sqlalchemy.exc import DataError
 from werkzeug.exceptions import HTTPException
@@ -58,11 +59,13 @@ def handle_unexpected(exc: Exception) -> Response:
     return error_response(500, "Something went wrong on our side; the error has been logged.")
 
 
-def handle_bad_value(exc: DataError) -> Response:
+def handle_bad_value(exc: DataError | psycopg.DataError) -> Response:
     """PostgreSQL refused a value (a NUL character, a number out of range): the
     caller's input, not our fault. Validation should catch these first; this is the
-    net under it, so such input is a 422 and never a 500."""
-    log.warning("database refused a value: %s", type(exc.orig).__name__)
+    net under it, so such input is a 422 and never a 500. (psycopg's own error
+    arrives unwrapped from the statements run on the driver connection directly.)"""
+    cause = exc.orig if isinstance(exc, DataError) else exc
+    log.warning("database refused a value: %s", type(cause).__name__)
     return error_response(
         422, "A value is not acceptable (for example a NUL character or a number out of range)."
     )
@@ -71,4 +74,5 @@ def handle_bad_value(exc: DataError) -> Response:
 def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(DataError, handle_bad_value)
+    app.register_error_handler(psycopg.DataError, handle_bad_value)
     app.register_error_handler(Exception, handle_unexpected)
