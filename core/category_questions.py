@@ -326,10 +326,10 @@ def parse_answer(
         return None
     datatype = question["datatype"]
     if datatype == "number":
-        match = _NUMBER_WITH_UNIT_RE.fullmatch(answer)
-        if match is None:
-            raise _reprompt(question, locale, "number")
-        return _number(match.group(1))
+        try:
+            return _chat_number(answer)
+        except ValueError:
+            raise _reprompt(question, locale, "number") from None
     if datatype == "datetime":
         try:
             return parse_datetime(answer, zone)
@@ -351,8 +351,20 @@ def parse_answer(
     return answer if datatype == "text" else " ".join(answer.split())
 
 
+def _chat_number(answer: str) -> int | float:
+    """A number typed in the chat, its unit ("30 cm") dropped; ValueError if none."""
+    match = _NUMBER_WITH_UNIT_RE.fullmatch(answer)
+    if match is None:
+        raise ValueError("a number expected")
+    return _number(match.group(1))
+
+
 def _number(text: str) -> int | float:
+    """Raises ValueError for digits too many for a float: they would read as infinity,
+    which JSON (and so PostgreSQL's jsonb) cannot hold."""
     value = float(text.replace(",", "."))
+    if not math.isfinite(value):
+        raise ValueError("a number expected")
     return int(value) if value.is_integer() and "." not in text and "," not in text else value
 
 

@@ -168,6 +168,8 @@ def test_chat_answers_become_typed_values(questions, code, text, value) -> None:
     ("code", "text", "says"),
     [
         ("depth", "derin", "sayı"),
+        ("depth", "9" * 400, "sayı"),
+        ("depth", "9" * 400 + " cm", "sayı"),
         ("depth", "", "cevap"),
         ("kind", "geç", "zorunlu"),
         ("kind", "7", "1-3"),
@@ -237,6 +239,14 @@ def test_attribute_problems_name_each_code(questions) -> None:
     assert "attribute[faults]" in str(caught.value)
     with pytest.raises(InvalidAttributes):
         validate_attributes(questions, {"kind": "lamp", "depth": True})
+
+
+@pytest.mark.parametrize("depth", ["9" * 400, "-" + "9" * 400, "9" * 400 + ".5"])
+def test_a_number_too_long_for_a_float_is_not_a_number(questions, depth) -> None:
+    # float() reads it as infinity, which jsonb cannot store.
+    with pytest.raises(InvalidAttributes) as caught:
+        validate_attributes(questions, {"kind": "lamp", "depth": depth})
+    assert caught.value.errors == {"depth": "a number expected"}
 
 
 def test_answers_read_back_in_words(questions) -> None:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import logging
 
+import psycopg
+import sqlalchemy.exc
 from flask import Response, request
 from werkzeug.exceptions import HTTPException
 
@@ -57,6 +59,20 @@ def _http_error(exc: HTTPException) -> Response:
         if name.lower() != "content-type":
             response.headers[name] = value
     return response
+
+
+@bp.errorhandler(sqlalchemy.exc.DataError)
+@bp.errorhandler(psycopg.DataError)
+def _refused_value(exc: Exception) -> Response:
+    """PostgreSQL refused a value that validation let through (a NUL, a number out of
+    range): the caller's input, so a 400. The app-wide DataError handler never sees it,
+    because Flask tries this blueprint's `Exception` handler first."""
+    # The type only: the refused value is the caller's data and stays out of the logs.
+    cause = getattr(exc, "orig", None) or exc
+    log.warning("open311: database refused a value: %s", type(cause).__name__)
+    return error_response(
+        400, ["a value is not acceptable (for example a control character or a huge number)"]
+    )
 
 
 @bp.errorhandler(Exception)

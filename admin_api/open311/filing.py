@@ -19,7 +19,7 @@ from werkzeug.datastructures import MultiDict
 
 from admin_api.open311.catalog import find_service
 from admin_api.open311.errors import Open311Error, bad_request, not_found
-from admin_api.open311.params import optional
+from admin_api.open311.params import checked_text, optional
 from core.api_keys import find_api_key
 from core.category_questions import InvalidAttributes, validate_attributes
 from core.config import Settings
@@ -78,7 +78,7 @@ def check_filing(session: Session, settings: Settings, form: MultiDict) -> Filin
 
     problems: list[str] = []
     lat, lon = _point(form, problems)
-    address = optional(form, "address_string")
+    address = optional(form, "address_string", free_text=True)
     address_id = optional(form, "address_id")
     if lat is None and address is None and address_id is None:
         problems.append("a location is required: lat and long, address_string or address_id")
@@ -87,7 +87,7 @@ def check_filing(session: Session, settings: Settings, form: MultiDict) -> Filin
     except InvalidAttributes as exc:
         attributes = {}
         problems.extend(f"attribute[{code}]: {message}" for code, message in exc.errors.items())
-    description = optional(form, "description") or ""
+    description = optional(form, "description", free_text=True) or ""
     if len(description) > MAX_DESCRIPTION:
         problems.append(f"description: at most {MAX_DESCRIPTION} characters")
     details = _source_details(form, problems)
@@ -133,7 +133,8 @@ def _attribute_values(form: MultiDict) -> dict[str, Any]:
         if match is None:
             continue
         code, is_list = match.group(1), match.group(2)
-        sent = form.getlist(name)
+        # Answers to `text` questions may span lines.
+        sent = [checked_text(name, value, free_text=True) for value in form.getlist(name)]
         values[code] = sent if is_list or len(sent) > 1 else sent[0]
     return values
 
@@ -191,7 +192,9 @@ def linked_citizen(
         return citizen
     name = " ".join(p for p in (optional(form, "first_name"), optional(form, "last_name")) if p)
     try:
-        return create_user(session, settings, phone=e164, full_name=name[:120], locale=locale)
+        return create_user(
+            session, settings, phone=e164, full_name=clean_text(name)[:120], locale=locale
+        )
     except UserInputError:
         return None
 

@@ -1,7 +1,8 @@
 """Reading Open311 arguments: formats, jurisdiction, locale, W3C datetimes, comma lists.
 
 An optional argument sent empty means the same as not sent (spec: a null parameter
-is an absent one).
+is an absent one). No argument, in the query, the form or the path, may carry a
+control character; free text may still have tabs and line breaks.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from datetime import UTC, datetime
 from flask import request
 from werkzeug.datastructures import MultiDict
 
+from admin_api.open311.blueprint import bp
 from admin_api.open311.errors import bad_request, not_found
 from admin_api.open311.formats import FORMATS
 from core.config import Settings
@@ -19,6 +21,10 @@ from core.models.people import LOCALES
 
 # The W3C-NOTE-datetime subset the spec requires: seconds and a zone, always.
 W3C_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})")
+# C0, DEL and C1 controls: no code, key or name has them, and PostgreSQL cannot store
+# NUL at all, so refusing them here keeps them from failing deep in the database.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_CONTROL_BUT_LINE_BREAKS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
 def check_format(fmt: str) -> str:
@@ -27,10 +33,27 @@ def check_format(fmt: str) -> str:
     return fmt
 
 
-def optional(values: MultiDict, name: str) -> str | None:
+def optional(values: MultiDict, name: str, *, free_text: bool = False) -> str | None:
+    """The argument `name`, stripped; None when absent or empty. `free_text` (a
+    description, an address) may have tabs and line breaks."""
     value = values.get(name, "")
     value = value.strip() if isinstance(value, str) else ""
-    return value or None
+    return checked_text(name, value, free_text=free_text) or None
+
+
+def checked_text(name: str, value: str, *, free_text: bool = False) -> str:
+    """`value`, unless it has a control character: then a 400 naming `name`."""
+    if (_CONTROL_BUT_LINE_BREAKS if free_text else _CONTROL).search(value):
+        allowed = " other than tab and newline" if free_text else ""
+        raise bad_request(f"{name} must not contain control characters{allowed}")
+    return value
+
+
+@bp.url_value_preprocessor
+def _check_path_arguments(_endpoint: str | None, values: dict | None) -> None:
+    """The service code, request id or token in the URL, checked like any argument."""
+    for name, value in (values or {}).items():
+        checked_text(f"{name} in the URL", value)
 
 
 def check_jurisdiction(settings: Settings, values: MultiDict) -> None:

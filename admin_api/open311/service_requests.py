@@ -147,13 +147,13 @@ def read_token(token: str, fmt: str) -> Response:
     )
 
 
-@bp.route("/<path:anything>", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
-def unknown_resource(anything: str) -> Response:
+@bp.route("/<path:resource>", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
+def unknown_resource(resource: str) -> Response:
     """Anything else under the endpoint, e.g. a resource without its .xml/.json suffix."""
     if request.method not in {"GET", "POST"}:
         raise Open311Error(405, f"{request.method} is not part of Open311; use GET or POST")
     raise not_found(
-        f"no such Open311 resource: {anything}; resources end in .xml or .json, see discovery.xml"
+        f"no such Open311 resource: {resource}; resources end in .xml or .json, see discovery.xml"
     )
 
 
@@ -205,11 +205,22 @@ def _window(args) -> tuple[datetime, datetime]:
     if start is None and end is None:
         end = datetime.now(UTC)
     if start is None:
-        start = end - WINDOW  # type: ignore[operator]
+        start = _window_edge(end, -WINDOW, "end_date")  # type: ignore[arg-type]
     if end is None:
-        end = start + WINDOW
+        end = _window_edge(start, WINDOW, "start_date")
     if end < start:
         raise bad_request("end_date must not be before start_date")
     if end - start > WINDOW:
         raise bad_request("start_date to end_date may span at most 90 days")
     return start, end
+
+
+def _window_edge(moment: datetime, shift: timedelta, name: str) -> datetime:
+    """The window's other end; a 400 when it would fall outside the years 1 to 9999."""
+    try:
+        return moment + shift
+    except OverflowError:
+        raise bad_request(
+            f"{name} is too near the year 1 or 9999 for a 90-day window;"
+            " send both start_date and end_date"
+        ) from None
