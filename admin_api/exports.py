@@ -9,7 +9,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import Response, current_app, stream_with_context, url_for
+from flask import Response, current_app, url_for
 from flask_smorest import Blueprint, abort
 from marshmallow import Schema, fields, validate
 
@@ -17,7 +17,7 @@ from admin_api.schemas.tickets import TicketListArgs
 from admin_api.security import current_principal, require
 from admin_api.ticket_filters import ticket_filters
 from core import export_jobs, exports, jobs
-from core.flask_db import request_session
+from core.flask_db import keep_session_for, request_session
 from core.models import ExportJob
 from core.models.exports import EXPORT_FORMATS
 
@@ -65,17 +65,20 @@ def _download(fmt: str, args: dict[str, Any]) -> Response:
     settings = current_app.config["SOSOFT"]
     now = datetime.now(UTC)
     sql, params = exports.export_query(filters, settings.PUBLIC_BASE_URL, now, for_csv=fmt == "csv")
-    # The request's own connection: the rows are read in the request's transaction.
+    # The request's own connection: the rows are read in the request's transaction,
+    # which stays open until the body has been sent.
     raw = request_session().connection().connection.driver_connection
     filename = f"tickets-{now:%Y%m%d-%H%M%S}.{fmt}"
-    return Response(
-        stream_with_context(exports.stream(fmt, raw, sql, params)),
+    response = Response(
+        exports.stream(fmt, raw, sql, params),
         mimetype=exports.MEDIA_TYPES[fmt],
         headers={
             "Content-Disposition": f'attachment; filename="{filename}"',
             "Cache-Control": "no-store",
         },
     )
+    keep_session_for(response)
+    return response
 
 
 @blp.route("/tickets.csv")

@@ -6,7 +6,7 @@ changed something; whatever was not committed is rolled back at teardown.
 
 from __future__ import annotations
 
-from flask import Flask, current_app, g
+from flask import Flask, Response, current_app, g
 from sqlalchemy.orm import Session
 
 from core.db import Database
@@ -27,6 +27,16 @@ def request_session() -> Session:
     if "db_session" not in g:
         g.db_session = database().session()
     return g.db_session
+
+
+def keep_session_for(response: Response) -> None:
+    """Hand the request's session over to `response`, whose body reads from it after
+    the view has returned (a streamed export): it is closed once the body has been
+    sent, or the client went away, instead of at teardown, which comes first and would
+    give the connection back to the pool while the stream still uses it."""
+    session: Session | None = g.pop("db_session", None)
+    if session is not None:
+        response.call_on_close(session.close)
 
 
 def _close_session(_exc: BaseException | None) -> None:
