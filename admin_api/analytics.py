@@ -30,6 +30,7 @@ from admin_api.security import require
 from core.analytics import breakdowns, geo_grid, hotspots, kpis, trends
 from core.analytics.scope import Scope, default_period
 from core.flask_db import request_session
+from core.geo import bbox_problem
 from core.models import Category, Team
 from core.models.tickets import CHANNELS, STATUSES
 
@@ -194,15 +195,9 @@ def _bbox(args: dict[str, Any]) -> geo_grid.BBox:
         parts = tuple(float(p) for p in raw.split(","))
     except ValueError:
         parts = ()
-    valid = (
-        len(parts) == 4
-        and all(-180 <= v <= 180 for v in parts[::2])
-        and all(-90 <= v <= 90 for v in parts[1::2])
-        and parts[0] < parts[2]
-        and parts[1] < parts[3]
-    )
-    if not valid:
-        _field_error("bbox", "expected minLon,minLat,maxLon,maxLat with min below max")
+    problem = bbox_problem(parts)
+    if problem:
+        _field_error("bbox", problem)
     return parts  # type: ignore[return-value]
 
 

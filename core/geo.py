@@ -24,6 +24,28 @@ def valid_coordinates(lat: float, lon: float) -> bool:
     return math.isfinite(lat) and math.isfinite(lon) and -90 <= lat <= 90 and -180 <= lon <= 180
 
 
+def bbox_problem(bbox: tuple[float, ...]) -> str | None:
+    """What is wrong with a (minLon, minLat, maxLon, maxLat) box, or None.
+
+    The box is compared with geography, whose edges are great-circle arcs: an edge
+    between antipodal points has no single arc (PostGIS refuses the query), and an
+    edge longer than half the globe would take the short way round. So a box spans
+    less than 180 degrees either way: far more than any city, and still a valid map view.
+    """
+    if len(bbox) != 4 or not all(math.isfinite(v) for v in bbox):
+        return "expected minLon,minLat,maxLon,maxLat"
+    min_lon, min_lat, max_lon, max_lat = bbox
+    if not (-180 <= min_lon <= 180 and -180 <= max_lon <= 180):
+        return "longitudes within ±180"
+    if not (-90 <= min_lat <= 90 and -90 <= max_lat <= 90):
+        return "latitudes within ±90"
+    if not (min_lon < max_lon and min_lat < max_lat):
+        return "min must be below max: minLon,minLat,maxLon,maxLat"
+    if max_lon - min_lon >= 180 or max_lat - min_lat >= 180:
+        return "a box spans less than 180 degrees of longitude and of latitude"
+    return None
+
+
 def check_in_service_area(settings: Settings, lat: float, lon: float) -> None:
     """Raise OutsideServiceArea unless (lat, lon) lies in the configured area."""
     if not valid_coordinates(lat, lon):

@@ -120,7 +120,8 @@ def test_filters_are_those_of_the_ticket_list(client, manager, city):
 
 
 @pytest.mark.parametrize(
-    "query", ["status=lost", "bbox=1,2,3", "assignee=someone", "overdue=maybe"]
+    "query",
+    ["status=lost", "bbox=1,2,3", "bbox=-90,0,90,10", "assignee=someone", "overdue=maybe"],
 )
 def test_bad_filters_are_422(client, manager, seeded, query):
     response = client.get(f"{BASE}/tickets.csv?{query}", headers=manager)

@@ -108,6 +108,7 @@ def test_jobs_are_private_to_who_asked(client, db, settings, make_user, bearer, 
         {"format": "pdf"},
         {"format": "csv", "filters": {"status": ["lost"]}},
         {"format": "csv", "filters": {"bbox": "1,2"}},
+        {"format": "csv", "filters": {"bbox": "-90,0,90,10"}},
         {"format": "csv", "filters": "everything"},
     ],
 )

@@ -147,6 +147,11 @@ BAD_QUERIES = [
     ("bbox=1,2,3", "bbox"),
     ("bbox=29,41,28,40", "bbox"),
     ("bbox=a,b,c,d", "bbox"),
+    # Half the globe or more: no great-circle box (PostGIS refuses antipodal edges).
+    ("bbox=-90,0,90,10", "bbox"),
+    ("bbox=10,-90,11,90", "bbox"),
+    ("bbox=-180,-90,180,90", "bbox"),
+    ("bbox=nan,40,29,41", "bbox"),
     ("near=41.0", "near"),
     ("near=95,29", "near"),
     ("near=41,29&radius_m=0", "radius_m"),

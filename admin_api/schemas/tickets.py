@@ -8,6 +8,7 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from admin_api.pagination import PageSchema, PaginationArgs
+from core.geo import bbox_problem
 from core.models.tickets import PRIORITIES, RESOLUTIONS, STATUSES
 from core.ticket_queries import SORTS
 from core.tickets import DESCRIPTION_MAX, DESCRIPTION_MIN, clean_text
@@ -271,13 +272,9 @@ class TicketListArgs(PaginationArgs):
         near = data.get("near")
         if near and not (-90 <= near[0] <= 90 and -180 <= near[1] <= 180):
             raise ValidationError("lat within ±90, lon within ±180", "near")
-        bbox = data.get("bbox")
-        if bbox and not (bbox[0] < bbox[2] and bbox[1] < bbox[3]):
-            raise ValidationError("min must be below max: minLon,minLat,maxLon,maxLat", "bbox")
-        if bbox and not (
-            all(-180 <= v <= 180 for v in bbox[::2]) and all(-90 <= v <= 90 for v in bbox[1::2])
-        ):
-            raise ValidationError("lon within ±180, lat within ±90", "bbox")
+        problem = data.get("bbox") and bbox_problem(data["bbox"])
+        if problem:
+            raise ValidationError(problem, "bbox")
 
 
 class NearbyArgs(Schema):
