@@ -44,6 +44,7 @@ from core.models import (
     TicketFollower,
     User,
 )
+from core.models.tickets import MAX_TICKET_NUMBER
 from core.notifications import ANSWERED_IN_CHAT
 from core.tickets import TicketInputError, open_ticket
 from core.users import erased_values
@@ -101,7 +102,7 @@ def answered_in_chat(session: Session, user: User, ticket: Ticket, kind: str) ->
 
 
 def _own_ticket(citizen: Citizen, number: int, *, following: bool = False) -> Ticket | None:
-    if citizen.user is None:
+    if citizen.user is None or not 0 < number <= MAX_TICKET_NUMBER:
         return None
     owned = Ticket.reporter_id == citizen.user.id
     if following:

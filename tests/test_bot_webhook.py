@@ -424,6 +424,10 @@ def test_status_keyword(client, settings, seeded) -> None:
     assert f"#{number} Aydınlatma: alındı" in phone.send("durum")
     assert "alındı" in phone.send(f"DURUM {number}")
     assert "bulunamadı" in phone.send("DURUM 999999")
+    # Beyond the column's range, and in Arabic-Indic digits: not found, not an error.
+    assert "bulunamadı" in phone.send("DURUM 2147483648")
+    assert "bulunamadı" in phone.send("DURUM " + "9" * 40)
+    assert "bulunamadı" in phone.send("DURUM ٢١٤٧٤٨٣٦٤٨")
 
 
 def test_feedback_rating_and_not_fixed_reopens(client, settings, seeded, make_user) -> None:

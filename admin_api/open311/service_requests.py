@@ -25,13 +25,13 @@ from admin_api.open311.request_records import STATUS_FILTER, request_records
 from core.flask_db import request_session
 from core.limits import limiter
 from core.models import Category, Ticket
+from core.models.tickets import MAX_TICKET_NUMBER
 from core.tickets import TicketInputError, open_ticket
 from core.tokens import keyed_hash
 
 WINDOW = timedelta(days=90)
 MAX_PAGE_SIZE = 1000
 MAX_IDS = 1000
-_MAX_NUMBER = 2**31 - 1
 
 
 def _rate_limit() -> str:
@@ -180,7 +180,7 @@ def _numbers(ids: list[str]) -> list[int]:
     """Ticket numbers among `ids`; anything else cannot name a request."""
     if len(ids) > MAX_IDS:
         raise bad_request(f"at most {MAX_IDS} service_request_id values at once")
-    return [int(i) for i in ids if i.isdecimal() and len(i) <= 10 and int(i) <= _MAX_NUMBER]
+    return [int(i) for i in ids if i.isdecimal() and len(i) <= 10 and int(i) <= MAX_TICKET_NUMBER]
 
 
 def _filtered(query, args):
