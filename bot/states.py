@@ -56,7 +56,10 @@ def prompt(s: Snapshot, state: str, context: dict[str, Any]) -> str:
         category = s.category(draft.get("category_id"))
         return t("ask_description", loc, category=category.name(loc) if category else "")
     if state == "question":
-        return cq.render_question(_questions(s, draft)[draft.get("question_index", 0)], loc)
+        question = _current_question(s, draft)
+        if question is None:  # the questions changed: ask what is missing now
+            return prompt(s, missing_step(s, draft), context)
+        return cq.render_question(question, loc)
     if state == "location":
         return t("ask_location", loc)
     if state == "photo":
@@ -105,6 +108,14 @@ def _questions(s: Snapshot, draft: dict[str, Any]) -> list[dict[str, Any]]:
     return cq.sorted_questions(list(category.questions)) if category else []
 
 
+def _current_question(s: Snapshot, draft: dict[str, Any]) -> dict[str, Any] | None:
+    """The question the draft is at; None when staff removed it (or its category)
+    after it was asked."""
+    questions = _questions(s, draft)
+    index = draft.get("question_index", 0)
+    return questions[index] if index < len(questions) else None
+
+
 # --- building outcomes ----------------------------------------------------------------
 
 
@@ -128,20 +139,22 @@ def with_draft(context: dict[str, Any], draft: dict[str, Any] | None) -> dict[st
 
 def advance(s: Snapshot, context: dict[str, Any], *notes: str) -> Outcome:
     """Ask for the first piece of the draft still missing (or show the summary)."""
-    draft = context.get("draft") or {}
+    return ask(s, missing_step(s, context.get("draft") or {}), context, *notes)
+
+
+def missing_step(s: Snapshot, draft: dict[str, Any]) -> str:
+    """The step that asks for the first piece of `draft` still missing."""
     if s.category(draft.get("category_id")) is None:
-        state = "category"
-    elif not draft.get("description"):
-        state = "description"
-    elif draft.get("question_index", 0) < len(_questions(s, draft)):
-        state = "question"
-    elif draft.get("lat") is None and not draft.get("address"):
-        state = "location"
-    elif not draft.get("photos_done") and draft.get("media_count", 0) < MAX_PHOTOS:
-        state = "photo"
-    else:
-        state = "confirm"
-    return ask(s, state, context, *notes)
+        return "category"
+    if not draft.get("description"):
+        return "description"
+    if draft.get("question_index", 0) < len(_questions(s, draft)):
+        return "question"
+    if draft.get("lat") is None and not draft.get("address"):
+        return "location"
+    if not draft.get("photos_done") and draft.get("media_count", 0) < MAX_PHOTOS:
+        return "photo"
+    return "confirm"
 
 
 def absorb(s: Snapshot, m: Inbound, draft: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
@@ -280,8 +293,12 @@ def on_question(s: Snapshot, m: Inbound) -> Outcome:
     context = with_draft(s.context, draft)
     if not m.text and (m.media or m.location):
         return ask(s, "question", context, *notes)
+    question = _current_question(s, draft)
+    if question is None:
+        # Staff changed the questions while the citizen answered them: this message
+        # answers whatever step is missing now (the one its prompt asked for).
+        return STATES[missing_step(s, draft)](s, m)
     index = draft.get("question_index", 0)
-    question = _questions(s, draft)[index]
     try:
         value = cq.parse_answer(question, m.text, s.locale)
     except cq.InvalidAnswer as exc:

@@ -545,3 +545,36 @@ def test_any_input_in_any_state_gets_a_short_reply(
     assert outcome.next_state in STATES
     assert 0 <= outcome.misses < 3
     assert len(reply_text(outcome.replies)) <= MAX_REPLY
+
+
+# Staff edit a category's questions (or stop using the category) while a citizen is
+# answering them: the draft points past the questions that are left.
+QUESTION_GONE = {"category_id": 15, "description": "Yolda derin bir çukur var", "question_index": 0}
+WITHOUT_QUESTION = replace(WITH_QUESTION, questions=())
+
+
+@pytest.mark.parametrize(
+    ("categories", "answer", "state", "expected"),
+    [
+        # The question was removed: the answer goes to the step now missing.
+        ((*CATEGORIES, WITHOUT_QUESTION), "41.0082, 28.9784", "photo", "fotoğraf"),
+        ((*CATEGORIES, WITHOUT_QUESTION), "30", "location", "konum"),
+        # The category was retired: choose another.
+        (CATEGORIES, "30 cm", "category", "Aydınlatma"),
+    ],
+)
+def test_an_answer_to_a_question_that_is_gone_moves_on(categories, answer, state, expected):
+    outcome = handle(
+        snapshot("question", draft=QUESTION_GONE, categories=categories), inbound(answer)
+    )
+
+    assert outcome.next_state == state
+    assert expected.lower() in reply_text(outcome.replies).lower()
+
+
+def test_help_on_a_question_that_is_gone_asks_what_is_missing() -> None:
+    s = snapshot("question", draft=QUESTION_GONE, categories=(*CATEGORIES, WITHOUT_QUESTION))
+
+    outcome = handle(s, inbound("YARDIM"))
+
+    assert "konum" in reply_text(outcome.replies).lower()
