@@ -22,6 +22,8 @@ from typing import Any, NoReturn, TypeVar
 from flask_smorest import abort
 from marshmallow import Schema, fields, validate
 
+from core.json_values import of_type
+
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
 T = TypeVar("T")
@@ -87,14 +89,9 @@ def typed_cursor(cursor: str | None, *types: type) -> tuple[Any, ...]:
     a value of another type (a string where an id belongs, a null) is a cursor this
     list cannot use, refused with the 422 rather than compared in SQL (a 500)."""
     values = decode_cursor(cursor, size=len(types))
-    if values and not all(map(_of_type, values, types)):
+    if values and not all(map(of_type, values, types)):
         invalid_cursor()
     return values
-
-
-def _of_type(value: Any, kind: type) -> bool:
-    # JSON's true/false decode to bool, which Python counts as an int.
-    return isinstance(value, kind) and not (kind is not bool and isinstance(value, bool))
 
 
 def after_id(cursor: str | None) -> int | None:

@@ -26,6 +26,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import selectinload
 
 from core.geo import point
+from core.json_values import of_type
 from core.models import Comment, Ticket, TicketFollower, User
 from core.models.tickets import OPEN_STATUSES
 
@@ -128,10 +129,7 @@ class SortOrder:
 
     def accepts(self, after: tuple[Any, ...]) -> bool:
         """Whether `after` (from a client's cursor) is a key of this sort."""
-        return len(after) == len(self.types) and all(
-            isinstance(value, kind) and not (kind is int and isinstance(value, bool))
-            for value, kind in zip(after, self.types, strict=True)
-        )
+        return len(after) == len(self.types) and all(map(of_type, after, self.types))
 
 
 def _sort_order(sort: str, distance: ColumnElement[Any] | None) -> SortOrder:

@@ -43,3 +43,13 @@ def test_a_real_cursor_still_pages(client, make_user, bearer, seeded, url) -> No
 
     assert second.status_code == 200, second.json
     assert second.json["data"] and second.json["data"] != first.json["data"]
+
+
+@pytest.mark.parametrize("key", [[False, 1], [1.5, True], [None, 1]])
+def test_a_distance_cursor_of_the_wrong_types_is_422(client, make_user, bearer, seeded, key):
+    url = "/api/v1/tickets?near=41.01,28.97&radius_m=1000&sort=distance"
+    response = client.get(
+        f"{url}&cursor={encode_cursor(key)}", headers=bearer(make_user("manager"))
+    )
+
+    assert response.status_code == 422, response.json
