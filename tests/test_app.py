@@ -198,6 +198,31 @@ def test_a_json_string_with_an_unpaired_surrogate_is_400(shell_app: Flask, body:
 @pytest.mark.parametrize(
     "body",
     [
+        b"[" * 100_000 + b"]" * 100_000,  # deeper than the decoder's recursion
+        b'{"phone_number": ' + b"9" * 4301 + b"}",  # more digits than int() converts
+        b'{"a": ' + b'[{"b": "\\ud800"}, ' * 990 + b"1" + b"]" * 990 + b"}",
+    ],
+    ids=["deep", "long-number", "deep-with-surrogate"],
+)
+def test_json_too_deep_or_with_too_long_a_number_is_400(shell_app: Flask, body: bytes) -> None:
+    shell_app.config["MAX_CONTENT_LENGTH"] = 1024 * 1024
+    response = shell_app.test_client().post(
+        "/_test/echo", data=body, content_type="application/json"
+    )
+    assert response.status_code == 400
+    assert response.json["code"] == 400
+
+
+def test_deep_json_is_400_on_the_open_sign_in_endpoint(client) -> None:
+    response = client.post(
+        "/api/v1/auth/request-otp", data=b"[" * 3000 + b"]" * 3000, content_type="application/json"
+    )
+    assert response.status_code == 400
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
         b'{"name": "T \\ud83d\\ude00"}',  # an emoji as a surrogate pair: text
         b'{"name": "T \\\\ud800"}',  # a backslash, then the letters ud800
         '{"name": "Çağrı 😀"}'.encode(),
