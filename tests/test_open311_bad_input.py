@@ -132,6 +132,13 @@ def test_control_characters_in_a_filing_are_400_and_write_nothing(
     assert written(db) == before
 
 
+@pytest.mark.parametrize("url", ["http://[x", "http://[::1", "https://[zz]/a.jpg"])
+def test_a_media_url_that_does_not_parse_is_400_and_writes_nothing(client, db, key, url) -> None:
+    before = written(db)
+    assert "media_url" in descriptions(post(client, api_key=key, **VALID, media_url=url))
+    assert written(db) == before
+
+
 def test_nul_api_key_is_400_and_writes_nothing(client, db, key) -> None:
     before = written(db)
     assert "api_key" in descriptions(post(client, api_key="\x00", service_code="other"))

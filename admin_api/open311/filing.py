@@ -161,7 +161,10 @@ def _source_details(form: MultiDict, problems: list[str]) -> dict[str, Any]:
 def _is_web_link(url: str) -> bool:
     if len(url) > MAX_MEDIA_URL or any(c.isspace() for c in url):
         return False
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # e.g. an unclosed IPv6 bracket: "http://[x"
+        return False
     return parts.scheme in {"http", "https"} and bool(parts.netloc)
 
 
