@@ -53,9 +53,11 @@ def issue_refresh_token(
 def sign_in_ended(session: Session, family_id: str) -> bool:
     """Whether the sign-in (refresh-token family) was ended: logout, theft detected,
     deactivation. A malformed id counts as ended."""
+    if not isinstance(family_id, str):
+        return True  # a claim of another type than the one we sign
     try:
         family = uuid.UUID(family_id)
-    except (TypeError, ValueError):
+    except ValueError:
         return True
     return bool(
         session.scalar(

@@ -313,12 +313,13 @@ def test_a_stolen_refresh_token_ends_the_access_tokens_too(
         assert client.get(ME, headers=headers).status_code == 401
 
 
-def test_a_forged_sign_in_id_is_refused(client, make_user, settings) -> None:
+@pytest.mark.parametrize("sid", ["not-a-uuid", 42, ["a"], {"id": 1}, None])
+def test_a_forged_sign_in_id_is_refused(client, make_user, settings, sid) -> None:
     import jwt
 
     user = make_user(phone=PHONE)
     token, _ = issue_access_token(settings, user)
     claims = jwt.decode(token, options={"verify_signature": False})
-    claims["sid"] = "not-a-uuid"
+    claims["sid"] = sid
     forged = jwt.encode(claims, settings.JWT_SECRET_KEY, algorithm="HS256")
     assert client.get(ME, headers={"Authorization": f"Bearer {forged}"}).status_code == 401
