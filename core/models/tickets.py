@@ -43,6 +43,7 @@ ticket_number_seq = Sequence("ticket_number_seq", start=1001)
 # Ticket.number is a PostgreSQL integer: a larger number names no ticket.
 MAX_TICKET_NUMBER = 2**31 - 1
 
+
 class Category(Base):
     __tablename__ = "categories"
     __table_args__ = (CheckConstraint("sla_hours > 0", name="sla_hours_positive"),)
