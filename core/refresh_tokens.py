@@ -124,8 +124,13 @@ def rotate(
 
 def revoke(session: Session, settings: Settings, token: str) -> bool:
     """Sign out: revoke the family of `token`; False when the token is unknown."""
+    # Locked like `rotate` locks it: a refresh of this token in flight commits first,
+    # and the family's revocation then sees the token that refresh issued (without the
+    # lock it could not, and that token kept the ended sign-in refreshing).
     row = session.scalar(
-        select(RefreshToken).where(RefreshToken.token_hash == _hash(settings, token))
+        select(RefreshToken)
+        .where(RefreshToken.token_hash == _hash(settings, token))
+        .with_for_update()
     )
     if row is None:
         return False

@@ -226,6 +226,37 @@ def test_no_grace_when_it_is_set_to_zero(db: Session, settings, make_user) -> No
         rotate(db, strict, token)
 
 
+def test_a_logout_during_a_refresh_also_ends_the_token_it_issued(committed_db, settings) -> None:
+    import threading
+
+    from core.refresh_tokens import RefreshRejected, issue_refresh_token, revoke, rotate
+
+    with committed_db.transaction() as session:
+        user = User(phone=PHONE, role="citizen")
+        session.add(user)
+        session.flush()
+        token = issue_refresh_token(session, settings, user)
+
+    refreshing = committed_db.session()
+    _, issued, _ = rotate(refreshing, settings, token)  # not committed yet
+    logged_out = threading.Event()
+
+    def logout() -> None:
+        with committed_db.transaction() as session:
+            revoke(session, settings, token)
+        logged_out.set()
+
+    thread = threading.Thread(target=logout)
+    thread.start()
+    assert not logged_out.wait(0.5), "the logout waits for the refresh in flight"
+    refreshing.commit()
+    refreshing.close()
+    thread.join(10)
+
+    with committed_db.transaction() as session, pytest.raises(RefreshRejected):
+        rotate(session, settings, issued)
+
+
 def test_expired_refresh_token_is_401(client, make_user, db: Session) -> None:
     make_user(phone=PHONE)
     token = sign_in(client, PHONE)["refresh_token"]
