@@ -177,6 +177,48 @@ def test_a_value_the_driver_refuses_is_422_not_500(shell_app: Flask) -> None:
     assert response.json["code"] == 422
 
 
+VIOLATIONS = {
+    # What another request's write at the same moment trips: a conflict.
+    "unique": ("CREATE TEMP TABLE t (x int UNIQUE); INSERT INTO t VALUES (1), (1)", 409),
+    "foreign-key": (
+        "CREATE TEMP TABLE p (x int PRIMARY KEY);"
+        " CREATE TEMP TABLE c (x int REFERENCES p); INSERT INTO c VALUES (1)",
+        409,
+    ),
+    # A value the caller sent and a CHECK refused.
+    "check": ("CREATE TEMP TABLE t (x int CHECK (x > 0)); INSERT INTO t VALUES (0)", 422),
+    # A missing value is our bug, not the caller's: still a 500, logged.
+    "not-null": ("CREATE TEMP TABLE t (x int NOT NULL); INSERT INTO t VALUES (NULL)", 500),
+}
+
+
+@pytest.mark.parametrize("driver", [False, True], ids=["sqlalchemy", "psycopg"])
+@pytest.mark.parametrize("kind", list(VIOLATIONS))
+def test_a_constraint_the_database_enforced_is_a_4xx_when_it_is_a_conflict(
+    shell_app: Flask, kind: str, driver: bool
+) -> None:
+    from sqlalchemy import text
+
+    from bot.store import driver_connection
+    from core.flask_db import request_session
+
+    sql, status = VIOLATIONS[kind]
+
+    @shell_app.post("/_test/violate")
+    def violate() -> dict[str, str]:
+        session = request_session()
+        for statement in sql.split(";"):
+            if driver:
+                driver_connection(session).execute(statement)
+            else:
+                session.execute(text(statement))
+        return {}
+
+    response = shell_app.test_client().post("/_test/violate")
+    assert response.status_code == status
+    assert response.json["code"] == status
+
+
 UNPAIRED = [
     b'{"name": "T \\ud800"}',  # a high surrogate alone, escaped
     b'{"name": "T \\udc00x"}',  # a low surrogate alone

@@ -10,7 +10,7 @@ import psycopg
 import pytest
 from flask import Flask
 from sqlalchemy import func, select
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import DataError, IntegrityError
 from werkzeug.datastructures import MultiDict
 
 from admin_api.open311.blueprint import bp
@@ -191,6 +191,9 @@ def refusing_app(app_factory, settings) -> Flask:
     errors = {
         "sqlalchemy": DataError("INSERT …", {}, psycopg.DataError("NUL")),
         "psycopg": psycopg.errors.NumericValueOutOfRange("out of range"),
+        "unique": IntegrityError("INSERT …", {}, psycopg.errors.UniqueViolation("dup")),
+        "foreign-key": psycopg.errors.ForeignKeyViolation("gone"),
+        "not-null": IntegrityError("INSERT …", {}, psycopg.errors.NotNullViolation("null")),
     }
 
     def refuse(kind: str, fmt: str):
@@ -198,6 +201,16 @@ def refusing_app(app_factory, settings) -> Flask:
 
     app.add_url_rule(f"{bp.url_prefix}/refuse/<kind>.<fmt>", f"{bp.name}.refuse", refuse)
     return app
+
+
+@pytest.mark.parametrize(
+    ("kind", "status"), [("unique", 409), ("foreign-key", 409), ("not-null", 500)]
+)
+def test_a_write_another_request_collided_with_is_an_open311_409(
+    refusing_app, kind, status
+) -> None:
+    response = refusing_app.test_client().get(f"{BASE}/refuse/{kind}.json")
+    assert_errors(response, status)
 
 
 @pytest.mark.parametrize("kind", ["sqlalchemy", "psycopg"])

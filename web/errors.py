@@ -11,7 +11,7 @@ from typing import Any
 
 import psycopg
 from flask import Flask, Response, jsonify
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import DataError, IntegrityError
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
@@ -71,8 +71,45 @@ def handle_bad_value(exc: DataError | psycopg.DataError) -> Response:
     )
 
 
+def conflict_code(exc: IntegrityError | psycopg.IntegrityError) -> int | None:
+    """The status for a constraint PostgreSQL enforced, or None for a bug of ours.
+
+    The views check uniqueness and references first; a violation that still reaches
+    the database means another request changed the same thing at the same moment (two
+    teams of one name created at once, a team deleted while a ticket moves to it):
+    a conflict, 409, for the caller to look again and retry. A CHECK refused a value,
+    which is the caller's input: 422."""
+    cause = exc.orig if isinstance(exc, IntegrityError) else exc
+    if isinstance(cause, psycopg.errors.UniqueViolation | psycopg.errors.ForeignKeyViolation):
+        return 409
+    if isinstance(cause, psycopg.errors.CheckViolation):
+        return 422
+    return None
+
+
+def handle_conflict(exc: IntegrityError | psycopg.IntegrityError) -> Response:
+    code = conflict_code(exc)
+    if code is None:
+        return handle_unexpected(exc)
+    cause = exc.orig if isinstance(exc, IntegrityError) else exc
+    # The constraint's name says what collided; the values stay out of the log.
+    log.warning("database refused a write: %s on %s", type(cause).__name__, _constraint(cause))
+    if code == 409:
+        return error_response(
+            409, "This conflicts with a change made at the same moment; reload and try again."
+        )
+    return error_response(422, "A value is not acceptable.")
+
+
+def _constraint(cause: BaseException | None) -> str:
+    diag = getattr(cause, "diag", None)
+    return getattr(diag, "constraint_name", None) or "?"
+
+
 def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(DataError, handle_bad_value)
     app.register_error_handler(psycopg.DataError, handle_bad_value)
+    app.register_error_handler(IntegrityError, handle_conflict)
+    app.register_error_handler(psycopg.IntegrityError, handle_conflict)
     app.register_error_handler(Exception, handle_unexpected)

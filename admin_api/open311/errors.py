@@ -16,6 +16,7 @@ from werkzeug.exceptions import HTTPException
 
 from admin_api.open311.blueprint import bp
 from admin_api.open311.formats import render
+from web.errors import conflict_code
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +74,18 @@ def _refused_value(exc: Exception) -> Response:
     return error_response(
         400, ["a value is not acceptable (for example a control character or a huge number)"]
     )
+
+
+@bp.errorhandler(sqlalchemy.exc.IntegrityError)
+@bp.errorhandler(psycopg.IntegrityError)
+def _conflict(exc: Exception) -> Response:
+    """A constraint another request's write tripped at the same moment: the app-wide
+    rule (web.errors.conflict_code) in Open311's format."""
+    code = conflict_code(exc)  # type: ignore[arg-type]
+    if code is None:
+        return _unexpected(exc)
+    log.warning("open311: database refused a write: %s", type(exc).__name__)
+    return error_response(code, ["this conflicts with a change made at the same moment; try again"])
 
 
 @bp.errorhandler(Exception)
