@@ -156,10 +156,13 @@ def update_me(body: dict[str, Any]) -> User:
     return user
 
 
-def _visible_user_or_404(user_id: int) -> User:
+def _visible_user_or_404(user_id: int, *, for_update: bool = False) -> User:
     user = None
     if user_id <= MAX_ID:
-        user = request_session().scalar(_visible_users().where(User.id == user_id))
+        query = _visible_users().where(User.id == user_id)
+        if for_update:
+            query = query.with_for_update(of=User)
+        user = request_session().scalar(query)
     if user is None:
         abort(404, message=f"no user #{user_id}")
     return user
@@ -183,7 +186,9 @@ def get_user(user_id: int) -> User:
 def update_user_view(body: dict[str, Any], user_id: int) -> User:
     """Change a user's name, role, team or active flag (never the last active manager)."""
     session = request_session()
-    user = _visible_user_or_404(user_id)
+    # Locked: two changes at once (one makes a citizen, the other sets a team) are
+    # checked and applied one after the other, never each against the old row.
+    user = _visible_user_or_404(user_id, for_update=True)
     was_active = user.is_active
     try:
         update_user(session, user, body)

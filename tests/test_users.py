@@ -371,3 +371,39 @@ def test_two_managers_demoting_each_other_at_once_leave_one(committed_db) -> Non
     with committed_db.session() as session:
         managers = session.scalars(select(User.id).where(User.role == "manager")).all()
     assert managers == [first_id]
+
+
+def test_a_change_waiting_for_another_is_checked_against_its_result(
+    app, committed_db, bearer
+) -> None:
+    # One manager makes a support member a citizen while another moves them to a
+    # team: the move must be judged against the citizen they have become.
+    with committed_db.transaction() as session:
+        first, second = Team(name="Yollar"), Team(name="Parklar")
+        manager = User(phone="+905320000001", role="manager")
+        member = User(phone="+905320000002", role="support", team=first)
+        session.add_all([first, second, manager, member])
+    headers = bearer(manager)
+
+    demoting = committed_db.session()
+    locked = demoting.scalar(select(User).where(User.id == member.id).with_for_update())
+    update_user(demoting, locked, {"role": "citizen"})
+    demoting.flush()
+    answers: list[int] = []
+    moving = threading.Thread(
+        target=lambda: answers.append(
+            app.test_client()
+            .patch(f"{USERS}/{member.id}", json={"team_id": second.id}, headers=headers)
+            .status_code
+        )
+    )
+    moving.start()
+    moving.join(0.5)
+    demoting.commit()
+    demoting.close()
+    moving.join(10)
+
+    assert answers == [422]  # citizens do not belong to a team
+    with committed_db.transaction() as session:
+        final = session.get(User, member.id)
+        assert (final.role, final.team_id) == ("citizen", None)
