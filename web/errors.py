@@ -59,13 +59,18 @@ def handle_unexpected(exc: Exception) -> Response:
     return error_response(500, "Something went wrong on our side; the error has been logged.")
 
 
+def driver_error(exc: BaseException) -> BaseException | None:
+    """psycopg's own error: SQLAlchemy wraps it (as `orig`) for statements it ran; the
+    webhook's statements on the driver connection raise it unwrapped."""
+    return getattr(exc, "orig", None) or exc
+
+
 def handle_bad_value(exc: DataError | psycopg.DataError) -> Response:
     """PostgreSQL refused a value (a NUL character, a number out of range): the
     caller's input, not our fault. Validation should catch these first; this is the
     net under it, so such input is a 422 and never a 500. (psycopg's own error
     arrives unwrapped from the statements run on the driver connection directly.)"""
-    cause = exc.orig if isinstance(exc, DataError) else exc
-    log.warning("database refused a value: %s", type(cause).__name__)
+    log.warning("database refused a value: %s", type(driver_error(exc)).__name__)
     return error_response(
         422, "A value is not acceptable (for example a NUL character or a number out of range)."
     )
@@ -79,7 +84,7 @@ def conflict_code(exc: IntegrityError | psycopg.IntegrityError) -> int | None:
     teams of one name created at once, a team deleted while a ticket moves to it):
     a conflict, 409, for the caller to look again and retry. A CHECK refused a value,
     which is the caller's input: 422."""
-    cause = exc.orig if isinstance(exc, IntegrityError) else exc
+    cause = driver_error(exc)
     if isinstance(cause, psycopg.errors.UniqueViolation | psycopg.errors.ForeignKeyViolation):
         return 409
     if isinstance(cause, psycopg.errors.CheckViolation):
@@ -91,7 +96,7 @@ def handle_conflict(exc: IntegrityError | psycopg.IntegrityError) -> Response:
     code = conflict_code(exc)
     if code is None:
         return handle_unexpected(exc)
-    cause = exc.orig if isinstance(exc, IntegrityError) else exc
+    cause = driver_error(exc)
     # The constraint's name says what collided; the values stay out of the log.
     log.warning("database refused a write: %s on %s", type(cause).__name__, _constraint(cause))
     if code == 409:

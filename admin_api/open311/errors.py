@@ -16,7 +16,7 @@ from werkzeug.exceptions import HTTPException
 
 from admin_api.open311.blueprint import bp
 from admin_api.open311.formats import render
-from web.errors import conflict_code
+from web.errors import conflict_code, driver_error
 
 log = logging.getLogger(__name__)
 
@@ -69,8 +69,7 @@ def _refused_value(exc: Exception) -> Response:
     range): the caller's input, so a 400. The app-wide DataError handler never sees it,
     because Flask tries this blueprint's `Exception` handler first."""
     # The type only: the refused value is the caller's data and stays out of the logs.
-    cause = getattr(exc, "orig", None) or exc
-    log.warning("open311: database refused a value: %s", type(cause).__name__)
+    log.warning("open311: database refused a value: %s", type(driver_error(exc)).__name__)
     return error_response(
         400, ["a value is not acceptable (for example a control character or a huge number)"]
     )
