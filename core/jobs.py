@@ -19,7 +19,8 @@ log = logging.getLogger(__name__)
 
 @lru_cache(maxsize=4)
 def _client(broker_url: str) -> Celery:
-    client = Celery("sosoft-client", broker=broker_url)
+    # Never the process's current app: in a worker, the tasks' own app must stay it.
+    client = Celery("sosoft-client", broker=broker_url, set_as_current=False)
     # Fail fast when Redis is away: the relay sweep will send it later.
     client.conf.broker_connection_retry = False
     client.conf.broker_connection_max_retries = 0

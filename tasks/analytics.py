@@ -6,12 +6,12 @@ from __future__ import annotations
 from celery import shared_task
 
 from core.analytics import upkeep
-from tasks import context
+from tasks.context import SoSoftTask
 
 
-@shared_task(name="tasks.analytics.refresh_rollups", ignore_result=True)
-def refresh_rollups() -> int:
+@shared_task(name="tasks.analytics.refresh_rollups", bind=True, ignore_result=True)
+def refresh_rollups(self: SoSoftTask) -> int:
     """Fold what changed into the rollup, retake the hotspot snapshot if open tickets
     changed, vacuum what those emptied (core/analytics/upkeep.py); returns how many
     rollup days were recomputed."""
-    return upkeep.refresh_all(context.database(), context.settings())
+    return upkeep.refresh_all(self.database, self.settings)

@@ -9,6 +9,7 @@ from dotenv import load_dotenv
 from core import outbox
 from core.config import Settings
 from core.error_reporting import init_error_reporting
+from tasks.context import SoSoftTask
 
 # Every module that defines tasks; beat schedules live next to their tasks.
 TASK_MODULES: list[str] = [
@@ -38,7 +39,14 @@ def make_celery(settings: Settings | None = None) -> Celery:
         settings = Settings.from_env()
     settings.check()
     init_error_reporting(settings, "worker")
-    app = Celery("sosoft", broker=settings.REDIS_URL, backend=None, include=TASK_MODULES)
+    app = Celery(
+        "sosoft",
+        broker=settings.REDIS_URL,
+        backend=None,
+        include=TASK_MODULES,
+        # Tasks read the settings from the app that runs them (tasks/context.py).
+        task_cls=SoSoftTask,
+    )
     app.conf.update(
         task_ignore_result=True,
         # A killed worker's task comes back to the queue instead of being lost...

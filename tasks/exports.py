@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import uuid
 from datetime import UTC, datetime, timedelta
-from functools import lru_cache
 
 from celery import shared_task
 from sqlalchemy import select
@@ -13,8 +12,8 @@ from sqlalchemy import select
 from core import export_jobs, jobs
 from core.db import Database
 from core.models import ExportJob
-from core.storage import Storage, make_storage
-from tasks import context
+from core.storage import Storage
+from tasks.context import SoSoftTask
 
 log = logging.getLogger(__name__)
 BUILD_TASK = "tasks.exports.build_export"
@@ -22,16 +21,11 @@ STALE_AFTER = timedelta(minutes=5)
 EXPIRE_BATCH = 500
 
 
-@lru_cache(maxsize=1)
-def _storage() -> Storage:
-    return make_storage(context.settings())
-
-
-@shared_task(name=BUILD_TASK, ignore_result=True)
-def build_export(job_id: str) -> str | None:
+@shared_task(name=BUILD_TASK, bind=True, ignore_result=True)
+def build_export(self: SoSoftTask, job_id: str) -> str | None:
     """Write the job's file to storage; a second run of a finished job does nothing."""
     job_uuid = uuid.UUID(job_id)
-    database = context.database()
+    database = self.database
     with database.transaction() as session:
         job = export_jobs.start(session, job_uuid)
         if job is None:
@@ -39,7 +33,7 @@ def build_export(job_id: str) -> str | None:
     try:
         with database.transaction() as session:
             job = session.get(ExportJob, job_uuid)
-            export_jobs.build(session, context.settings(), _storage(), job)
+            export_jobs.build(session, self.settings, self.storage, job)
             return job.status
     except Exception as exc:
         log.exception("export %s failed", job_id)
@@ -48,14 +42,13 @@ def build_export(job_id: str) -> str | None:
         return "failed"
 
 
-@shared_task(name="tasks.exports.expire_exports", ignore_result=True)
-def expire_exports() -> int:
+@shared_task(name="tasks.exports.expire_exports", bind=True, ignore_result=True)
+def expire_exports(self: SoSoftTask) -> int:
     """Delete the files of exports built more than EXPORT_KEEP_HOURS ago."""
-    settings = context.settings()
     return expire(
-        context.database(),
-        _storage(),
-        datetime.now(UTC) - timedelta(hours=settings.EXPORT_KEEP_HOURS),
+        self.database,
+        self.storage,
+        datetime.now(UTC) - timedelta(hours=self.settings.EXPORT_KEEP_HOURS),
     )
 
 
@@ -77,11 +70,11 @@ def expire(database: Database, storage: Storage, built_before: datetime) -> int:
     return len(old)
 
 
-@shared_task(name="tasks.exports.requeue_stale_exports", ignore_result=True)
-def requeue_stale_exports() -> int:
+@shared_task(name="tasks.exports.requeue_stale_exports", bind=True, ignore_result=True)
+def requeue_stale_exports(self: SoSoftTask) -> int:
     """Send again jobs still queued (Redis was down) or running on a dead worker."""
     cutoff = datetime.now(UTC) - STALE_AFTER
-    with context.database().transaction() as session:
+    with self.database.transaction() as session:
         stale = session.scalars(
             select(ExportJob.id).where(
                 ExportJob.status.in_(("queued", "running")),
@@ -90,5 +83,5 @@ def requeue_stale_exports() -> int:
             )
         ).all()
     for job_id in stale:
-        jobs.enqueue(context.settings(), BUILD_TASK, str(job_id))
+        jobs.enqueue(self.settings, BUILD_TASK, str(job_id))
     return len(stale)

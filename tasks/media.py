@@ -21,7 +21,6 @@ import logging
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from functools import lru_cache
 from typing import Any
 from urllib.parse import urljoin
 
@@ -44,8 +43,8 @@ from core.images import (
 from core.logging_setup import mask_phone
 from core.models import Conversation, Message, Photo, Ticket, User
 from core.notifications import queue_message
-from core.storage import Storage, make_storage
-from tasks import context
+from core.storage import Storage
+from tasks.context import SoSoftTask
 
 log = logging.getLogger(__name__)
 
@@ -84,11 +83,10 @@ FETCH_TASK = "tasks.media.fetch_inbound_media"
     ignore_result=True,
     max_retries=MAX_RETRIES,
 )
-def fetch_inbound_media(self: Any, message_id: int) -> int:
-    settings = context.settings()
+def fetch_inbound_media(self: SoSoftTask, message_id: int) -> int:
     try:
         return process_inbound_media(
-            context.database(), settings, _storage(settings), message_id, requests.Session()
+            self.database, self.settings, self.storage, message_id, requests.Session()
         )
     except MediaUnavailable as exc:
         raise self.retry(countdown=RETRY_SECONDS, exc=exc) from None
@@ -99,9 +97,9 @@ def fetch_inbound_media(self: Any, message_id: int) -> int:
 RELAY_WINDOW = timedelta(hours=1)
 
 
-@shared_task(name="tasks.media.relay_unfetched_media", ignore_result=True)
-def relay_unfetched_media() -> int:
-    return relay_media(context.database(), context.settings(), datetime.now(UTC))
+@shared_task(name="tasks.media.relay_unfetched_media", bind=True, ignore_result=True)
+def relay_unfetched_media(self: SoSoftTask) -> int:
+    return relay_media(self.database, self.settings, datetime.now(UTC))
 
 
 def relay_media(database: Database, settings: Settings, now: datetime) -> int:
@@ -119,11 +117,6 @@ def relay_media(database: Database, settings: Settings, now: datetime) -> int:
             },
         ).all()
     return sum(1 for message_id in ids if jobs.enqueue(settings, FETCH_TASK, message_id))
-
-
-@lru_cache(maxsize=4)
-def _storage(settings: Settings) -> Storage:
-    return make_storage(settings)
 
 
 # --- downloading -------------------------------------------------------------------------
@@ -328,12 +321,12 @@ def _keep_for_draft(
 # --- photos of drafts that never became a ticket ---------------------------------------------
 
 
-@shared_task(name="tasks.media.purge_abandoned_draft_photos", ignore_result=True)
-def purge_abandoned_draft_photos() -> int:
-    settings = context.settings()
+@shared_task(name="tasks.media.purge_abandoned_draft_photos", bind=True, ignore_result=True)
+def purge_abandoned_draft_photos(self: SoSoftTask) -> int:
+    settings = self.settings
     # Far beyond any draft's life, so a draft still being written never loses a photo.
     keep = max(timedelta(days=1), 2 * timedelta(minutes=settings.CONVERSATION_TIMEOUT_MINUTES))
-    return purge_draft_photos(context.database(), _storage(settings), datetime.now(UTC) - keep)
+    return purge_draft_photos(self.database, self.storage, datetime.now(UTC) - keep)
 
 
 def purge_draft_photos(database: Database, storage: Storage, before: datetime) -> int:

@@ -49,7 +49,7 @@ from core.models import Message, User
 from core.send_rate import SendRate, cost_of
 from core.sent_lookup import LookupFailed, already_sent
 from core.whatsapp_window import OUTSIDE_WINDOW_CODE, Delivery, plan_delivery
-from tasks import context
+from tasks.context import SoSoftTask
 
 log = logging.getLogger(__name__)
 
@@ -82,10 +82,9 @@ def sender_for(settings: Settings) -> Sender:
     return Sender(settings, make_gateway(settings, client), SendRate(client, settings))
 
 
-@shared_task(name=SEND_TASK, ignore_result=True)
-def send_message(message_id: int) -> str:
-    settings = context.settings()
-    return deliver(context.database(), sender_for(settings), message_id)
+@shared_task(name=SEND_TASK, bind=True, ignore_result=True)
+def send_message(self: SoSoftTask, message_id: int) -> str:
+    return deliver(self.database, sender_for(self.settings), message_id)
 
 
 def deliver(database: Database, sender: Sender, message_id: int) -> str:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime, timedelta
-from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from celery import shared_task
@@ -36,10 +35,10 @@ from core.models import (
 from core.models.tickets import OPEN_STATUSES, PRIORITIES
 from core.notification_texts import render
 from core.notifications import queue_message
-from core.storage import Storage, make_storage
+from core.storage import Storage
 from core.users import erased_values
 from core.workflow import apply_transition
-from tasks import context
+from tasks.context import SoSoftTask
 from tasks.notifications import LOST_IN_SENDING, SEND_TASK
 
 log = logging.getLogger(__name__)
@@ -55,9 +54,9 @@ def _now() -> datetime:
 # --- outbox relay ---------------------------------------------------------------------
 
 
-@shared_task(name="tasks.sweeps.relay_outbox", ignore_result=True)
-def relay_outbox() -> dict[str, int]:
-    return relay(context.database(), context.settings())
+@shared_task(name="tasks.sweeps.relay_outbox", bind=True, ignore_result=True)
+def relay_outbox(self: SoSoftTask) -> dict[str, int]:
+    return relay(self.database, self.settings)
 
 
 def relay(database: Database, settings: Settings) -> dict[str, int]:
@@ -123,19 +122,19 @@ def _enqueue_all(settings: Settings, ids: list[int]) -> int:
 # --- conversation expiry --------------------------------------------------------------
 
 
-@shared_task(name="tasks.sweeps.expire_conversations", ignore_result=True)
-def expire_conversations() -> int:
-    with context.database().transaction() as session:
-        expired = expire_stale_drafts(session, context.settings(), _now())
+@shared_task(name="tasks.sweeps.expire_conversations", bind=True, ignore_result=True)
+def expire_conversations(self: SoSoftTask) -> int:
+    with self.database.transaction() as session:
+        expired = expire_stale_drafts(session, self.settings, _now())
     return int(expired or 0)
 
 
 # --- SLA breaches -----------------------------------------------------------------------
 
 
-@shared_task(name="tasks.sweeps.flag_sla_breaches", ignore_result=True)
-def flag_sla_breaches() -> int:
-    return flag_breaches(context.database(), context.settings(), _now())
+@shared_task(name="tasks.sweeps.flag_sla_breaches", bind=True, ignore_result=True)
+def flag_sla_breaches(self: SoSoftTask) -> int:
+    return flag_breaches(self.database, self.settings, _now())
 
 
 def next_priority(priority: str) -> str:
@@ -207,9 +206,9 @@ def _alerted_managers(session: Session, ticket: Ticket) -> list[User]:
 # --- auto-close -------------------------------------------------------------------------
 
 
-@shared_task(name="tasks.sweeps.auto_close_resolved", ignore_result=True)
-def auto_close_resolved() -> int:
-    return auto_close(context.database(), context.settings(), _now())
+@shared_task(name="tasks.sweeps.auto_close_resolved", bind=True, ignore_result=True)
+def auto_close_resolved(self: SoSoftTask) -> int:
+    return auto_close(self.database, self.settings, _now())
 
 
 def auto_close(database: Database, settings: Settings, now: datetime) -> int:
@@ -242,15 +241,9 @@ def auto_close(database: Database, settings: Settings, now: datetime) -> int:
 # --- retention --------------------------------------------------------------------------
 
 
-@shared_task(name="tasks.sweeps.apply_retention", ignore_result=True)
-def apply_retention() -> dict[str, int]:
-    settings = context.settings()
-    return retain(context.database(), settings, _storage(settings), _now())
-
-
-@lru_cache(maxsize=4)
-def _storage(settings: Settings) -> Storage:
-    return make_storage(settings)
+@shared_task(name="tasks.sweeps.apply_retention", bind=True, ignore_result=True)
+def apply_retention(self: SoSoftTask) -> dict[str, int]:
+    return retain(self.database, self.settings, self.storage, _now())
 
 
 def retain(
