@@ -30,9 +30,9 @@ help:
 	@echo "make install   create .venv and install the project with the dev extra (pinned by constraints.txt)"
 	@echo "make services  make sure PostgreSQL+PostGIS and Redis are installed and running"
 	@echo "make run       migrate, seed, then run web + worker + beat (honcho, Procfile)"
-	@echo "make test      ruff check + pytest against sosoft_test (PYTEST_ARGS=..., TEST_DATABASE_URL=...)"
+	@echo "make test      ruff check + the import contract + pytest against sosoft_test (PYTEST_ARGS=..., TEST_DATABASE_URL=...)"
 	@echo "make bench     run every bench/bench_*.py"
-	@echo "make lint      ruff check + ruff format --check (format is advisory)"
+	@echo "make lint      ruff check + the import contract + ruff format --check (format is advisory)"
 	@echo "make clean     remove .venv and var/"
 
 venv install: $(STAMP)
@@ -65,6 +65,8 @@ test: install
 	@status=0; \
 	echo "+ ruff check ."; \
 	$(BIN)/ruff check . || status=1; \
+	echo "+ lint-imports"; \
+	$(BIN)/lint-imports --no-cache || status=1; \
 	echo "+ APP_ENV=test DATABASE_URL='$(TEST_DATABASE_URL)' pytest $(PYTEST_ARGS)"; \
 	APP_ENV=test DATABASE_URL='$(TEST_DATABASE_URL)' $(BIN)/pytest $(PYTEST_ARGS) || status=$$?; \
 	exit $$status
@@ -80,6 +82,7 @@ bench: install services
 
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/ruff format --check . || echo "(ruff format would change the files above: run '$(VENV)/bin/ruff format .'; not fatal)"
 
 clean:

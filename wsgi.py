@@ -2,7 +2,7 @@
 
 import gc
 
-from web import create_app
+from sosoft import create_app
 
 app = create_app()
 

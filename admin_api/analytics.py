@@ -29,10 +29,10 @@ from admin_api.schemas.tickets import MultiValue
 from admin_api.security import require
 from core.analytics import breakdowns, geo_grid, hotspots, kpis, trends
 from core.analytics.scope import Scope, default_period
-from core.flask_db import request_session
 from core.geo import bbox_problem
 from core.models import Category, Team
 from core.models.tickets import CHANNELS, STATUSES
+from web.request_session import request_session
 
 MAX_PERIOD_DAYS = 3 * 366
 _DAYS = validate.Range(min=date(2000, 1, 1), max=date(2100, 12, 31))

@@ -18,9 +18,9 @@ from admin_api.schemas.api_keys import (
 )
 from admin_api.schemas.tickets import MAX_ID
 from admin_api.security import current_principal, require
-from core.api_keys import ApiKeyInputError, create_api_key, revoke_api_key
-from core.flask_db import request_session
 from core.models import ApiKey
+from core.people.api_keys import ApiKeyInputError, create_api_key, revoke_api_key
+from web.request_session import request_session
 
 blp = Blueprint(
     "api_keys",

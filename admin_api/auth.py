@@ -29,17 +29,17 @@ from admin_api.schemas.auth import (
 from admin_api.schemas.users import UserSchema
 from admin_api.security import current_principal, require
 from core.config import Settings
-from core.flask_db import request_session
-from core.limits import limiter
 from core.logging_setup import mask_phone
-from core.messaging import GatewayError
+from core.messaging.gateway import GatewayError
 from core.models import User
-from core.otp import OtpRejected, check_code, code_message, issue_code
-from core.phones import InvalidPhone, normalize_mobile
-from core.refresh_tokens import RefreshRejected, issue_refresh_token, revoke, rotate
-from core.tokens import issue_access_token, keyed_hash
-from core.users import create_user, find_by_phone
+from core.people.otp import OtpRejected, check_code, code_message, issue_code
+from core.people.phones import InvalidPhone, normalize_mobile
+from core.people.refresh_tokens import RefreshRejected, issue_refresh_token, revoke, rotate
+from core.people.tokens import issue_access_token, keyed_hash
+from core.people.users import create_user, find_by_phone
 from web.errors import error_response
+from web.limits import limiter
+from web.request_session import request_session
 
 log = logging.getLogger(__name__)
 

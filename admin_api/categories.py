@@ -26,10 +26,10 @@ from admin_api.security import require
 from admin_api.ticket_access import calling_user
 from admin_api.ticket_errors import field_error
 from admin_api.ticket_payloads import ref
-from core.category_questions import InvalidQuestions, validate_definitions
-from core.flask_db import request_session
 from core.models import Category, Team, Ticket, User
-from core.ticket_changes import ChangeRefused, active_team
+from core.tickets.changes import ChangeRefused, active_team
+from core.tickets.questions import InvalidQuestions, validate_definitions
+from web.request_session import request_session
 
 blp = Blueprint(
     "categories",

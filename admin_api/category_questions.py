@@ -13,9 +13,9 @@ from flask_smorest import Blueprint, abort
 
 from admin_api.schemas.category_questions import CategoryQuestionsSchema, QuestionsUpdateSchema
 from admin_api.security import require
-from core.category_questions import InvalidQuestions, validate_definitions
-from core.flask_db import request_session
 from core.models import Category
+from core.tickets.questions import InvalidQuestions, validate_definitions
+from web.request_session import request_session
 
 blp = Blueprint(
     "category_questions",

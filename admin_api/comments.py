@@ -15,11 +15,11 @@ from admin_api.security import current_principal, require
 from admin_api.ticket_access import calling_user, require_reporter_or_staff, visible_ticket
 from admin_api.ticket_errors import field_error
 from admin_api.ticket_payloads import comment_payload
-from core import notifications
-from core.flask_db import request_session
+from core.messaging import notifications
 from core.models import Comment, TicketEvent
-from core.ticket_changes import record_first_response
-from core.tickets import clean_text
+from core.tickets.changes import record_first_response
+from core.tickets.opening import clean_text
+from web.request_session import request_session
 
 blp = Blueprint(
     "comments",

@@ -25,13 +25,14 @@ from admin_api.security import require
 from admin_api.ticket_access import calling_user, visible_ticket
 from admin_api.ticket_errors import field_error, transition_error
 from admin_api.ticket_payloads import escalation_payload, ticket_summary
-from core import notifications, ticket_changes
-from core.flask_db import request_session
+from core.messaging import notifications
 from core.models import Escalation, Ticket, User
-from core.ticket_changes import ChangeRefused
-from core.ticket_queries import PRIORITY_RANK
-from core.tickets import clean_text
-from core.workflow import TransitionError, apply_transition
+from core.tickets import changes
+from core.tickets.changes import ChangeRefused
+from core.tickets.opening import clean_text
+from core.tickets.queries import PRIORITY_RANK
+from core.tickets.workflow import TransitionError, apply_transition
+from web.request_session import request_session
 
 blp = Blueprint(
     "escalations",
@@ -153,10 +154,10 @@ def _replan(session: Session, ticket: Ticket, data: dict[str, Any], caller: User
         if "priority" in data:
             if PRIORITY_RANK[data["priority"]] < PRIORITY_RANK[ticket.priority]:
                 field_error("priority", f"may only be raised (now {ticket.priority})")
-            changed |= ticket_changes.set_priority(session, ticket, data["priority"], caller)
+            changed |= changes.set_priority(session, ticket, data["priority"], caller)
         if "team_id" in data:
-            team = ticket_changes.active_team(session, data["team_id"])
-            changed |= ticket_changes.move_to_team(session, ticket, team, caller)
+            team = changes.active_team(session, data["team_id"])
+            changed |= changes.move_to_team(session, ticket, team, caller)
     except ChangeRefused as exc:
         field_error(exc.field, str(exc))
     return changed

@@ -16,10 +16,11 @@ from marshmallow import Schema, fields, validate
 from admin_api.schemas.tickets import TicketListArgs
 from admin_api.security import current_principal, require
 from admin_api.ticket_filters import ticket_filters
-from core import export_jobs, exports, jobs
-from core.flask_db import keep_session_for, request_session
+from core import jobs
 from core.models import ExportJob
 from core.models.exports import EXPORT_FORMATS
+from core.tickets import export_jobs, exports
+from web.request_session import keep_session_for, request_session
 
 blp = Blueprint(
     "exports",

@@ -21,10 +21,10 @@ from admin_api.schemas.ticket_activity import (
 from admin_api.security import require
 from admin_api.ticket_access import calling_user, visible_ticket
 from admin_api.ticket_payloads import feedback_payload
-from core.flask_db import request_session
 from core.models import Feedback, Ticket
-from core.tickets import clean_text
-from core.workflow import apply_transition
+from core.tickets.opening import clean_text
+from core.tickets.workflow import apply_transition
+from web.request_session import request_session
 
 blp = Blueprint(
     "feedback",

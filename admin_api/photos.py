@@ -18,10 +18,10 @@ from admin_api.schemas.ticket_activity import PhotoUploadResultSchema, PhotoUplo
 from admin_api.security import require
 from admin_api.ticket_access import calling_user, require_reporter_or_staff, visible_ticket
 from admin_api.ticket_payloads import photo_payload
-from core.flask_db import request_session
 from core.geo import OutsideServiceArea, check_in_service_area
-from core.images import CleanImage, ImageRejected, inspect_image, store_photo
 from core.models import Photo, Ticket
+from core.tickets.photos import CleanImage, ImageRejected, inspect_image, store_photo
+from web.request_session import request_session
 
 blp = Blueprint(
     "photos",

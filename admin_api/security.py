@@ -1,7 +1,7 @@
 """Who is calling: bearer access tokens and API keys, checked on every request.
 
 `@require("permission")` authenticates the caller (401 otherwise), checks the
-permission table in `core.permissions` (403 otherwise) and documents the bearer
+permission table in `core.people.permissions` (403 otherwise) and documents the bearer
 security requirement in the OpenAPI document.
 """
 
@@ -16,12 +16,12 @@ from typing import Any, TypeVar
 from flask import current_app, g, request
 from flask_smorest import abort
 
-from core.api_keys import API_KEY_PREFIX, find_api_key
-from core.flask_db import request_session
 from core.models import ApiKey, User
-from core.permissions import role_can, scopes_can
-from core.refresh_tokens import sign_in_ended
-from core.tokens import InvalidToken, decode_access_token
+from core.people.api_keys import API_KEY_PREFIX, find_api_key
+from core.people.permissions import role_can, scopes_can
+from core.people.refresh_tokens import sign_in_ended
+from core.people.tokens import InvalidToken, decode_access_token
+from web.request_session import request_session
 
 F = TypeVar("F", bound=Callable[..., Any])
 LAST_USED_RESOLUTION = timedelta(minutes=1)

@@ -12,9 +12,9 @@ from admin_api.pagination import PaginationArgs, page, typed_cursor
 from admin_api.schemas.teams import TeamPageSchema, TeamSchema, TeamUpdateSchema
 from admin_api.schemas.tickets import MAX_ID
 from admin_api.security import require
-from core.flask_db import request_session
 from core.models import Team, Ticket
 from core.models.tickets import OPEN_STATUSES
+from web.request_session import request_session
 
 blp = Blueprint(
     "teams", __name__, url_prefix="/api/v1/teams", description="Teams that work tickets."

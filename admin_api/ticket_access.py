@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 
 from admin_api.schemas.tickets import MAX_ID
 from admin_api.security import current_principal
-from core.flask_db import request_session
 from core.models import Ticket, TicketFollower, User
+from web.request_session import request_session
 
 NOT_FOUND = "ticket not found"
 

@@ -6,7 +6,7 @@ from typing import NoReturn
 
 from flask_smorest import abort
 
-from core.workflow import TransitionError
+from core.tickets.workflow import TransitionError
 
 
 def field_error(field: str, message: str, location: str = "json") -> NoReturn:

@@ -8,7 +8,7 @@ from typing import Any
 from flask_smorest import abort
 
 from admin_api.security import Principal
-from core.ticket_queries import TicketFilters
+from core.tickets.queries import TicketFilters
 
 
 def _check_ids(args: dict[str, Any]) -> None:

@@ -11,7 +11,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from admin_api.ticket_access import is_following
-from core.category_questions import describe_answers
 from core.geo import lat_lon
 from core.models import (
     Category,
@@ -25,8 +24,9 @@ from core.models import (
     User,
 )
 from core.models.tickets import OPEN_STATUSES
-from core.permissions import role_can
-from core.workflow import allowed_targets
+from core.people.permissions import role_can
+from core.tickets.questions import describe_answers
+from core.tickets.workflow import allowed_targets
 
 
 def person(user: User | None, viewer: User) -> dict[str, Any] | None:

@@ -21,10 +21,10 @@ from admin_api.security import require
 from admin_api.ticket_access import calling_user, get_ticket, visible_ticket
 from admin_api.ticket_errors import field_error, transition_error
 from admin_api.ticket_payloads import event_payload, ticket_detail, transitions_for
-from core.flask_db import request_session
 from core.models import Message, Ticket, TicketEvent, TicketFollower, User
 from core.models.tickets import OPEN_STATUSES
-from core.workflow import TransitionError, apply_transition
+from core.tickets.workflow import TransitionError, apply_transition
+from web.request_session import request_session
 
 blp = Blueprint(
     "ticket_workflow",

@@ -25,16 +25,16 @@ from admin_api.ticket_access import calling_user, visible_ticket
 from admin_api.ticket_errors import field_error
 from admin_api.ticket_filters import ticket_filters
 from admin_api.ticket_payloads import category_ref, location, ticket_detail, ticket_summary
-from core import ticket_changes
-from core.category_questions import InvalidAttributes, validate_attributes
-from core.flask_db import request_session
 from core.geo import nearby_open_tickets
 from core.models import Category, Team, User
-from core.phones import InvalidPhone, normalize_mobile
-from core.ticket_changes import ChangeRefused
-from core.ticket_queries import BadCursor, list_tickets_query
-from core.tickets import TicketInputError, open_ticket
-from core.users import UserInputError, create_user, find_by_phone
+from core.people.phones import InvalidPhone, normalize_mobile
+from core.people.users import UserInputError, create_user, find_by_phone
+from core.tickets import changes
+from core.tickets.changes import ChangeRefused
+from core.tickets.opening import TicketInputError, open_ticket
+from core.tickets.queries import BadCursor, list_tickets_query
+from core.tickets.questions import InvalidAttributes, validate_attributes
+from web.request_session import request_session
 
 blp = Blueprint(
     "tickets",
@@ -150,7 +150,7 @@ class TicketById(MethodView):
         except ChangeRefused as exc:
             field_error(exc.field, str(exc))
         if changed:
-            ticket_changes.record_first_response(ticket, caller)
+            changes.record_first_response(ticket, caller)
             session.commit()
         return ticket_detail(session, ticket, caller)
 
@@ -159,24 +159,24 @@ def _apply_patch(session: Session, ticket: Any, data: dict[str, Any], caller: Us
     """Category first (it may re-route the team), then team, then assignee."""
     changed = False
     if "priority" in data:
-        changed |= ticket_changes.set_priority(session, ticket, data["priority"], caller)
+        changed |= changes.set_priority(session, ticket, data["priority"], caller)
     if "category_id" in data:
         category = session.get(Category, data["category_id"])
         if category is None:
             raise ChangeRefused("category_id", "no such category")
-        changed |= ticket_changes.recategorize(
+        changed |= changes.recategorize(
             session, ticket, category, caller, reroute="team_id" not in data
         )
     if "team_id" in data:
         team: Team | None = None
         if data["team_id"] is not None:
-            team = ticket_changes.active_team(session, data["team_id"])
-        changed |= ticket_changes.move_to_team(session, ticket, team, caller)
+            team = changes.active_team(session, data["team_id"])
+        changed |= changes.move_to_team(session, ticket, team, caller)
     if "assignee_id" in data:
         assignee = None
         if data["assignee_id"] is not None:
-            assignee = ticket_changes.assignable_staff(session, data["assignee_id"], ticket.team_id)
-        changed |= ticket_changes.assign(session, ticket, assignee, caller)
+            assignee = changes.assignable_staff(session, data["assignee_id"], ticket.team_id)
+        changed |= changes.assign(session, ticket, assignee, caller)
     return changed
 
 

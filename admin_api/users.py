@@ -25,12 +25,11 @@ from admin_api.schemas.users import (
     UserUpdateSchema,
 )
 from admin_api.security import current_principal, require
-from core.flask_db import request_session
 from core.models import Team, User
 from core.models.people import STAFF_ROLES
-from core.phones import InvalidPhone, normalize_mobile
-from core.refresh_tokens import revoke_user_tokens
-from core.users import (
+from core.people.phones import InvalidPhone, normalize_mobile
+from core.people.refresh_tokens import revoke_user_tokens
+from core.people.users import (
     LastManagerError,
     UserInputError,
     clean_name,
@@ -38,6 +37,7 @@ from core.users import (
     find_by_phone,
     update_user,
 )
+from web.request_session import request_session
 
 blp = Blueprint(
     "users",

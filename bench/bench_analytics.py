@@ -42,10 +42,10 @@ from sqlalchemy import select, text  # noqa: E402
 from core.analytics import rollups, upkeep  # noqa: E402
 from core.config import Settings  # noqa: E402
 from core.db import Database  # noqa: E402
-from core.exports import export_query  # noqa: E402
 from core.models import User  # noqa: E402
-from core.ticket_queries import TicketFilters  # noqa: E402
-from core.tokens import issue_access_token  # noqa: E402
+from core.people.tokens import issue_access_token  # noqa: E402
+from core.tickets.exports import export_query  # noqa: E402
+from core.tickets.queries import TicketFilters  # noqa: E402
 
 ENDPOINTS = (
     "kpis",
@@ -229,7 +229,7 @@ def main() -> None:
 def report_endpoints(
     args: argparse.Namespace, settings: Settings, database: Database, n: int
 ) -> None:
-    from web import create_app
+    from sosoft import create_app
 
     app = create_app(settings)
     gc.freeze()  # as wsgi.py does in every web process after building the app

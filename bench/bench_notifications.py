@@ -36,11 +36,11 @@ from bench.worker_processes import (
     wait_until_consuming,
     worker_env,
 )
-from core import outbox
 from core.config import Settings
 from core.db import Database
+from core.messaging import outbox
 from core.models import Message, Ticket
-from core.workflow import apply_transition
+from core.tickets.workflow import apply_transition
 from tasks.celery_app import make_celery
 from tasks.sweeps import relay
 
@@ -100,7 +100,7 @@ def rebuild_schema() -> None:
 
 def create_tickets(database: Database, count: int) -> list[int]:
     """`count` citizens who wrote on WhatsApp just now, each with a new ticket."""
-    from core.seed_data import seed_defaults
+    from core.tickets.seed_data import seed_defaults
 
     with database.transaction() as session:
         seed_defaults(session)

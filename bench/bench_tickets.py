@@ -36,7 +36,7 @@ from sqlalchemy import Engine, select, text  # noqa: E402
 from admin_api.pagination import encode_cursor  # noqa: E402
 from core.config import Settings  # noqa: E402
 from core.models import User  # noqa: E402
-from core.tokens import issue_access_token  # noqa: E402
+from core.people.tokens import issue_access_token  # noqa: E402
 
 TARGET_P50_MS = 20.0
 
@@ -159,7 +159,7 @@ def main() -> None:
         LOG_LEVEL="WARNING",
     )  # fmt: skip
 
-    from web import create_app
+    from sosoft import create_app
 
     app = create_app(settings)
     database = app.extensions["sosoft.db"]

@@ -65,7 +65,7 @@ from alembic.config import Config  # noqa: E402
 
 from core.config import Settings  # noqa: E402
 from core.db import Database  # noqa: E402
-from core.seed_data import seed_defaults  # noqa: E402
+from core.tickets.seed_data import seed_defaults  # noqa: E402
 
 DEFAULT_DATABASE = "postgresql+psycopg://postgres@127.0.0.1:5432/sosoft_bench_bot"
 PATH = "/bot/twilio/inbound"

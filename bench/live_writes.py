@@ -22,8 +22,8 @@ from core.analytics import upkeep
 from core.config import Settings
 from core.db import Database
 from core.models import Category, Feedback, Ticket, User
-from core.tickets import open_ticket
-from core.workflow import apply_transition
+from core.tickets.opening import open_ticket
+from core.tickets.workflow import apply_transition
 
 KINDS = ("create", "take", "resolve", "feedback")
 _NEXT = {"take": ("new", "in_progress"), "resolve": ("in_progress", "resolved")}

@@ -32,6 +32,7 @@ from bot.outcomes import (
 )
 from bot.texts import status_name, t
 from core.config import Settings
+from core.messaging.notifications import ANSWERED_IN_CHAT
 from core.models import (
     Category,
     Comment,
@@ -45,10 +46,9 @@ from core.models import (
     User,
 )
 from core.models.tickets import MAX_TICKET_NUMBER
-from core.notifications import ANSWERED_IN_CHAT
-from core.tickets import TicketInputError, open_ticket
-from core.users import erased_values
-from core.workflow import TransitionError, apply_transition
+from core.people.users import erased_values
+from core.tickets.opening import TicketInputError, open_ticket
+from core.tickets.workflow import TransitionError, apply_transition
 
 STATUS_LIST_LENGTH = 3
 

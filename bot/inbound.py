@@ -11,7 +11,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
-from core.tickets import clean_text
+from core.tickets.opening import clean_text
 
 MAX_BODY = 1600
 MAX_MEDIA = 10  # Twilio sends at most 10 media items per message

@@ -23,8 +23,8 @@ from bot.outcomes import (
     Snapshot,
 )
 from bot.texts import shorten, t
-from core import category_questions as cq
-from core.tickets import DESCRIPTION_MAX, DESCRIPTION_MIN
+from core.tickets import questions as cq
+from core.tickets.opening import DESCRIPTION_MAX, DESCRIPTION_MIN
 
 MAX_PHOTOS = 3
 MAX_NAME = 120

@@ -27,10 +27,10 @@ from bot import keywords as kw
 from bot.inbound import Inbound
 from bot.outcomes import CategoryChoice, NearbyTicket, Outcome, Snapshot
 from core.config import Settings
-from core.conversation_expiry import DRAFT_STATES
+from core.conversations.expiry import DRAFT_STATES
 from core.geo import nearby_open_query
 from core.models import Category, Feedback, Ticket, User
-from core.phones import region_of
+from core.people.phones import region_of
 
 _CATEGORY_CACHE: dict[str, tuple[CategoryChoice, ...]] = {}
 _CATEGORY_CACHE_SIZE = 8

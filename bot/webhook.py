@@ -20,7 +20,7 @@ from bot.inbound import MalformedInbound, parse_inbound
 from bot.receive import receive, twiml
 from core import jobs
 from core.config import Settings
-from core.flask_db import request_session
+from web.request_session import request_session
 
 bp = Blueprint("bot", __name__, url_prefix="/bot")
 

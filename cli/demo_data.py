@@ -13,7 +13,7 @@ from flask.cli import with_appcontext
 from sqlalchemy import Engine
 from tqdm import tqdm
 
-from core.flask_db import database
+from web.request_session import database
 
 
 @click.command("demo-data")
@@ -45,7 +45,7 @@ from core.flask_db import database
 def demo_data_command(tickets: int, seed: int, citizens: int | None, batch: int, jobs: int) -> None:
     """Add synthetic citizens, staff and tickets (with their history) over Istanbul's districts."""
     # Imported here: the generators' tables are only worth building when the command runs.
-    from core.demo.load import DemoDataError, DemoOptions, analyze, load_demo_data
+    from cli.demo.load import DemoDataError, DemoOptions, analyze, load_demo_data
 
     if current_app.config["SOSOFT"].APP_ENV == "production":
         # Demo citizens have real-looking mobile numbers: they must never be messaged.

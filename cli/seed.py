@@ -5,8 +5,8 @@ from __future__ import annotations
 import click
 from flask.cli import with_appcontext
 
-from core.flask_db import database
-from core.seed_data import seed_defaults
+from core.tickets.seed_data import seed_defaults
+from web.request_session import database
 
 
 @click.command("seed")

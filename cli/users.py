@@ -7,12 +7,12 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
-from core.flask_db import database
 from core.logging_setup import mask_phone
 from core.models import Team
 from core.models.people import ROLES
-from core.phones import InvalidPhone
-from core.users import UserInputError, create_user
+from core.people.phones import InvalidPhone
+from core.people.users import UserInputError, create_user
+from web.request_session import database
 
 
 @click.command("create-user")

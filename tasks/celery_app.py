@@ -6,9 +6,9 @@ from celery import Celery
 from celery.schedules import crontab
 from dotenv import load_dotenv
 
-from core import outbox
 from core.config import Settings
 from core.error_reporting import init_error_reporting
+from core.messaging import outbox
 from tasks.context import SoSoftTask
 
 # Every module that defines tasks; beat schedules live next to their tasks.

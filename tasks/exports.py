@@ -9,10 +9,11 @@ from datetime import UTC, datetime, timedelta
 from celery import shared_task
 from sqlalchemy import select
 
-from core import export_jobs, jobs
+from core import jobs
 from core.db import Database
 from core.models import ExportJob
 from core.storage import Storage
+from core.tickets import export_jobs
 from tasks.context import SoSoftTask
 
 log = logging.getLogger(__name__)

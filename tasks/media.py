@@ -32,7 +32,11 @@ from sqlalchemy.orm import Session
 from core import jobs
 from core.config import Settings
 from core.db import Database
-from core.images import (
+from core.logging_setup import mask_phone
+from core.messaging.notifications import queue_message
+from core.models import Conversation, Message, Photo, Ticket, User
+from core.storage import Storage
+from core.tickets.photos import (
     MAX_BYTES,
     CleanImage,
     ImageRejected,
@@ -40,10 +44,6 @@ from core.images import (
     photo_row,
     store_photo,
 )
-from core.logging_setup import mask_phone
-from core.models import Conversation, Message, Photo, Ticket, User
-from core.notifications import queue_message
-from core.storage import Storage
 from tasks.context import SoSoftTask
 
 log = logging.getLogger(__name__)

@@ -44,11 +44,11 @@ from sqlalchemy.orm import Session
 from core.config import Settings
 from core.db import Database
 from core.logging_setup import mask_phone
-from core.messaging import GatewayError, MessagingGateway, OutboundMessage, make_gateway
+from core.messaging.gateway import GatewayError, MessagingGateway, OutboundMessage, make_gateway
+from core.messaging.send_rate import SendRate, cost_of
+from core.messaging.sent_lookup import LookupFailed, already_sent
+from core.messaging.whatsapp_window import OUTSIDE_WINDOW_CODE, Delivery, plan_delivery
 from core.models import Message, User
-from core.send_rate import SendRate, cost_of
-from core.sent_lookup import LookupFailed, already_sent
-from core.whatsapp_window import OUTSIDE_WINDOW_CODE, Delivery, plan_delivery
 from tasks.context import SoSoftTask
 
 log = logging.getLogger(__name__)

@@ -18,8 +18,10 @@ from sqlalchemy.orm import Session
 
 from core import jobs
 from core.config import Settings
-from core.conversation_expiry import expire_stale_drafts
+from core.conversations.expiry import expire_stale_drafts
 from core.db import Database
+from core.messaging.notifications import queue_message
+from core.messaging.texts import render
 from core.models import (
     Conversation,
     Feedback,
@@ -33,11 +35,9 @@ from core.models import (
     User,
 )
 from core.models.tickets import OPEN_STATUSES, PRIORITIES
-from core.notification_texts import render
-from core.notifications import queue_message
+from core.people.users import erased_values
 from core.storage import Storage
-from core.users import erased_values
-from core.workflow import apply_transition
+from core.tickets.workflow import apply_transition
 from tasks.context import SoSoftTask
 from tasks.notifications import LOST_IN_SENDING, SEND_TASK
 

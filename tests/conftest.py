@@ -24,11 +24,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from core.config import Settings
 from core.db import Database
-from core.flask_db import EXTENSION_KEY
 from core.models import Base, Team, User
-from core.seed_data import seed_defaults
-from core.tokens import issue_access_token
-from web import create_app
+from core.people.tokens import issue_access_token
+from core.tickets.seed_data import seed_defaults
+from sosoft import create_app
+from web.request_session import EXTENSION_KEY
 
 TEST_DATABASE_URL = os.environ.get(
     "TEST_DATABASE_URL",
@@ -218,12 +218,12 @@ def bearer(settings: Settings):
 @pytest.fixture
 def make_ticket(seeded: Session, settings: Settings, make_user: UserFactory):
     """`make_ticket(reporter=, category="infrastructure", status="new", lat=, lon=, …)`:
-    a ticket opened through core.tickets, then put straight into `status` (setup
+    a ticket opened through core.tickets.opening, then put straight into `status` (setup
     only; tests of the workflow itself go through the API)."""
     from sqlalchemy import select
 
     from core.models import Category
-    from core.tickets import open_ticket
+    from core.tickets.opening import open_ticket
 
     def create(
         reporter: User | None = None,

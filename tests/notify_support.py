@@ -24,8 +24,8 @@ from sqlalchemy import select
 from core.config import Settings
 from core.db import Database
 from core.models import Category, Conversation, Message, Ticket, TicketFollower, User
-from core.seed_data import seed_defaults
-from core.tickets import open_ticket
+from core.tickets.opening import open_ticket
+from core.tickets.seed_data import seed_defaults
 from tasks.celery_app import make_celery
 from tasks.notifications import SEND_TASK
 

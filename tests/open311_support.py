@@ -15,9 +15,9 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4
 from sqlalchemy.orm import Session
 
-from core.api_keys import create_api_key
 from core.config import Settings
 from core.models import Category, Team
+from core.people.api_keys import create_api_key
 
 BASE = "/open311/v2"
 JSON_TYPE = "application/json; charset=utf-8"

@@ -11,7 +11,7 @@ from core.analytics import answer_cache, geo_grid, kpis, rollups
 from core.analytics.scope import Scope
 from core.geo import point
 from core.models import Ticket
-from core.seed_data import seed_defaults
+from core.tickets.seed_data import seed_defaults
 from tests.analytics_dataset import NOW, TZ, build_city, october, utc
 from tests.conftest import UserFactory
 

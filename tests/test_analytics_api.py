@@ -11,9 +11,9 @@ from geoalchemy2.shape import to_shape
 from shapely.geometry import Point, shape
 from sqlalchemy import text
 
-from core.api_keys import create_api_key
 from core.geo import point
 from core.models import Category, Ticket
+from core.people.api_keys import create_api_key
 from tests.analytics_dataset import PLACE_A, PLACE_B, build_city
 
 BASE = "/api/v1/analytics"

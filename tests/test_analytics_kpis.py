@@ -11,7 +11,7 @@ from core.analytics import breakdowns, kpis, rollups, trends
 from core.analytics.measures import measures
 from core.analytics.scope import Scope
 from core.models import Category
-from core.seed_data import seed_defaults
+from core.tickets.seed_data import seed_defaults
 from tests.analytics_dataset import NOW, TZ, build_city, october, utc
 
 

@@ -149,7 +149,7 @@ def test_docs_pages_load_their_assets_from_this_server(client, page: str) -> Non
 def test_a_value_the_database_refuses_is_422_not_500(shell_app: Flask) -> None:
     from sqlalchemy import text
 
-    from core.flask_db import request_session
+    from web.request_session import request_session
 
     @shell_app.get("/_test/nul")
     def nul() -> dict[str, str]:
@@ -165,7 +165,7 @@ def test_a_value_the_driver_refuses_is_422_not_500(shell_app: Flask) -> None:
     # Statements run on the psycopg connection itself (the webhook's) raise psycopg's
     # DataError, not SQLAlchemy's wrapper of it.
     from bot.store import driver_connection
-    from core.flask_db import request_session
+    from web.request_session import request_session
 
     @shell_app.get("/_test/driver-nul")
     def driver_nul() -> dict[str, str]:
@@ -200,7 +200,7 @@ def test_a_constraint_the_database_enforced_is_a_4xx_when_it_is_a_conflict(
     from sqlalchemy import text
 
     from bot.store import driver_connection
-    from core.flask_db import request_session
+    from web.request_session import request_session
 
     sql, status = VIOLATIONS[kind]
 

@@ -13,9 +13,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core.config import Settings
-from core.messaging import GatewayError, OutboundMessage, SendResult, segments
+from core.messaging.gateway import GatewayError, OutboundMessage, SendResult, segments
 from core.models import Message, OtpCode, User
-from core.otp import OtpRejected, check_code, code_message, issue_code
+from core.people.otp import OtpRejected, check_code, code_message, issue_code
 from tests.auth_helpers import (
     REGISTER,
     REQUEST_OTP,

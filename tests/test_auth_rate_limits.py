@@ -8,8 +8,8 @@ from flask.testing import FlaskClient
 from limits.storage import storage_from_string
 from limits.strategies import FixedWindowRateLimiter
 
-from core.limits import limiter
 from tests.auth_helpers import REQUEST_OTP, VERIFY_OTP, request_code
+from web.limits import limiter
 
 PHONE = "+905321234567"
 

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from core.config import Settings
 from core.models import RefreshToken, User
-from core.tokens import issue_access_token
+from core.people.tokens import issue_access_token
 from tests.auth_helpers import LOGOUT, ME, REFRESH, sign_in
 
 PHONE = "+905321234567"
@@ -217,7 +217,7 @@ def test_two_tabs_refreshing_at_once_both_stay_signed_in(
 def test_no_grace_when_it_is_set_to_zero(db: Session, settings, make_user) -> None:
     from dataclasses import replace
 
-    from core.refresh_tokens import RefreshRejected, issue_refresh_token, rotate
+    from core.people.refresh_tokens import RefreshRejected, issue_refresh_token, rotate
 
     strict = replace(settings, REFRESH_REUSE_GRACE_SECONDS=0)
     token = issue_refresh_token(db, strict, make_user(phone=PHONE))
@@ -229,7 +229,7 @@ def test_no_grace_when_it_is_set_to_zero(db: Session, settings, make_user) -> No
 def test_a_logout_during_a_refresh_also_ends_the_token_it_issued(committed_db, settings) -> None:
     import threading
 
-    from core.refresh_tokens import RefreshRejected, issue_refresh_token, revoke, rotate
+    from core.people.refresh_tokens import RefreshRejected, issue_refresh_token, revoke, rotate
 
     with committed_db.transaction() as session:
         user = User(phone=PHONE, role="citizen")

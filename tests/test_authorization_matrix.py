@@ -16,9 +16,9 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
-from core.api_keys import create_api_key
 from core.config import Settings
 from core.models import Team, User
+from core.people.api_keys import create_api_key
 
 ROLES = ("nobody", "citizen_a", "citizen_b", "support", "manager", "api_key")
 _phones = itertools.count(1)

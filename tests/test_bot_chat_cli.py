@@ -15,7 +15,7 @@ from werkzeug.serving import make_server
 
 from cli.bot_chat import Chat
 from core.models import Message, Photo, Ticket
-from core.seed_data import seed_defaults
+from core.tickets.seed_data import seed_defaults
 from tasks.media import process_inbound_media
 
 

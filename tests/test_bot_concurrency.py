@@ -10,7 +10,7 @@ from bot_support import INBOUND, Phone, reply_of, signed_post
 from sqlalchemy import func, select
 
 from core.models import Conversation, Message, Ticket
-from core.seed_data import seed_defaults
+from core.tickets.seed_data import seed_defaults
 
 IN_CITY = ("41.0082", "28.9784")
 

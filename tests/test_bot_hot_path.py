@@ -14,9 +14,9 @@ from sqlalchemy import select, update
 from bot.inbound import parse_inbound
 from bot.outcomes import Outcome
 from bot.store import citizen_of, lock_conversation, next_state, save_reply
-from core.limits import limiter
 from core.models import Category, User
-from core.seed_data import seed_defaults
+from core.tickets.seed_data import seed_defaults
+from web.limits import limiter
 
 
 def test_the_category_list_follows_every_change(client, settings, db, seeded) -> None:
@@ -111,7 +111,7 @@ def test_the_webhook_skips_the_rate_limiter_the_api_goes_through(
     client, settings, seeded, monkeypatch
 ) -> None:
     # The limiter resolves which limits apply on every request it looks at; a
-    # webhook request must not even get that far (core.limits.never_limit).
+    # webhook request must not even get that far (web.limits.never_limit).
     resolved: list[str | None] = []
     resolve = limiter.limit_manager.resolve_limits
 

@@ -12,9 +12,9 @@ from bot_support import Phone
 from PIL import Image
 from sqlalchemy import select
 
-from core.flask_db import EXTENSION_KEY
 from core.models import Conversation, Message, Photo, Ticket
 from tasks.media import MediaUnavailable, process_inbound_media, purge_draft_photos
+from web.request_session import EXTENSION_KEY
 
 CDN = "https://mms.twiliocdn.example/abc123?sig=x"
 

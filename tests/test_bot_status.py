@@ -114,7 +114,7 @@ def test_moves_forward_table(current: str, new: str, moves: bool) -> None:
 
 
 def test_a_callback_that_beats_the_stored_sid_is_kept(client, settings, db, make_user) -> None:
-    from core.whatsapp_window import Delivery
+    from core.messaging.whatsapp_window import Delivery
     from tasks.notifications import _record_sent
 
     message = outbound(db, make_user(), status="sending", sid=None)

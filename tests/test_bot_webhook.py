@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.webhook import signature_valid
-from core.conversation_expiry import expire_stale_drafts
+from core.conversations.expiry import expire_stale_drafts
 from core.models import (
     Category,
     Comment,
@@ -21,7 +21,7 @@ from core.models import (
     TicketFollower,
     User,
 )
-from core.workflow import apply_transition
+from core.tickets.workflow import apply_transition
 
 IN_CITY = (41.0082, 28.9784)
 

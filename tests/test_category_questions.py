@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from core.category_questions import (
+from core.models import Category
+from core.tickets.questions import (
     InvalidAnswer,
     InvalidAttributes,
     InvalidQuestions,
@@ -16,7 +17,6 @@ from core.category_questions import (
     validate_attributes,
     validate_definitions,
 )
-from core.models import Category
 
 
 def question(code: str, datatype: str, required: bool = False, **extra) -> dict:

@@ -10,10 +10,10 @@ from flask import Flask
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
+from cli.demo.people import demo_phone
 from core.db import Database
-from core.demo.people import demo_phone
 from core.models import Category, Ticket, User
-from core.phones import normalize_mobile
+from core.people.phones import normalize_mobile
 
 LOADED = re.compile(r"loaded (\d+) tickets in [\d.]+ s \((\d+) tickets/s\)")
 

@@ -15,7 +15,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from core.config import Settings
-from core.messaging import DevSinkGateway, OutboundMessage
+from core.messaging.gateway import DevSinkGateway, OutboundMessage
 from web import dev_messages
 
 PHONE = "+905321234567"

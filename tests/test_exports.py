@@ -12,8 +12,8 @@ import pytest
 from geoalchemy2.shape import to_shape
 from openpyxl import load_workbook
 
-from core.api_keys import create_api_key
-from core.exports import HEADERS
+from core.people.api_keys import create_api_key
+from core.tickets.exports import HEADERS
 from tests.analytics_dataset import TRICKY_DESCRIPTION, build_city
 
 BASE = "/api/v1/analytics/exports"

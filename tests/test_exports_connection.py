@@ -8,9 +8,9 @@ import psycopg
 import pytest
 from sqlalchemy import text
 
-from core import exports
 from core.models import User
-from core.seed_data import seed_defaults
+from core.tickets import exports
+from core.tickets.seed_data import seed_defaults
 
 URL = "/api/v1/analytics/exports/tickets"
 

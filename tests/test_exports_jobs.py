@@ -11,11 +11,11 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from core import export_jobs
-from core.api_keys import create_api_key
 from core.models import Category, ExportJob, Ticket
-from core.seed_data import seed_defaults
+from core.people.api_keys import create_api_key
 from core.storage import make_storage
+from core.tickets import export_jobs
+from core.tickets.seed_data import seed_defaults
 from tasks.celery_app import make_celery
 from tasks.exports import build_export
 from tests.analytics_dataset import TRICKY_DESCRIPTION, build_city
@@ -180,8 +180,8 @@ def test_old_export_files_are_deleted_and_the_job_says_expired(
 ):
     from datetime import timedelta
 
-    from core.flask_db import EXTENSION_KEY
     from tasks.exports import expire
+    from web.request_session import EXTENSION_KEY
 
     database = app.extensions[EXTENSION_KEY]  # its sessions join the test's transaction
     manager = bearer(make_user("manager"))

@@ -15,7 +15,7 @@ import requests
 import responses
 
 from core.config import Settings
-from core.messaging import (
+from core.messaging.gateway import (
     DevSinkGateway,
     GatewayError,
     OutboundMessage,
@@ -119,7 +119,7 @@ def test_sink_clear(sink: DevSinkGateway) -> None:
 def test_sink_logs_masked_phone_and_no_body(
     sink: DevSinkGateway, caplog: pytest.LogCaptureFixture
 ) -> None:
-    with caplog.at_level(logging.INFO, logger="core.messaging"):
+    with caplog.at_level(logging.INFO, logger="core.messaging.gateway"):
         sink.send(OutboundMessage(to=PHONE, channel="sms", body="Kodunuz: 918273"))
 
     text = caplog.text

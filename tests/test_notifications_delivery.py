@@ -16,8 +16,8 @@ from core import jobs
 from core.config import Settings
 from core.db import Database
 from core.models import Conversation, Message, Ticket, User
-from core.seed_data import seed_defaults
-from core.workflow import apply_transition
+from core.tickets.seed_data import seed_defaults
+from core.tickets.workflow import apply_transition
 from tasks.notifications import SEND_TASK, deliver, sender_for
 from tests.notify_support import (
     FakeTwilio,
@@ -358,6 +358,6 @@ def _all(database: Database) -> list[Message]:
     ],
 )
 def test_template_settings_per_language(value: str, locale: str | None, expect: str | None) -> None:
-    from core.whatsapp_window import pick_template
+    from core.messaging.whatsapp_window import pick_template
 
     assert pick_template(value, locale) == expect

@@ -13,14 +13,13 @@ import redis as redis_lib
 from sqlalchemy import select, text, update
 from sqlalchemy.orm import Session
 
-from core import outbox
 from core.config import Settings
 from core.db import Database
-from core.flask_db import EXTENSION_KEY
+from core.messaging import outbox
 from core.models import Category, Message, Ticket, TicketFollower
-from core.seed_data import seed_defaults
-from core.tickets import open_ticket
-from core.workflow import apply_transition
+from core.tickets.opening import open_ticket
+from core.tickets.seed_data import seed_defaults
+from core.tickets.workflow import apply_transition
 from tasks.sweeps import relay
 from tests.notify_support import (
     FakeTwilio,
@@ -33,6 +32,7 @@ from tests.notify_support import (
     wait_for,
     worker_settings,
 )
+from web.request_session import EXTENSION_KEY
 
 DEAD_REDIS = "redis://127.0.0.1:1/0"
 

@@ -15,8 +15,8 @@ from bench.worker_processes import start_worker, stop, wait_until_consuming, wor
 from core import jobs
 from core.config import Settings
 from core.db import Database
+from core.messaging.send_rate import SendRate, cost_of
 from core.models import Message
-from core.send_rate import SendRate, cost_of
 from tasks.celery_app import make_celery
 from tasks.notifications import SEND_TASK
 from tests.notify_support import (

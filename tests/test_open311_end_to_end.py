@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from core.models import Category, Ticket, User
-from core.workflow import apply_transition
+from core.tickets.workflow import apply_transition
 from tests.open311_support import BASE, ISTANBUL, open311_key, validate
 
 HOLE_QUESTIONS = [

@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import func, select
 from werkzeug.datastructures import MultiDict
 
-from core.api_keys import revoke_api_key
 from core.models import ApiKey, Category, Comment, Message, Photo, Ticket, User
-from core.workflow import apply_transition
+from core.people.api_keys import revoke_api_key
+from core.tickets.workflow import apply_transition
 from tests.open311_support import (
     BASE,
     ISTANBUL,

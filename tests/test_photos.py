@@ -11,8 +11,8 @@ import pytest
 from PIL import Image
 from sqlalchemy import func, select
 
-from core.images import ImageRejected, inspect_image
 from core.models import Photo
+from core.tickets.photos import ImageRejected, inspect_image
 from tests.tickets_helpers import image_bytes
 
 GPS_IFD = 0x8825
@@ -186,7 +186,7 @@ def test_database_failure_removes_stored_files(
     assert media() == []
 
 
-# --- core.images directly (the bot uses it too) ----------------------------------------------
+# --- core.tickets.photos directly (the bot uses it too) ----------------------------------------------
 
 
 def test_webp_is_accepted() -> None:

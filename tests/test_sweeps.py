@@ -15,7 +15,6 @@ from sqlalchemy.orm import Session
 
 from core.config import Settings
 from core.db import Database
-from core.flask_db import EXTENSION_KEY
 from core.models import (
     Category,
     Conversation,
@@ -29,12 +28,13 @@ from core.models import (
     TicketFollower,
     User,
 )
-from core.seed_data import seed_defaults
 from core.storage import make_storage
-from core.tickets import open_ticket
+from core.tickets.opening import open_ticket
+from core.tickets.seed_data import seed_defaults
 from tasks.celery_app import BEAT_SCHEDULE, make_celery
 from tasks.sweeps import auto_close, flag_breaches, relay, retain
 from tests.notify_support import queued_ids, running_worker, wait_for, worker_settings
+from web.request_session import EXTENSION_KEY
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.models import Team, User
-from core.users import LastManagerError, update_user
+from core.people.users import LastManagerError, update_user
 from tests.auth_helpers import ME, REFRESH, sign_in
 
 USERS = "/api/v1/users"

@@ -11,8 +11,8 @@ from sqlalchemy import select
 from core.config import Settings
 from core.models import Category, Message, Ticket, TicketEvent, User
 from core.models.tickets import STATUSES
-from core.tickets import open_ticket
-from core.workflow import (
+from core.tickets.opening import open_ticket
+from core.tickets.workflow import (
     WORKFLOW,
     IllegalTransition,
     ResolutionRequired,

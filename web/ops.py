@@ -14,7 +14,7 @@ from prometheus_client import (
 )
 from sqlalchemy import text
 
-from core.flask_db import database
+from web.request_session import database
 
 bp = Blueprint("ops", __name__)
 

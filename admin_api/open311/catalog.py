@@ -8,13 +8,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
 
 from admin_api.open311.params import w3c
-from core.category_questions import (
+from core.models import Category
+from core.tickets.questions import (
     question_description,
     question_text,
     sorted_questions,
     value_name,
 )
-from core.models import Category
 
 _DATATYPE_HINTS = {
     "tr": {

@@ -20,17 +20,17 @@ from werkzeug.datastructures import MultiDict
 from admin_api.open311.catalog import find_service
 from admin_api.open311.errors import Open311Error, bad_request, not_found
 from admin_api.open311.params import checked_text, optional
-from core.api_keys import find_api_key
-from core.category_questions import InvalidAttributes, validate_attributes
 from core.config import Settings
 from core.models import ApiKey, Category, User
-from core.permissions import scopes_can
-from core.phones import InvalidPhone, normalize_mobile
-from core.tickets import DESCRIPTION_MIN, TicketInputError, clean_text
-from core.users import UserInputError, create_user, find_by_phone
+from core.people.api_keys import find_api_key
+from core.people.permissions import scopes_can
+from core.people.phones import InvalidPhone, normalize_mobile
+from core.people.users import UserInputError, create_user, find_by_phone
+from core.tickets.opening import DESCRIPTION_MIN, TicketInputError, clean_text
+from core.tickets.questions import InvalidAttributes, validate_attributes
 
 OPEN311_PERMISSION = "open311.write"
-MAX_DESCRIPTION = 4000  # the spec's limit; SoSoft's own (core.tickets) is lower
+MAX_DESCRIPTION = 4000  # the spec's limit; SoSoft's own (core.tickets.opening) is lower
 MAX_MEDIA_URL = 1000
 MAX_DETAIL = 100
 _ATTRIBUTE_KEY = re.compile(r"attribute\[([^\[\]]+)\](\[\])?")
@@ -38,7 +38,7 @@ _ATTRIBUTE_KEY = re.compile(r"attribute\[([^\[\]]+)\](\[\])?")
 
 @dataclass
 class Filing:
-    """A checked Open311 POST, ready for `core.tickets.open_ticket`."""
+    """A checked Open311 POST, ready for `core.tickets.opening.open_ticket`."""
 
     category: Category
     api_key: ApiKey

@@ -22,12 +22,12 @@ from admin_api.open311.params import (
     w3c,
 )
 from admin_api.open311.request_records import STATUS_FILTER, request_records
-from core.flask_db import request_session
-from core.limits import limiter
 from core.models import Category, Ticket
 from core.models.tickets import MAX_TICKET_NUMBER
-from core.tickets import TicketInputError, open_ticket
-from core.tokens import keyed_hash
+from core.people.tokens import keyed_hash
+from core.tickets.opening import TicketInputError, open_ticket
+from web.limits import limiter
+from web.request_session import request_session
 
 WINDOW = timedelta(days=90)
 MAX_PAGE_SIZE = 1000

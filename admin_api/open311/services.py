@@ -15,7 +15,7 @@ from admin_api.open311.catalog import (
 from admin_api.open311.errors import not_found
 from admin_api.open311.formats import CONTENT_TYPES, render
 from admin_api.open311.params import check_format, check_jurisdiction, request_locale
-from core.flask_db import request_session
+from web.request_session import request_session
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 

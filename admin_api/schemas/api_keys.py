@@ -6,7 +6,7 @@ from marshmallow import Schema, fields, validate
 
 from admin_api.pagination import PageSchema
 from admin_api.schemas.tickets import Text
-from core.permissions import SCOPE_PERMISSIONS
+from core.people.permissions import SCOPE_PERMISSIONS
 
 
 class ApiKeySchema(Schema):

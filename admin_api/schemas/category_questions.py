@@ -1,4 +1,4 @@
-"""A category's questions as the API takes and shows them (see core.category_questions)."""
+"""A category's questions as the API takes and shows them (see core.tickets.questions)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from typing import Any
 
 from marshmallow import Schema, fields, validate
 
-from core.category_questions import DATATYPES, MAX_QUESTIONS
+from core.tickets.questions import DATATYPES, MAX_QUESTIONS
 
 TEXT = validate.Length(min=1, max=300)
 

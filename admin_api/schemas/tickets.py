@@ -10,8 +10,8 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from admin_api.pagination import PageSchema, PaginationArgs
 from core.geo import bbox_problem
 from core.models.tickets import PRIORITIES, RESOLUTIONS, STATUSES
-from core.ticket_queries import SORTS
-from core.tickets import DESCRIPTION_MAX, DESCRIPTION_MIN, clean_text
+from core.tickets.opening import DESCRIPTION_MAX, DESCRIPTION_MIN, clean_text
+from core.tickets.queries import SORTS
 
 MAX_RADIUS_M = 50_000
 MAX_ID = 2**63 - 1  # ids are bigint

@@ -16,7 +16,7 @@ import math
 import random
 from dataclasses import dataclass, field, replace
 
-from core.demo import texts
+from cli.demo import texts
 
 MINUTE, HOUR, DAY = 60, 3600, 86400
 # How much faster than the SLA each priority is worked.

@@ -12,8 +12,8 @@ from collections.abc import Iterable
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core.messaging.texts import render
 from core.models import Conversation, Message, Ticket, TicketFollower, User
-from core.notification_texts import render
 
 # Which status change tells the citizen what.
 STATUS_KINDS: dict[tuple[str, str], str] = {

@@ -15,11 +15,11 @@ from typing import Any
 import psycopg
 from sqlalchemy.orm import Session
 
-from core import exports
 from core.config import Settings
 from core.models import ExportJob
 from core.storage import Storage
-from core.ticket_queries import TicketFilters
+from core.tickets import exports
+from core.tickets.queries import TicketFilters
 
 log = logging.getLogger(__name__)
 FINISHED = ("done", "failed")

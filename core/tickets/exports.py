@@ -21,7 +21,7 @@ from datetime import datetime
 import psycopg
 import xlsxwriter
 
-from core.ticket_queries import TicketFilters, fold_turkish
+from core.tickets.queries import TicketFilters, fold_turkish
 
 CSV_BOM = "\ufeff".encode()
 CHUNK_BYTES = 256 * 1024

@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session
 
 from core.config import Settings
 from core.models import ApiKey, User
-from core.permissions import SCOPE_PERMISSIONS
-from core.tokens import keyed_hash, same_hash
+from core.people.permissions import SCOPE_PERMISSIONS
+from core.people.tokens import keyed_hash, same_hash
 
 API_KEY_PREFIX = "sk_"
 PREFIX_LENGTH = len(API_KEY_PREFIX) + 8

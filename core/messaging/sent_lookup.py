@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from core.messaging import DevSinkGateway, MessagingGateway, OutboundMessage, TwilioGateway
+from core.messaging.gateway import DevSinkGateway, MessagingGateway, OutboundMessage, TwilioGateway
 
 # Clock skew allowed between our database and Twilio when comparing creation times.
 SKEW = timedelta(seconds=5)

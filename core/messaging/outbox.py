@@ -1,6 +1,6 @@
 """The after-commit hook of the transactional outbox.
 
-`core.notifications` writes outbound Message rows in the same transaction as the change
+`core.messaging.notifications` writes outbound Message rows in the same transaction as the change
 that causes them and lists them in `session.info["outbox"]`. Once that transaction has
 committed (never before: a rolled-back change must not be announced), this hook hands
 each id to Celery. If Redis is down the hand-off fails quietly and the rows stay

@@ -16,10 +16,10 @@ from collections import deque
 from dataclasses import dataclass, field
 from itertools import accumulate
 
-from core.demo import copy_format as fmt
-from core.demo import lifecycle, texts
-from core.demo.districts import DISTRICT_WEIGHTS, DISTRICTS
-from core.demo.people import Cast
+from cli.demo import copy_format as fmt
+from cli.demo import lifecycle, texts
+from cli.demo.people import Cast
+from core.districts import DISTRICT_WEIGHTS, DISTRICTS
 
 WINDOW_DAYS = 730
 GROWTH_DAYS = 250  # reports per day grow by e every GROWTH_DAYS

@@ -9,8 +9,8 @@ import admin_api
 import admin_api.open311
 import bot
 from core.config import Settings
-from core.limits import never_limit
 from web import dev_messages, docs, media, ops
+from web.limits import never_limit
 
 
 def register_blueprints(app: Flask, api: Api, settings: Settings) -> None:

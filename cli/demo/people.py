@@ -5,8 +5,8 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 
-from core.demo import copy_format as fmt
-from core.demo import texts
+from cli.demo import copy_format as fmt
+from cli.demo import texts
 
 # Turkish mobile operator prefixes (Turkcell 53x, Vodafone 54x, Türk Telekom 50x/55x).
 MOBILE_PREFIXES = tuple(

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session
 
-from core import notifications
+from core.messaging import notifications
 from core.models import Ticket, TicketEvent, User
 
 # Who may move a ticket. "system" is SoSoft itself: sweeps, and the bot acting on a

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from core.config import Settings
 from core.models import RefreshToken, User
-from core.tokens import keyed_hash
+from core.people.tokens import keyed_hash
 
 
 class RefreshRejected(Exception):

@@ -16,7 +16,7 @@ from __future__ import annotations
 from redis import Redis
 
 from core.config import Settings
-from core.messaging import segments
+from core.messaging.gateway import segments
 
 KEY_PREFIX = "sosoft:send-rate:"
 

@@ -20,10 +20,10 @@ import psycopg
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.demo import copy_loader, generator, people
-from core.demo.generator import CategoryRoute, TicketGenerator
+from cli.demo import copy_loader, generator, people
+from cli.demo.generator import CategoryRoute, TicketGenerator
 from core.models import Category
-from core.seed_data import seed_defaults
+from core.tickets.seed_data import seed_defaults
 
 TABLES = (
     ("tickets", "tickets", generator.TICKET_COLUMNS),

@@ -8,11 +8,11 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from core import notifications
 from core.config import Settings
 from core.geo import check_in_service_area, point
+from core.messaging import notifications
+from core.messaging.texts import render
 from core.models import Category, Ticket, TicketEvent, User
-from core.notification_texts import render
 
 DESCRIPTION_MIN = 10
 DESCRIPTION_MAX = 2000

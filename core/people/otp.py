@@ -15,10 +15,10 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from core.config import Settings
-from core.messaging import OutboundMessage
+from core.messaging.gateway import OutboundMessage
+from core.messaging.whatsapp_window import pick_template
 from core.models import OtpCode
-from core.tokens import keyed_hash, same_hash
-from core.whatsapp_window import pick_template
+from core.people.tokens import keyed_hash, same_hash
 
 CODE_DIGITS = 6
 

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from core.config import Settings
 from core.models import Team, User
 from core.models.people import LOCALES, ROLES
-from core.phones import normalize_mobile
+from core.people.phones import normalize_mobile
 
 ERASED_NAME = "Anonim"
 

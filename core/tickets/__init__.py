@@ -1,0 +1,1 @@
+"""Tickets: opening them, the workflow, staff changes, finding them, their questions, photos and exports."""
