@@ -19,7 +19,7 @@ from admin_api.schemas.api_keys import (
 from admin_api.schemas.tickets import MAX_ID
 from admin_api.security import current_principal, require
 from core.models import ApiKey
-from core.people.api_keys import ApiKeyInputError, create_api_key, revoke_api_key
+from core.people.api_keys import create_api_key, revoke_api_key
 from web.request_session import request_session
 
 blp = Blueprint(
@@ -51,16 +51,13 @@ def list_api_keys(args: dict[str, Any]) -> dict[str, Any]:
 def create_api_key_view(body: dict[str, Any]) -> dict[str, Any]:
     """Create a key; the response is the only time its secret is shown."""
     session = request_session()
-    try:
-        key, secret = create_api_key(
-            session,
-            current_app.config["SOSOFT"],
-            name=body["name"],
-            scopes=body["scopes"],
-            created_by=current_principal().user,
-        )
-    except ApiKeyInputError as exc:
-        abort(422, message=str(exc), errors={"json": {exc.field: [str(exc)]}})
+    key, secret = create_api_key(
+        session,
+        current_app.config["SOSOFT"],
+        name=body["name"],
+        scopes=body["scopes"],
+        created_by=current_principal().user,
+    )
     session.commit()
     return {"key": secret, **{name: getattr(key, name) for name in ApiKeySchema().fields}}
 

@@ -24,10 +24,9 @@ from admin_api.schemas.categories import (
 from admin_api.schemas.tickets import MAX_ID
 from admin_api.security import require
 from admin_api.ticket_access import calling_user
-from admin_api.ticket_errors import field_error
 from admin_api.ticket_payloads import ref
-from core.models import Category, Team, Ticket, User
-from core.tickets.changes import ChangeRefused, active_team
+from core.models import Category, Ticket, User
+from core.tickets.changes import active_team
 from core.tickets.questions import InvalidQuestions, validate_definitions
 from web.request_session import request_session
 
@@ -75,11 +74,7 @@ def _apply(session: Session, category: Category, data: dict[str, Any]) -> None:
         except InvalidQuestions as exc:
             abort(422, message="invalid questions", errors={"json": {"questions": exc.errors}})
     if data.get("default_team_id") is not None:
-        try:
-            team: Team | None = active_team(session, data["default_team_id"], "default_team_id")
-        except ChangeRefused as exc:
-            field_error(exc.field, str(exc))
-        category.default_team = team
+        category.default_team = active_team(session, data["default_team_id"], "default_team_id")
     elif "default_team_id" in data:
         category.default_team = None
     for field, value in data.items():

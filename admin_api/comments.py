@@ -12,13 +12,10 @@ from admin_api.pagination import PaginationArgs, after_id, page
 from admin_api.schemas.ticket_activity import CommentCreateSchema, CommentPageSchema
 from admin_api.schemas.tickets import CommentSchema
 from admin_api.security import current_principal, require
-from admin_api.ticket_access import calling_user, require_reporter_or_staff, visible_ticket
-from admin_api.ticket_errors import field_error
+from admin_api.ticket_access import calling_user, visible_ticket
 from admin_api.ticket_payloads import comment_payload
-from core.messaging import notifications
-from core.models import Comment, TicketEvent
-from core.tickets.changes import record_first_response
-from core.tickets.opening import clean_text
+from core.models import Comment
+from core.tickets.comments import add_comment
 from web.request_session import request_session
 
 blp = Blueprint(
@@ -27,8 +24,6 @@ blp = Blueprint(
     url_prefix="/api/v1/tickets",
     description="Comments on a ticket: public ones reach the reporter; internal notes never do.",
 )
-# What of a staff comment goes out by SMS/WhatsApp; the rest is on the ticket.
-NOTIFICATION_EXCERPT = 300
 
 
 @blp.route("/<int:ticket_id>/comments")
@@ -61,34 +56,8 @@ class Comments(MethodView):
         ticket = visible_ticket(ticket_id)
         if data["internal"] and not current_principal().can("comment.internal"):
             abort(403, message="internal notes are for staff")
-        require_reporter_or_staff(caller, ticket, "comment on this ticket")
-        body = clean_text(data["body"])
-        if not body:
-            field_error("body", "the comment is empty")
-        comment = Comment(
-            ticket_id=ticket.id, author_id=caller.id, body=body, is_internal=data["internal"]
+        comment = add_comment(
+            session, ticket, caller, data["body"], channel="api", internal=data["internal"]
         )
-        session.add(comment)
-        session.flush()
-        session.add(
-            TicketEvent(
-                ticket_id=ticket.id,
-                actor_id=caller.id,
-                kind="internal_note" if comment.is_internal else "commented",
-                data={"comment_id": comment.id},
-            )
-        )
-        if caller.is_staff:
-            record_first_response(ticket, caller)
-            if not comment.is_internal:
-                notifications.notify_ticket(
-                    session, ticket, "staff_comment", comment=_excerpt(body)
-                )
         session.commit()
         return comment_payload(comment, caller)
-
-
-def _excerpt(body: str) -> str:
-    if len(body) <= NOTIFICATION_EXCERPT:
-        return body
-    return body[: NOTIFICATION_EXCERPT - 1].rstrip() + "…"

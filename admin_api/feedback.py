@@ -3,12 +3,11 @@ resolution reopens it. Managers read it all."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import current_app
 from flask.views import MethodView
-from flask_smorest import Blueprint, abort
+from flask_smorest import Blueprint
 from sqlalchemy import select
 
 from admin_api.pagination import after_id, page
@@ -22,8 +21,7 @@ from admin_api.security import require
 from admin_api.ticket_access import calling_user, visible_ticket
 from admin_api.ticket_payloads import feedback_payload
 from core.models import Feedback, Ticket
-from core.tickets.opening import clean_text
-from core.tickets.workflow import apply_transition
+from core.tickets.feedback import give_feedback
 from web.request_session import request_session
 
 blp = Blueprint(
@@ -45,40 +43,16 @@ class TicketFeedback(MethodView):
         caller = calling_user()
         session = request_session()
         ticket = visible_ticket(ticket_id, lock=True)
-        if ticket.reporter_id != caller.id:
-            abort(403, message="only the citizen who reported the ticket may rate it")
-        if ticket.status not in ("resolved", "closed"):
-            abort(
-                409, message=f"feedback comes once the ticket is resolved (it is {ticket.status})"
-            )
-        if session.scalar(select(Feedback.id).where(Feedback.ticket_id == ticket.id)):
-            abort(409, message="feedback for this ticket was already given")
-        feedback = Feedback(
-            ticket_id=ticket.id,
-            user_id=caller.id,
-            rating=data["rating"],
-            fixed=data.get("fixed"),
-            comment=clean_text(data.get("comment") or "") or None,
-        )
-        session.add(feedback)
-        reopened = feedback.fixed is False and _within_reopen_window(ticket)
-        if reopened:
-            apply_transition(
-                session, ticket, "in_progress", actor=caller, role="citizen",
-                note="the reporter says it is not fixed",
-            )  # fmt: skip
+        given = give_feedback(
+            session, current_app.config["SOSOFT"], ticket, caller,
+            rating=data["rating"], fixed=data.get("fixed"), comment=data.get("comment"),
+        )  # fmt: skip
         session.commit()
-        return {**feedback_payload(feedback), "reopened": reopened, "ticket_status": ticket.status}
-
-
-def _within_reopen_window(ticket: Ticket) -> bool:
-    """Only a recently resolved ticket reopens; a closed one or an old one stays."""
-    days = current_app.config["SOSOFT"].REOPEN_WINDOW_DAYS
-    return (
-        ticket.status == "resolved"
-        and ticket.resolved_at is not None
-        and datetime.now(UTC) - ticket.resolved_at <= timedelta(days=days)
-    )
+        return {
+            **feedback_payload(given.feedback),
+            "reopened": given.reopened,
+            "ticket_status": ticket.status,
+        }
 
 
 @blp.route("/feedback")

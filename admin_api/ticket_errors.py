@@ -1,4 +1,5 @@
-"""Domain refusals as API errors, in the same shape as schema validation errors."""
+"""Refusals an API view makes itself (input shapes the schema cannot check), in the
+same shape as schema validation errors and as the use cases' refusals."""
 
 from __future__ import annotations
 
@@ -6,19 +7,7 @@ from typing import NoReturn
 
 from flask_smorest import abort
 
-from core.tickets.workflow import TransitionError
-
 
 def field_error(field: str, message: str, location: str = "json") -> NoReturn:
     """422 naming the field, like marshmallow's own errors: `errors.json.<field>`."""
     abort(422, message=f"{field}: {message}", errors={location: {field: [message]}})
-
-
-def transition_error(exc: TransitionError, allowed: list[str] | None = None) -> NoReturn:
-    """409 illegal move, 403 not for this role, 422 resolution missing; with the
-    moves that are allowed from here (`allowed` overrides the exception's list)."""
-    abort(
-        exc.status_code,
-        message=str(exc),
-        errors={"allowed": exc.allowed if allowed is None else allowed},
-    )

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask.views import MethodView
-from flask_smorest import Blueprint, abort
+from flask_smorest import Blueprint
 from sqlalchemy import or_, select
 
 from admin_api.pagination import PaginationArgs, after_id, page
@@ -19,11 +19,12 @@ from admin_api.schemas.tickets import (
 )
 from admin_api.security import require
 from admin_api.ticket_access import calling_user, get_ticket, visible_ticket
-from admin_api.ticket_errors import field_error, transition_error
-from admin_api.ticket_payloads import event_payload, ticket_detail, transitions_for
-from core.models import Message, Ticket, TicketEvent, TicketFollower, User
-from core.models.tickets import OPEN_STATUSES
-from core.tickets.workflow import TransitionError, apply_transition
+from admin_api.ticket_errors import field_error
+from admin_api.ticket_payloads import event_payload, ticket_detail
+from core.models import Message, Ticket, TicketEvent, User
+from core.tickets.escalations import request_escalation
+from core.tickets.following import follow, unfollow
+from core.tickets.workflow import apply_transition
 from web.request_session import request_session
 
 blp = Blueprint(
@@ -46,7 +47,10 @@ class Transitions(MethodView):
         session = request_session()
         ticket = visible_ticket(ticket_id, lock=True)
         duplicate_of = _duplicate_of(data, ticket)
-        try:
+        if data["to"] == "escalated":
+            # The same request as POST /tickets/{id}/escalations: the note is the reason.
+            request_escalation(session, ticket, caller, data.get("note"), field="note")
+        else:
             apply_transition(
                 session,
                 ticket,
@@ -57,8 +61,6 @@ class Transitions(MethodView):
                 resolution=data.get("resolution"),
                 duplicate_of=duplicate_of,
             )
-        except TransitionError as exc:
-            transition_error(exc, allowed=transitions_for(ticket, caller))
         session.commit()
         return ticket_detail(session, ticket, caller)
 
@@ -134,14 +136,8 @@ class Follow(MethodView):
         caller = calling_user()
         session = request_session()
         ticket = get_ticket(ticket_id, lock=True)
-        if ticket.reporter_id == caller.id:
-            abort(409, message="you reported this ticket; you hear of it already")
-        if _follower(ticket, caller) is not None:
+        if not follow(session, ticket, caller, channel="api"):
             return _follow_state(ticket, True), 200
-        if ticket.status not in OPEN_STATUSES:
-            abort(409, message=f"this ticket is {ticket.status}; there is nothing left to follow")
-        session.add(TicketFollower(ticket_id=ticket.id, user_id=caller.id))
-        ticket.followers_count += 1
         session.commit()
         return _follow_state(ticket, True), 201
 
@@ -152,16 +148,9 @@ class Follow(MethodView):
         caller = calling_user()
         session = request_session()
         ticket = visible_ticket(ticket_id, lock=True)
-        follower = _follower(ticket, caller)
-        if follower is not None:
-            session.delete(follower)
-            ticket.followers_count = max(0, ticket.followers_count - 1)
+        if unfollow(session, ticket, caller):
             session.commit()
         return _follow_state(ticket, False)
-
-
-def _follower(ticket: Ticket, user: User) -> TicketFollower | None:
-    return request_session().get(TicketFollower, (ticket.id, user.id))
 
 
 def _follow_state(ticket: Ticket, following: bool) -> dict[str, Any]:

@@ -25,13 +25,14 @@ from admin_api.ticket_access import calling_user, visible_ticket
 from admin_api.ticket_errors import field_error
 from admin_api.ticket_filters import ticket_filters
 from admin_api.ticket_payloads import category_ref, location, ticket_detail, ticket_summary
+from core.errors import Refused
 from core.geo import nearby_open_tickets
-from core.models import Category, Team, User
+from core.models import Category, User
 from core.people.phones import InvalidPhone, normalize_mobile
-from core.people.users import UserInputError, create_user, find_by_phone
+from core.people.users import create_user, find_by_phone
 from core.tickets import changes
-from core.tickets.changes import ChangeRefused
-from core.tickets.opening import TicketInputError, open_ticket
+from core.tickets.location import set_address, set_location
+from core.tickets.opening import open_ticket
 from core.tickets.queries import BadCursor, list_tickets_query
 from core.tickets.questions import InvalidAttributes, validate_attributes
 from web.request_session import request_session
@@ -61,9 +62,10 @@ def _reporter_for(session: Session, data: dict[str, Any], caller: User) -> User:
         )
     except InvalidPhone as exc:
         field_error("reporter_phone", str(exc))
-    except UserInputError as exc:
-        field = "reporter_name" if exc.field == "full_name" else "reporter_phone"
-        field_error(field, str(exc))
+    except Refused as exc:
+        raise exc.for_field(
+            "reporter_name" if exc.field == "full_name" else "reporter_phone"
+        ) from None
 
 
 @blp.route("")
@@ -84,22 +86,19 @@ class Tickets(MethodView):
         except InvalidAttributes as exc:
             abort(422, message=str(exc), errors={"json": {"attributes": exc.errors}})
         place = data.get("location") or {}
-        try:
-            ticket = open_ticket(
-                session,
-                current_app.config["SOSOFT"],
-                category=category,
-                description=data["description"],
-                channel="api",
-                reporter=reporter,
-                actor=caller,
-                lat=place.get("lat"),
-                lon=place.get("lon"),
-                address=data.get("address"),
-                attributes=attributes,
-            )
-        except TicketInputError as exc:
-            field_error(exc.field if exc.field != "category" else "category_id", str(exc))
+        ticket = open_ticket(
+            session,
+            current_app.config["SOSOFT"],
+            category=category,
+            description=data["description"],
+            channel="api",
+            reporter=reporter,
+            actor=caller,
+            lat=place.get("lat"),
+            lon=place.get("lon"),
+            address=data.get("address"),
+            attributes=attributes,
+        )
         session.commit()
         return ticket_detail(session, ticket, caller)
 
@@ -141,43 +140,24 @@ class TicketById(MethodView):
     @blp.arguments(TicketPatchSchema)
     @blp.response(200, TicketDetailSchema)
     def patch(self, data: dict[str, Any], ticket_id: int) -> dict[str, Any]:
-        """Change priority, category (re-routes team and due time), team or assignee"""
+        """Change priority, category (re-routes team and due time), team, assignee, or
+        place the ticket (`location`, `address`)"""
         caller = calling_user()
         session = request_session()
         ticket = visible_ticket(ticket_id, lock=True)
-        try:
-            changed = _apply_patch(session, ticket, data, caller)
-        except ChangeRefused as exc:
-            field_error(exc.field, str(exc))
+        changed = changes.apply_changes(session, ticket, caller, data)
+        if "location" in data:
+            place = data["location"]
+            changed |= set_location(
+                session, current_app.config["SOSOFT"], ticket, caller,
+                lat=place["lat"], lon=place["lon"], address=data.get("address"),
+            )  # fmt: skip
+        elif "address" in data:
+            changed |= set_address(session, ticket, caller, data["address"])
         if changed:
             changes.record_first_response(ticket, caller)
             session.commit()
         return ticket_detail(session, ticket, caller)
-
-
-def _apply_patch(session: Session, ticket: Any, data: dict[str, Any], caller: User) -> bool:
-    """Category first (it may re-route the team), then team, then assignee."""
-    changed = False
-    if "priority" in data:
-        changed |= changes.set_priority(session, ticket, data["priority"], caller)
-    if "category_id" in data:
-        category = session.get(Category, data["category_id"])
-        if category is None:
-            raise ChangeRefused("category_id", "no such category")
-        changed |= changes.recategorize(
-            session, ticket, category, caller, reroute="team_id" not in data
-        )
-    if "team_id" in data:
-        team: Team | None = None
-        if data["team_id"] is not None:
-            team = changes.active_team(session, data["team_id"])
-        changed |= changes.move_to_team(session, ticket, team, caller)
-    if "assignee_id" in data:
-        assignee = None
-        if data["assignee_id"] is not None:
-            assignee = changes.assignable_staff(session, data["assignee_id"], ticket.team_id)
-        changed |= changes.assign(session, ticket, assignee, caller)
-    return changed
 
 
 @blp.route("/nearby")

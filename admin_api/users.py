@@ -30,8 +30,6 @@ from core.models.people import STAFF_ROLES
 from core.people.phones import InvalidPhone, normalize_mobile
 from core.people.refresh_tokens import revoke_user_tokens
 from core.people.users import (
-    LastManagerError,
-    UserInputError,
     clean_name,
     create_user,
     find_by_phone,
@@ -116,18 +114,15 @@ def add_staff(body: dict[str, Any]) -> User:
         team = session.get(Team, body["team_id"])
         if team is None:
             _field_error("team_id", f"no team #{body['team_id']}")
-    try:
-        user = create_user(
-            session,
-            settings,
-            phone=phone,
-            full_name=clean_name(body["full_name"]),
-            role=body["role"],
-            team=team,
-            locale=body["locale"],
-        )
-    except UserInputError as exc:
-        _field_error(exc.field, str(exc))
+    user = create_user(
+        session,
+        settings,
+        phone=phone,
+        full_name=clean_name(body["full_name"]),
+        role=body["role"],
+        team=team,
+        locale=body["locale"],
+    )
     session.commit()
     return user
 
@@ -143,11 +138,8 @@ def update_me(body: dict[str, Any]) -> User:
         abort(403, message="an API key has no user profile")
     if "sla_alerts" in body and not user.is_staff:
         _field_error("sla_alerts", "only staff receive SLA alerts")
-    try:
-        if "full_name" in body:
-            user.full_name = clean_name(body["full_name"])
-    except UserInputError as exc:
-        _field_error(exc.field, str(exc))
+    if "full_name" in body:
+        user.full_name = clean_name(body["full_name"])
     if "locale" in body:
         user.locale = body["locale"]
     if "sla_alerts" in body:
@@ -190,12 +182,7 @@ def update_user_view(body: dict[str, Any], user_id: int) -> User:
     # checked and applied one after the other, never each against the old row.
     user = _visible_user_or_404(user_id, for_update=True)
     was_active = user.is_active
-    try:
-        update_user(session, user, body)
-    except UserInputError as exc:
-        _field_error(exc.field, str(exc))
-    except LastManagerError as exc:
-        abort(409, message=str(exc))
+    update_user(session, user, body)
     if was_active and not user.is_active:
         revoke_user_tokens(session, user)
     session.commit()

@@ -9,11 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, or_, select, update
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from bot.inbound import Inbound
@@ -30,25 +29,23 @@ from bot.outcomes import (
     SetOptOut,
     ShowStatus,
 )
+from bot.refusals import refusal_reply
 from bot.texts import status_name, t
 from core.config import Settings
-from core.messaging.notifications import ANSWERED_IN_CHAT
+from core.errors import DomainError, Refused
 from core.models import (
     Category,
-    Comment,
-    Conversation,
-    Feedback,
     Message,
     Photo,
     Ticket,
-    TicketEvent,
     TicketFollower,
     User,
 )
 from core.models.tickets import MAX_TICKET_NUMBER
-from core.people.users import erased_values
-from core.tickets.opening import TicketInputError, open_ticket
-from core.tickets.workflow import TransitionError, apply_transition
+from core.people.erasure import erase_citizens
+from core.tickets import comments, feedback
+from core.tickets.following import follow
+from core.tickets.opening import open_ticket
 
 STATUS_LIST_LENGTH = 3
 
@@ -80,35 +77,17 @@ def run_effects(citizen: Citizen, effects: list[Effect]) -> list[str]:
     return replies
 
 
-def answered_in_chat(session: Session, user: User, ticket: Ticket, kind: str) -> None:
-    """The citizen hears this in the chat reply: don't also send the outbox copy.
-
-    Matched in the database, not through `session.info["outbox"]`: a savepoint's
-    release may already have handed that list on.
-    """
-    session.flush()
-    session.execute(
-        update(Message)
-        .where(
-            Message.direction == "outbound",
-            Message.status == "pending",
-            Message.user_id == user.id,
-            Message.ticket_id == ticket.id,
-            Message.kind == kind,
-        )
-        .values(status="skipped", error_message=ANSWERED_IN_CHAT)
-        .execution_options(synchronize_session=False)
-    )
-
-
-def _own_ticket(citizen: Citizen, number: int, *, following: bool = False) -> Ticket | None:
+def _own_ticket(
+    citizen: Citizen, number: int, *, following: bool = False, lock: bool = False
+) -> Ticket | None:
     if citizen.user is None or not 0 < number <= MAX_TICKET_NUMBER:
         return None
     owned = Ticket.reporter_id == citizen.user.id
     if following:
         followed = select(TicketFollower.ticket_id).where(TicketFollower.user_id == citizen.user.id)
         owned = or_(owned, Ticket.id.in_(followed))
-    return citizen.session.scalar(select(Ticket).where(Ticket.number == number, owned))
+    query = select(Ticket).where(Ticket.number == number, owned)
+    return citizen.session.scalar(query.with_for_update() if lock else query)
 
 
 # --- registration and preferences --------------------------------------------------------
@@ -151,22 +130,10 @@ def set_opt_out(citizen: Citizen, effect: SetOptOut) -> None:
 
 def erase(citizen: Citizen, _effect: Erase) -> None:
     """Name and phone become an anonymous marker; conversation and message texts go."""
-    session = citizen.session
-    address = citizen.inbound.address
     user = citizen.user
-    owner = Message.address == address
-    if user is not None:
-        owner = or_(owner, Message.user_id == user.id)
-        for column, value in erased_values(citizen.now).items():
-            setattr(user, column, value)
-    session.flush()
-    session.execute(
-        update(Message)
-        .where(owner)
-        .values(body=None, address=None, media=[], content_variables=None)
-        .execution_options(synchronize_session=False)
+    erase_citizens(
+        citizen.session, [user.id] if user else [], citizen.now, addresses=[citizen.inbound.address]
     )
-    session.execute(delete(Conversation).where(Conversation.id == citizen.conversation_id))
     citizen.erased = True
     citizen.user = None
 
@@ -180,7 +147,7 @@ def create_ticket(citizen: Citizen, effect: CreateTicket) -> str:
     category = session.get(Category, draft.get("category_id"))
     try:
         if category is None:
-            raise TicketInputError("category", "this category is no longer in use")
+            raise Refused("this category is no longer in use", field="category_id")
         # open_ticket validates everything before it writes a row.
         ticket = open_ticket(
             session,
@@ -197,8 +164,8 @@ def create_ticket(citizen: Citizen, effect: CreateTicket) -> str:
             now=citizen.now,
             reported_in_chat=True,
         )
-    except TicketInputError as exc:
-        return t("create_failed", citizen.locale, reason=str(exc))
+    except Refused as exc:
+        return t("create_failed", citizen.locale, reason=exc.message)
     _link_draft_media(session, ticket, draft)
     return t("created", citizen.locale, number=ticket.number)
 
@@ -226,53 +193,27 @@ def _link_draft_media(session: Session, ticket: Ticket, draft: dict[str, Any]) -
 
 def follow_ticket(citizen: Citizen, effect: FollowTicket) -> str:
     session = citizen.session
-    ticket = session.get(Ticket, effect.ticket_id)
+    ticket = session.get(Ticket, effect.ticket_id, with_for_update=True)
     if ticket is None or citizen.user is None:
         return t("not_found", citizen.locale, number="?")
-    if ticket.reporter_id != citizen.user.id:
-        added = session.execute(
-            insert(TicketFollower)
-            .values(ticket_id=ticket.id, user_id=citizen.user.id)
-            .on_conflict_do_nothing()
-            .returning(TicketFollower.ticket_id)
-        ).first()
-        if added is not None:
-            ticket.followers_count += 1
-            session.add(
-                TicketEvent(
-                    ticket_id=ticket.id,
-                    actor_id=citizen.user.id,
-                    kind="follower_added",
-                    data={"channel": citizen.inbound.channel},
-                    created_at=citizen.now,
-                )
-            )
+    try:
+        follow(session, ticket, citizen.user, channel=citizen.inbound.channel, now=citizen.now)
+    except DomainError as exc:
+        return refusal_reply(exc, citizen.locale, number=ticket.number)
     return t("followed", citizen.locale, number=ticket.number)
 
 
 def add_comment(citizen: Citizen, effect: AddComment) -> str:
     ticket = _own_ticket(citizen, effect.number)
-    if ticket is None:
+    if ticket is None or citizen.user is None:
         return t("not_found", citizen.locale, number=effect.number)
-    session = citizen.session
-    session.add(
-        Comment(
-            ticket_id=ticket.id,
-            author_id=citizen.user.id if citizen.user else None,
-            body=effect.text,
-            is_internal=False,
-            created_at=citizen.now,
-        )
-    )
-    session.add(
-        TicketEvent(
-            ticket_id=ticket.id,
-            actor_id=citizen.user.id if citizen.user else None,
-            kind="commented",
-            data={"channel": citizen.inbound.channel, "public": True},
-            created_at=citizen.now,
-        )
-    )
+    try:
+        comments.add_comment(
+            citizen.session, ticket, citizen.user, effect.text,
+            channel=citizen.inbound.channel, now=citizen.now,
+        )  # fmt: skip
+    except DomainError as exc:
+        return refusal_reply(exc, citizen.locale, number=ticket.number)
     return t("comment_added", citizen.locale, number=ticket.number)
 
 
@@ -320,44 +261,19 @@ def show_status(citizen: Citizen, effect: ShowStatus) -> str:
 
 
 def give_feedback(citizen: Citizen, effect: GiveFeedback) -> str:
-    ticket = _own_ticket(citizen, effect.number)
+    ticket = _own_ticket(citizen, effect.number, lock=True)
     if ticket is None or citizen.user is None:
         return t("not_found", citizen.locale, number=effect.number)
-    session = citizen.session
-    feedback = session.scalar(select(Feedback).where(Feedback.ticket_id == ticket.id))
-    if feedback is None:
-        feedback = Feedback(ticket_id=ticket.id, user_id=citizen.user.id)
-        session.add(feedback)
-    if effect.rating is not None:
-        feedback.rating = effect.rating
-    if effect.fixed is not None:
-        feedback.fixed = effect.fixed
-    if effect.fixed is False and _within_reopen_window(citizen, ticket):
-        try:
-            apply_transition(
-                session,
-                ticket,
-                "in_progress",
-                actor=citizen.user,
-                role="citizen",
-                note="not fixed (chat)",
-                now=citizen.now,
-            )
-        except TransitionError:
-            return t("feedback_thanks", citizen.locale)
-        answered_in_chat(session, citizen.user, ticket, "reopened")
+    try:
+        given = feedback.give_feedback(
+            citizen.session, citizen.settings, ticket, citizen.user,
+            rating=effect.rating, fixed=effect.fixed, answered_in_chat=True, now=citizen.now,
+        )  # fmt: skip
+    except DomainError as exc:
+        return refusal_reply(exc, citizen.locale, number=ticket.number)
+    if given.reopened:
         return t("feedback_reopened", citizen.locale, number=ticket.number)
     return t("feedback_thanks", citizen.locale)
-
-
-def _within_reopen_window(citizen: Citizen, ticket: Ticket) -> bool:
-    """Only a recently resolved ticket reopens (as through the API); older ones stay."""
-    window = timedelta(days=citizen.settings.REOPEN_WINDOW_DAYS)
-    return (
-        ticket.status == "resolved"
-        and ticket.resolved_at is not None
-        and citizen.now - ticket.resolved_at <= window
-    )
 
 
 EXECUTORS: dict[type, Callable[[Citizen, Any], str | None]] = {

@@ -180,6 +180,35 @@ TEXTS: dict[str, dict[str, str]] = {
         "tr": "Bir sorun oluştu, lütfen tekrar deneyin.",
         "en": "Something went wrong, please try again.",
     },
+    # A use case's refusal (bot/refusals.py): by the rule's code, else by its kind.
+    "refused_feedback_given": {
+        "tr": "#{number} için değerlendirmenizi zaten aldık, teşekkürler.",
+        "en": "We already have your feedback on #{number}, thank you.",
+    },
+    "refused_feedback_not_resolved": {
+        "tr": "#{number} henüz çözülmedi; çözüldüğünde değerlendirebilirsiniz.",
+        "en": "#{number} is not resolved yet; you can rate it once it is.",
+    },
+    "refused_follow_own": {
+        "tr": "#{number} sizin bildiriminiz; gelişmeleri zaten size iletiyoruz.",
+        "en": "#{number} is your own report; you hear of it already.",
+    },
+    "refused_follow_done": {
+        "tr": "#{number} artık açık değil; takip edilecek bir şey kalmadı.",
+        "en": "#{number} is no longer open; there is nothing left to follow.",
+    },
+    "refused_comment_empty": {
+        "tr": "Yorum boş görünüyor. Örnek: #{number} Sorun devam ediyor",
+        "en": "The comment looks empty. Example: #{number} Still broken",
+    },
+    "refused_conflict": {
+        "tr": "#{number} için bu şu anda yapılamıyor.",
+        "en": "That can't be done for #{number} right now.",
+    },
+    "refused_refused": {
+        "tr": "Bunu kaydedemedim; lütfen farklı yazıp tekrar deneyin.",
+        "en": "I couldn't save that; please try again in other words.",
+    },
 }
 
 STATUS_NAMES: dict[str, dict[str, str]] = {

@@ -7,11 +7,12 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
+from core.errors import Refused
 from core.logging_setup import mask_phone
 from core.models import Team
 from core.models.people import ROLES
 from core.people.phones import InvalidPhone
-from core.people.users import UserInputError, create_user
+from core.people.users import create_user
 from web.request_session import database
 
 
@@ -43,7 +44,7 @@ def create_user_command(
                 team=team_row,
                 locale=locale,
             )
-        except (InvalidPhone, UserInputError) as exc:
+        except (InvalidPhone, Refused) as exc:
             raise click.UsageError(str(exc)) from None
         click.echo(
             f"created {user.role} #{user.id} {user.full_name} ({mask_phone(user.phone or '')})"

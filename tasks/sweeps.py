@@ -30,13 +30,13 @@ from core.models import (
     Photo,
     RefreshToken,
     Ticket,
-    TicketEvent,
     TicketFollower,
     User,
 )
 from core.models.tickets import OPEN_STATUSES, PRIORITIES
-from core.people.users import erased_values
+from core.people.erasure import erase_citizens
 from core.storage import Storage
+from core.tickets.events import record_event
 from core.tickets.workflow import apply_transition
 from tasks.context import SoSoftTask
 from tasks.notifications import LOST_IN_SENDING, SEND_TASK
@@ -167,16 +167,10 @@ def _breach(session: Session, settings: Settings, ticket: Ticket, now: datetime)
     before = ticket.priority
     ticket.sla_breached_at = now
     ticket.priority = next_priority(before)
-    session.add(
-        TicketEvent(
-            ticket_id=ticket.id,
-            kind="sla_breached",
-            from_value=before,
-            to_value=ticket.priority,
-            data={"due_at": ticket.due_at.isoformat() if ticket.due_at else None},
-            created_at=now,
-        )
-    )
+    record_event(
+        session, ticket, "sla_breached", actor=None, frm=before, to=ticket.priority, now=now,
+        due_at=ticket.due_at.isoformat() if ticket.due_at else None,
+    )  # fmt: skip
     due = ticket.due_at.astimezone(ZoneInfo(settings.CITY_TIMEZONE)) if ticket.due_at else now
     for manager in _alerted_managers(session, ticket):
         body = render(
@@ -340,15 +334,7 @@ def _erase_dormant_citizens(session: Session, cutoff: datetime, now: datetime) -
     )
     if not ids:
         return 0
-    in_ids = bindparam("ids", ids, expanding=True)
-    session.execute(delete(Conversation).where(Conversation.user_id.in_(in_ids)))
-    session.execute(delete(TicketFollower).where(TicketFollower.user_id.in_(in_ids)))
-    session.execute(
-        update(User)
-        .where(User.id.in_(in_ids))
-        .values(erased_values(now))
-        .execution_options(synchronize_session=False)
-    )
+    erase_citizens(session, ids, now)
     return len(ids)
 
 

@@ -204,3 +204,27 @@ def test_export_access(client, db, settings, make_user, bearer, seeded, fmt):
 @pytest.mark.parametrize("query", ["team=99999999999999999999", "category=-1", "reporter=0"])
 def test_ids_out_of_range_are_422(client, manager, seeded, query):
     assert client.get(f"{BASE}/tickets.csv?{query}", headers=manager).status_code == 422
+
+
+# The export and the ticket list answer the same filter with the same tickets: one
+# filter builder serves both (core.tickets.queries.ticket_conditions).
+SAME_FILTER = [
+    "status=new",
+    "status=resolved&status=closed",
+    "priority=high",
+    "q=çukur",
+    "overdue=true",
+    "bbox=28.9,40.9,29.1,41.1",
+    "near=41.0082,28.9784&radius_m=2000",
+    "created_from=2026-10-01T00:00:00Z&created_to=2026-10-15T00:00:00Z",
+]
+
+
+@pytest.mark.parametrize("query", SAME_FILTER)
+def test_an_export_holds_what_the_list_shows_for_the_same_filter(client, manager, city, query):
+    listed = client.get(f"/api/v1/tickets?{query}&limit=200", headers=manager)
+    assert listed.status_code == 200, listed.json
+    exported = _csv_rows(client.get(f"{BASE}/tickets.csv?{query}", headers=manager))
+    assert sorted(r["number"] for r in exported) == sorted(
+        t["public_number"] for t in listed.json["data"]
+    )

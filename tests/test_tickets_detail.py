@@ -54,7 +54,7 @@ def test_detail_for_the_reporter_and_for_staff(client, db, make_user, make_ticke
     assert [c["internal"] for c in staff["comments"]] == [False, True]
     assert staff["reporter"]["phone"] == "+905321112233"
     assert staff["escalation"]["status"] == "pending"
-    assert staff["allowed_transitions"] == ["resolved", "closed"]
+    assert staff["allowed_transitions"] == ["resolved", "escalated", "closed"]
 
 
 def test_detail_shows_feedback(client, db, make_user, make_ticket, bearer) -> None:

@@ -9,8 +9,9 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core.errors import Conflict
 from core.models import Team, User
-from core.people.users import LastManagerError, update_user
+from core.people.users import update_user
 from tests.auth_helpers import ME, REFRESH, sign_in
 
 USERS = "/api/v1/users"
@@ -356,7 +357,7 @@ def test_two_managers_demoting_each_other_at_once_leave_one(committed_db) -> Non
                 update_user(session, session.get(User, first_id), {"role": "support"})
                 session.commit()
                 outcome.append("demoted")
-            except LastManagerError:
+            except Conflict:
                 outcome.append("refused")
 
     thread = threading.Thread(target=demote_the_other)

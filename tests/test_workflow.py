@@ -73,10 +73,12 @@ def test_every_illegal_move_is_refused_with_the_allowed_list(db, ticket, frm, to
     put_in(ticket, frm)
     with pytest.raises(IllegalTransition) as refused:
         apply_transition(db, ticket, to, actor=None, role="manager", resolution="invalid")
-    assert refused.value.status_code == 409
+    assert refused.value.kind == "conflict"
     assert refused.value.allowed == allowed_targets(frm, "manager", include_dedicated=False)
     for target in refused.value.allowed:
         assert target in str(refused.value)
+    # Said as English says it: "an in-progress ticket", never "a in_progress ticket".
+    assert "a in_progress" not in str(refused.value) and "a escalated" not in str(refused.value)
     assert ticket.status == frm
 
 
@@ -101,7 +103,7 @@ def test_roles_outside_the_table_are_refused(db, ticket, frm, to, role) -> None:
     put_in(ticket, frm)
     with pytest.raises(TransitionNotPermitted) as refused:
         apply_transition(db, ticket, to, actor=None, role=role)
-    assert refused.value.status_code == 403
+    assert refused.value.kind == "forbidden"
     assert ticket.status == frm
 
 

@@ -14,6 +14,8 @@ from flask import Flask, Response, jsonify
 from sqlalchemy.exc import DataError, IntegrityError
 from werkzeug.exceptions import HTTPException
 
+from core.errors import DomainError, Kind
+
 log = logging.getLogger(__name__)
 
 
@@ -52,6 +54,24 @@ def handle_http_exception(exc: HTTPException) -> Response:
         if name.lower() != "content-type":
             response.headers[name] = value
     return response
+
+
+HTTP_STATUS: dict[Kind, int] = {"refused": 422, "conflict": 409, "not_found": 404, "forbidden": 403}
+
+
+def domain_error_body(exc: DomainError) -> tuple[int, str, dict[str, Any]]:
+    """Status, message and `errors` of a use case's refusal: a refused field is named
+    the way schema validation names one (`errors.json.<field>`)."""
+    errors = dict(exc.details)
+    message = exc.message
+    if exc.field:
+        errors[exc.location] = {exc.field: [exc.message]}
+        message = f"{exc.field}: {exc.message}"
+    return HTTP_STATUS[exc.kind], message, errors
+
+
+def handle_domain_error(exc: DomainError) -> Response:
+    return error_response(*domain_error_body(exc))
 
 
 def handle_unexpected(exc: Exception) -> Response:
@@ -113,6 +133,7 @@ def _constraint(cause: BaseException | None) -> str:
 
 def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(HTTPException, handle_http_exception)
+    app.register_error_handler(DomainError, handle_domain_error)
     app.register_error_handler(DataError, handle_bad_value)
     app.register_error_handler(psycopg.DataError, handle_bad_value)
     app.register_error_handler(IntegrityError, handle_conflict)

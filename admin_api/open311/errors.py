@@ -16,6 +16,7 @@ from werkzeug.exceptions import HTTPException
 
 from admin_api.open311.blueprint import bp
 from admin_api.open311.formats import render
+from core.errors import DomainError, Kind
 from web.errors import conflict_code, driver_error
 
 log = logging.getLogger(__name__)
@@ -50,6 +51,20 @@ def error_response(status: int, descriptions: tuple[str, ...] | list[str]) -> Re
 @bp.errorhandler(Open311Error)
 def _open311_error(exc: Open311Error) -> Response:
     return error_response(exc.status, exc.descriptions)
+
+
+# A use case's refusal in Open311's terms: the spec knows 400, 403 and 404.
+OPEN311_STATUS: dict[Kind, int] = {
+    "refused": 400,
+    "conflict": 400,
+    "not_found": 404,
+    "forbidden": 403,
+}
+
+
+@bp.errorhandler(DomainError)
+def _domain_error(exc: DomainError) -> Response:
+    return error_response(OPEN311_STATUS[exc.kind], [exc.message])
 
 
 @bp.errorhandler(HTTPException)

@@ -21,12 +21,13 @@ from admin_api.open311.catalog import find_service
 from admin_api.open311.errors import Open311Error, bad_request, not_found
 from admin_api.open311.params import checked_text, optional
 from core.config import Settings
+from core.errors import Refused
 from core.models import ApiKey, Category, User
 from core.people.api_keys import find_api_key
 from core.people.permissions import scopes_can
 from core.people.phones import InvalidPhone, normalize_mobile
-from core.people.users import UserInputError, create_user, find_by_phone
-from core.tickets.opening import DESCRIPTION_MIN, TicketInputError, clean_text
+from core.people.users import create_user, find_by_phone
+from core.tickets.opening import DESCRIPTION_MIN, clean_text
 from core.tickets.questions import InvalidAttributes, validate_attributes
 
 OPEN311_PERMISSION = "open311.write"
@@ -198,10 +199,10 @@ def linked_citizen(
         return create_user(
             session, settings, phone=e164, full_name=clean_text(name)[:120], locale=locale
         )
-    except UserInputError:
+    except Refused:
         return None
 
 
-def ticket_error(exc: TicketInputError) -> Open311Error:
-    field_names = {"location": "location", "description": "description", "category": "service_code"}
+def ticket_error(exc: Refused) -> Open311Error:
+    field_names = {"category_id": "service_code"}
     return bad_request(f"{field_names.get(exc.field, exc.field)}: {exc}")

@@ -22,10 +22,11 @@ from admin_api.open311.params import (
     w3c,
 )
 from admin_api.open311.request_records import STATUS_FILTER, request_records
+from core.errors import Refused
 from core.models import Category, Ticket
 from core.models.tickets import MAX_TICKET_NUMBER
 from core.people.tokens import keyed_hash
-from core.tickets.opening import TicketInputError, open_ticket
+from core.tickets.opening import open_ticket
 from web.limits import limiter
 from web.request_session import request_session
 
@@ -71,7 +72,7 @@ def create_request(fmt: str) -> Response:
             source_details=filing.source_details,
             api_key_id=filing.api_key.id,
         )
-    except TicketInputError as exc:
+    except Refused as exc:
         session.rollback()
         raise ticket_error(exc) from None
     session.commit()

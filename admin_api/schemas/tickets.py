@@ -177,12 +177,17 @@ class TicketPatchSchema(Schema):
     category_id = Id(strict=True)
     team_id = Id(strict=True, allow_none=True)
     assignee_id = Id(strict=True, allow_none=True)
+    location = fields.Nested(
+        LocationSchema, metadata={"description": "Place the pin (an address-only report)"}
+    )
+    address = Text(validate=validate.Length(max=500))
 
     @validates_schema
     def _not_empty(self, data: dict[str, Any], **_: Any) -> None:
         if not data:
             raise ValidationError(
-                "give at least one of: priority, category_id, team_id, assignee_id"
+                "give at least one of: priority, category_id, team_id, assignee_id, "
+                "location, address"
             )
 
 

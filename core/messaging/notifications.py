@@ -113,25 +113,33 @@ def notify_ticket(
     kind: str,
     *,
     audience: Iterable[User] | None = None,
+    told_in_chat: User | None = None,
     **params: object,
 ) -> list[Message]:
-    """Queue `kind` about `ticket` for its reporter and followers, each in their language."""
+    """Queue `kind` about `ticket` for its reporter and followers, each in their language
+    (`told_in_chat`: that one reads it in the bot's reply; their row is kept as skipped)."""
     recipients = ticket_audience(session, ticket) if audience is None else audience
     queued = []
     for user in recipients:
         body = render(kind, user.locale, number=ticket.number, **params)
-        message = queue_message(session, user, kind, body, ticket=ticket)
+        in_chat = told_in_chat is not None and user.id == told_in_chat.id
+        message = queue_message(session, user, kind, body, ticket=ticket, answered_in_chat=in_chat)
         if message is not None:
             queued.append(message)
     return queued
 
 
-def ticket_status_changed(session: Session, ticket: Ticket, frm: str, to: str) -> list[Message]:
+def ticket_status_changed(
+    session: Session, ticket: Ticket, frm: str, to: str, *, told_in_chat: User | None = None
+) -> list[Message]:
     kind = STATUS_KINDS.get((frm, to))
     if kind is None:
         return []
     if kind == "closed" and ticket.resolution == "duplicate" and ticket.duplicate_of_id:
         original = session.get(Ticket, ticket.duplicate_of_id)
         if original is not None:
-            return notify_ticket(session, ticket, "closed_duplicate", duplicate_of=original.number)
-    return notify_ticket(session, ticket, kind)
+            return notify_ticket(
+                session, ticket, "closed_duplicate", told_in_chat=told_in_chat,
+                duplicate_of=original.number,
+            )  # fmt: skip
+    return notify_ticket(session, ticket, kind, told_in_chat=told_in_chat)

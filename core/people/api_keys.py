@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.config import Settings
+from core.errors import Refused
 from core.models import ApiKey, User
 from core.people.permissions import SCOPE_PERMISSIONS
 from core.people.tokens import keyed_hash, same_hash
@@ -21,24 +22,18 @@ API_KEY_PREFIX = "sk_"
 PREFIX_LENGTH = len(API_KEY_PREFIX) + 8
 
 
-class ApiKeyInputError(ValueError):
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
-
-
 def _hash(settings: Settings, key: str) -> str:
     return keyed_hash(settings, "api-key", key)
 
 
 def check_scopes(scopes: list[str]) -> list[str]:
-    """The scopes, deduplicated in order; raises ApiKeyInputError on an unknown one."""
+    """The scopes, deduplicated in order; raises Refused on an unknown one."""
     if not scopes:
-        raise ApiKeyInputError("scopes", "give at least one scope")
+        raise Refused("give at least one scope", field="scopes")
     unknown = [s for s in scopes if s not in SCOPE_PERMISSIONS]
     if unknown:
         known = ", ".join(sorted(SCOPE_PERMISSIONS))
-        raise ApiKeyInputError("scopes", f"unknown scope {unknown[0]!r}; use: {known}")
+        raise Refused(f"unknown scope {unknown[0]!r}; use: {known}", field="scopes")
     return list(dict.fromkeys(scopes))
 
 
@@ -48,7 +43,7 @@ def create_api_key(
     """A new key and its secret (the only time the secret exists in clear)."""
     clean_name = name.strip()
     if not clean_name:
-        raise ApiKeyInputError("name", "name is empty")
+        raise Refused("name is empty", field="name")
     secret = API_KEY_PREFIX + secrets.token_urlsafe(32)
     key = ApiKey(
         name=clean_name,

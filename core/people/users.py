@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core.config import Settings
+from core.errors import Conflict, Refused
 from core.models import Team, User
 from core.models.people import LOCALES, ROLES
 from core.people.phones import normalize_mobile
@@ -31,12 +32,6 @@ def erased_values(now: datetime) -> dict[str, Any]:
     }
 
 
-class UserInputError(ValueError):
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
-
-
 def find_by_phone(session: Session, phone: str) -> User | None:
     return session.scalar(select(User).where(User.phone == phone))
 
@@ -51,18 +46,18 @@ def create_user(
     team: Team | None = None,
     locale: str | None = None,
 ) -> User:
-    """Create a user with a normalised phone; raises UserInputError (and InvalidPhone)."""
+    """Create a user with a normalised phone; raises Refused (and InvalidPhone)."""
     e164 = normalize_mobile(phone, settings.ALLOWED_COUNTRIES)
     if role not in ROLES:
-        raise UserInputError("role", f"unknown role {role!r}; use one of: {', '.join(ROLES)}")
+        raise Refused(f"unknown role {role!r}; use one of: {', '.join(ROLES)}", field="role")
     locale = locale or settings.DEFAULT_LOCALE
     if locale not in LOCALES:
-        raise UserInputError("locale", f"locale must be one of: {', '.join(LOCALES)}")
+        raise Refused(f"locale must be one of: {', '.join(LOCALES)}", field="locale")
     if find_by_phone(session, e164) is not None:
-        raise UserInputError("phone", "a user with this phone number already exists")
+        raise Refused("a user with this phone number already exists", field="phone")
     name = (full_name or "").strip() or None
     if name is not None and len(name) > 120:
-        raise UserInputError("full_name", "at most 120 characters")
+        raise Refused("at most 120 characters", field="full_name")
     user = User(
         phone=e164, full_name=name, role=role, team_id=team.id if team else None, locale=locale
     )
@@ -71,16 +66,12 @@ def create_user(
     return user
 
 
-class LastManagerError(Exception):
-    """The change would leave the city without an active manager."""
-
-
 def _is_active_manager(role: str, is_active: bool) -> bool:
     return role == "manager" and is_active
 
 
 def check_manager_left(session: Session, user: User, *, role: str, is_active: bool) -> None:
-    """Raise LastManagerError if `user` taking `role`/`is_active` leaves no active manager."""
+    """Raise Conflict if `user` taking `role`/`is_active` leaves no active manager."""
     if not _is_active_manager(user.role, user.is_active) or _is_active_manager(role, is_active):
         return
     # Locks every active manager row: two managers demoting each other at the same
@@ -89,23 +80,23 @@ def check_manager_left(session: Session, user: User, *, role: str, is_active: bo
         select(User.id).where(User.role == "manager", User.is_active.is_(True)).with_for_update()
     ).all()
     if not [manager_id for manager_id in managers if manager_id != user.id]:
-        raise LastManagerError("the city needs at least one active manager; appoint another first")
+        raise Conflict("the city needs at least one active manager; appoint another first")
 
 
 def update_user(session: Session, user: User, changes: dict[str, Any]) -> None:
     """Apply a manager's `changes` (full_name, role, team_id, is_active) to `user`.
 
-    Raises UserInputError (bad field) or LastManagerError; the caller commits.
+    Raises Refused (bad field) or Conflict; the caller commits.
     """
     role = changes.get("role", user.role)
     is_active = changes.get("is_active", user.is_active)
     team_id = changes.get("team_id", user.team_id)
     if role not in ROLES:
-        raise UserInputError("role", f"unknown role {role!r}; use one of: {', '.join(ROLES)}")
+        raise Refused(f"unknown role {role!r}; use one of: {', '.join(ROLES)}", field="role")
     if "team_id" in changes and team_id is not None and session.get(Team, team_id) is None:
-        raise UserInputError("team_id", f"no team #{team_id}")
+        raise Refused(f"no team #{team_id}", field="team_id")
     if role == "citizen" and "team_id" in changes and team_id is not None:
-        raise UserInputError("team_id", "citizens do not belong to a team")
+        raise Refused("citizens do not belong to a team", field="team_id")
     if "full_name" in changes:
         user.full_name = clean_name(changes["full_name"])
     check_manager_left(session, user, role=role, is_active=is_active)
@@ -117,7 +108,7 @@ def update_user(session: Session, user: User, changes: dict[str, Any]) -> None:
 def clean_name(value: str) -> str:
     name = (value or "").strip()
     if not name:
-        raise UserInputError("full_name", "name is empty")
+        raise Refused("name is empty", field="full_name")
     if len(name) > 120:
-        raise UserInputError("full_name", "at most 120 characters")
+        raise Refused("at most 120 characters", field="full_name")
     return name

@@ -20,8 +20,11 @@ from datetime import datetime
 
 import psycopg
 import xlsxwriter
+from sqlalchemy import select, text
+from sqlalchemy.dialects.postgresql.psycopg import dialect as psycopg_dialect
 
-from core.tickets.queries import TicketFilters, fold_turkish
+from core.models import Category, Feedback, Team, Ticket, User
+from core.tickets.queries import TicketFilters, ticket_conditions
 
 CSV_BOM = "\ufeff".encode()
 CHUNK_BYTES = 256 * 1024
@@ -45,42 +48,48 @@ def _time(expr: str) -> str:
 
 
 COLUMNS = (
-    Column("number", "'#' || t.number", "text"),
-    Column("created", _time("t.created_at"), "time"),
+    Column("number", "'#' || tickets.number", "text"),
+    Column("created", _time("tickets.created_at"), "time"),
     Column("category", "c.code", "text"),
-    Column("status", "t.status", "text"),
-    Column("resolution", "t.resolution", "text"),
-    Column("priority", "t.priority", "text"),
+    Column("status", "tickets.status", "text"),
+    Column("resolution", "tickets.resolution", "text"),
+    Column("priority", "tickets.priority", "text"),
     Column("team", "tm.name", "text"),
     Column("assignee", "a.full_name", "text"),
-    Column("lat", "round(ST_Y(t.location::geometry)::numeric, 6)", "number"),
-    Column("lon", "round(ST_X(t.location::geometry)::numeric, 6)", "number"),
-    Column("address", "t.address", "text"),
-    Column("description", "t.description", "text"),
-    Column("first_response", _time("t.first_response_at"), "time"),
-    Column("resolved", _time("t.resolved_at"), "time"),
-    Column("closed", _time("t.closed_at"), "time"),
-    Column("due", _time("t.due_at"), "time"),
+    Column("lat", "round(ST_Y(tickets.location::geometry)::numeric, 6)", "number"),
+    Column("lon", "round(ST_X(tickets.location::geometry)::numeric, 6)", "number"),
+    Column("address", "tickets.address", "text"),
+    Column("description", "tickets.description", "text"),
+    Column("first_response", _time("tickets.first_response_at"), "time"),
+    Column("resolved", _time("tickets.resolved_at"), "time"),
+    Column("closed", _time("tickets.closed_at"), "time"),
+    Column("due", _time("tickets.due_at"), "time"),
     Column(
         "overdue",
-        "(t.status IN ('new', 'in_progress', 'escalated') AND t.due_at < %(now)s)",
+        "(tickets.status IN ('new', 'in_progress', 'escalated') AND tickets.due_at < :now)",
         "bool",
     ),
     Column("rating", "f.rating", "number"),
     Column("fixed", "f.fixed", "bool"),
-    Column("followers", "t.followers_count", "number"),
-    Column("channel", "t.channel", "text"),
-    Column("url", "%(ticket_url)s || t.id", "text"),
+    Column("followers", "tickets.followers_count", "number"),
+    Column("channel", "tickets.channel", "text"),
+    Column("url", ":ticket_url || tickets.id", "text"),
 )
 HEADERS = [column.header for column in COLUMNS]
 
-_FROM = """
-FROM tickets t
-JOIN categories c ON c.id = t.category_id
-LEFT JOIN teams tm ON tm.id = t.team_id
-LEFT JOIN users a ON a.id = t.assignee_id
-LEFT JOIN feedback f ON f.ticket_id = t.id
-"""
+_categories = Category.__table__.alias("c")
+_teams = Team.__table__.alias("tm")
+_assignees = User.__table__.alias("a")
+_feedback = Feedback.__table__.alias("f")
+_FROM = (
+    Ticket.__table__.join(_categories, _categories.c.id == Ticket.category_id)
+    .outerjoin(_teams, _teams.c.id == Ticket.team_id)
+    .outerjoin(_assignees, _assignees.c.id == Ticket.assignee_id)
+    .outerjoin(_feedback, _feedback.c.ticket_id == Ticket.id)
+)
+# The statements run on the driver connection (COPY, server-side cursors): compiled
+# for psycopg, with `%(name)s` parameters.
+_DIALECT = psycopg_dialect()
 
 
 def neutralise_sql(expr: str) -> str:
@@ -88,63 +97,12 @@ def neutralise_sql(expr: str) -> str:
     return f"CASE WHEN {expr} ~ '^[=+@\\t\\r-]' THEN '''' || {expr} ELSE {expr} END"
 
 
-def _conditions(filters: TicketFilters) -> tuple[str, dict]:
-    f = filters
-    parts: list[str] = []
-    params: dict = {}
-
-    def add(sql: str, **values: object) -> None:
-        parts.append(sql)
-        params.update(values)
-
-    if f.statuses:
-        add("t.status = ANY(%(statuses)s)", statuses=list(f.statuses))
-    if f.priorities:
-        add("t.priority = ANY(%(priorities)s)", priorities=list(f.priorities))
-    if f.category_id is not None:
-        add("t.category_id = %(category_id)s", category_id=f.category_id)
-    if f.team_id is not None:
-        add("t.team_id = %(team_id)s", team_id=f.team_id)
-    if f.assignee == "none":
-        add("t.assignee_id IS NULL")
-    elif f.assignee is not None:
-        add("t.assignee_id = %(assignee_id)s", assignee_id=f.assignee)
-    if f.reporter_id is not None:
-        add("t.reporter_id = %(reporter_id)s", reporter_id=f.reporter_id)
-    if f.created_from is not None:
-        add("t.created_at >= %(created_from)s", created_from=f.created_from)
-    if f.created_to is not None:
-        add("t.created_at < %(created_to)s", created_to=f.created_to)
-    if f.overdue:
-        add("t.status IN ('new', 'in_progress', 'escalated') AND t.due_at < %(now)s")
-    if f.q:
-        add(
-            "(t.search_vector @@ websearch_to_tsquery('turkish', %(q)s) OR EXISTS ("
-            "SELECT 1 FROM comments cm WHERE cm.ticket_id = t.id AND "
-            "to_tsvector('turkish', translate(cm.body, 'Iİ', 'ıi')) "
-            "@@ websearch_to_tsquery('turkish', %(q)s)))",
-            q=fold_turkish(f.q),
-        )
-    if f.bbox is not None:
-        add(
-            "ST_Intersects(t.location, ST_MakeEnvelope(%(b0)s, %(b1)s, %(b2)s, %(b3)s, 4326)"
-            "::geography)",
-            b0=f.bbox[0], b1=f.bbox[1], b2=f.bbox[2], b3=f.bbox[3],
-        )  # fmt: skip
-    if f.near is not None:
-        add(
-            "ST_DWithin(t.location, ST_SetSRID(ST_MakePoint(%(near_lon)s, %(near_lat)s), 4326)"
-            "::geography, %(radius_m)s)",
-            near_lat=f.near[0], near_lon=f.near[1], radius_m=f.radius_m or 1000,
-        )  # fmt: skip
-    return (" WHERE " + " AND ".join(parts)) if parts else "", params
-
-
 def export_query(
     filters: TicketFilters, api_base_url: str, now: datetime, *, for_csv: bool
 ) -> tuple[str, dict]:
-    """The export SELECT (psycopg `%(name)s` parameters), oldest ticket first."""
-    where, params = _conditions(filters)
+    """The export SELECT (psycopg `%(name)s` parameters), oldest ticket first. Its
+    filters are the ticket list's own (`ticket_conditions`), for a caller who sees
+    every ticket."""
     select_list = []
     for column in COLUMNS:
         expr = column.sql
@@ -153,9 +111,17 @@ def export_query(
         elif for_csv and column.kind == "bool":
             expr = f"CAST(({expr}) AS text)"  # true/false rather than COPY's t/f
         select_list.append(f"{expr} AS {column.header}")
-    params.update(now=now, ticket_url=api_base_url.rstrip("/") + "/api/v1/tickets/")
-    sql = f"SELECT {', '.join(select_list)}{_FROM}{where} ORDER BY t.id"
-    return sql, params
+    columns = text(", ".join(select_list)).bindparams(
+        now=now, ticket_url=api_base_url.rstrip("/") + "/api/v1/tickets/"
+    )
+    statement = (
+        select(columns)
+        .select_from(_FROM)
+        .where(*ticket_conditions(filters, None, now))
+        .order_by(Ticket.id)
+    )
+    compiled = statement.compile(dialect=_DIALECT, compile_kwargs={"render_postcompile": True})
+    return str(compiled), dict(compiled.params)
 
 
 def csv_stream(

@@ -9,23 +9,17 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from core.config import Settings
+from core.errors import Refused
 from core.geo import check_in_service_area, point
 from core.messaging import notifications
 from core.messaging.texts import render
-from core.models import Category, Ticket, TicketEvent, User
+from core.models import Category, Ticket, User
+from core.tickets.events import record_event
 
 DESCRIPTION_MIN = 10
 DESCRIPTION_MAX = 2000
 # Control characters other than newline and tab have no place in a description.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-
-
-class TicketInputError(ValueError):
-    """Bad input for a new ticket; `field` names what to fix."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
 
 
 def clean_text(value: str) -> str:
@@ -35,9 +29,9 @@ def clean_text(value: str) -> str:
 def clean_description(value: str) -> str:
     text = clean_text(value or "")
     if len(text) < DESCRIPTION_MIN:
-        raise TicketInputError("description", f"at least {DESCRIPTION_MIN} characters, please")
+        raise Refused(f"at least {DESCRIPTION_MIN} characters, please", field="description")
     if len(text) > DESCRIPTION_MAX:
-        raise TicketInputError("description", f"at most {DESCRIPTION_MAX} characters, please")
+        raise Refused(f"at most {DESCRIPTION_MAX} characters, please", field="description")
     return text
 
 
@@ -61,19 +55,19 @@ def open_ticket(
 ) -> Ticket:
     """Validate and create a ticket in status `new`, with its `created` event and
     the "report received" message to the reporter (`reported_in_chat`: the bot's reply
-    tells them, so that message is recorded as skipped). Raises TicketInputError."""
+    tells them, so that message is recorded as skipped). Raises Refused."""
     text = clean_description(description)
     if not category.is_active:
-        raise TicketInputError("category", "this category is no longer in use")
+        raise Refused("this category is no longer in use", field="category_id")
     has_point = lat is not None and lon is not None
     if has_point:
         try:
             check_in_service_area(settings, lat, lon)  # type: ignore[arg-type]
         except ValueError as exc:
-            raise TicketInputError("location", str(exc)) from None
+            raise Refused(str(exc), field="location") from None
     address = clean_text(address)[:500] if address else None
     if not has_point and not address:
-        raise TicketInputError("location", "a location (lat/lon) or an address is needed")
+        raise Refused("a location (lat/lon) or an address is needed", field="location")
 
     now = now or datetime.now(UTC)
     ticket = Ticket(
@@ -96,16 +90,7 @@ def open_ticket(
     session.add(ticket)
     session.flush()
     actor = actor or reporter
-    session.add(
-        TicketEvent(
-            ticket_id=ticket.id,
-            actor_id=actor.id if actor else None,
-            kind="created",
-            to_value="new",
-            data={"channel": channel},
-            created_at=now,
-        )
-    )
+    record_event(session, ticket, "created", actor=actor, to="new", now=now, channel=channel)
     if reporter is not None:  # a ticket this new has no followers to tell yet
         notifications.queue_message(
             session,

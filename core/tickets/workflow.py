@@ -15,8 +15,10 @@ from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session
 
+from core.errors import DomainError
 from core.messaging import notifications
 from core.models import Ticket, TicketEvent, User
+from core.tickets.events import record_event
 
 # Who may move a ticket. "system" is SoSoft itself: sweeps, and the bot acting on a
 # citizen's chat message (e.g. "not fixed").
@@ -33,6 +35,9 @@ class Move:
     # records the why alongside; the generic transition call refuses it.
     dedicated: bool = False
     needs_resolution: bool = False
+    # A dedicated move a generic move request may still ask for: the API's transition
+    # endpoint hands it to its operation (an escalation request, the note its reason).
+    requestable: bool = False
 
 
 WORKFLOW: dict[tuple[str, str], Move] = {
@@ -40,7 +45,7 @@ WORKFLOW: dict[tuple[str, str], Move] = {
     ("in_progress", "resolved"): Move(STAFF, "status_changed"),
     ("resolved", "closed"): Move(STAFF | {"system"}, "status_changed"),
     ("resolved", "in_progress"): Move(STAFF | {"citizen", "system"}, "reopened"),
-    ("in_progress", "escalated"): Move(STAFF, "escalated", dedicated=True),
+    ("in_progress", "escalated"): Move(STAFF, "escalated", dedicated=True, requestable=True),
     ("escalated", "in_progress"): Move(
         frozenset({"manager"}), "escalation_decided", dedicated=True
     ),
@@ -49,26 +54,27 @@ WORKFLOW: dict[tuple[str, str], Move] = {
 }
 
 
-class TransitionError(Exception):
-    """Base for refused transitions; `allowed` lists the legal targets from here."""
-
-    status_code = 409
+class TransitionError(DomainError):
+    """A refused move; `allowed` lists the legal targets from here (in `details`)."""
 
     def __init__(self, message: str, allowed: list[str]) -> None:
-        super().__init__(message)
-        self.allowed = allowed
+        super().__init__(message, details={"allowed": allowed})
+
+    @property
+    def allowed(self) -> list[str]:
+        return self.details["allowed"]
 
 
 class IllegalTransition(TransitionError):
-    status_code = 409
+    kind = "conflict"
 
 
 class TransitionNotPermitted(TransitionError):
-    status_code = 403
+    kind = "forbidden"
 
 
 class ResolutionRequired(TransitionError):
-    status_code = 422
+    kind = "refused"
 
 
 def allowed_targets(
@@ -80,8 +86,59 @@ def allowed_targets(
         for (frm, to), move in WORKFLOW.items()
         if frm == status
         and (role is None or role in move.roles)
-        and (include_dedicated or not move.dedicated)
+        and (include_dedicated or not move.dedicated or move.requestable)
     ]
+
+
+# How a status reads inside a sentence ("an in-progress ticket").
+_IN_PROSE = {
+    "new": "a new",
+    "in_progress": "an in-progress",
+    "escalated": "an escalated",
+    "resolved": "a resolved",
+    "closed": "a closed",
+}
+
+
+def _a_ticket(status: str) -> str:
+    return f"{_IN_PROSE.get(status, 'a ' + status)} ticket"
+
+
+def check_transition(
+    ticket: Ticket,
+    to: str,
+    *,
+    role: str,
+    resolution: str | None = None,
+    duplicate_of: Ticket | None = None,
+    dedicated: bool = False,
+) -> Move:
+    """The move of `ticket` to `to`, or the TransitionError refusing it."""
+    frm = ticket.status
+    move = WORKFLOW.get((frm, to))
+    # What a move request from this role could ask for instead.
+    allowed = allowed_targets(frm, role, include_dedicated=False)
+    if move is None:
+        listed = ", ".join(allowed) or "none"
+        raise IllegalTransition(f"{_a_ticket(frm)} cannot move to {to}; allowed: {listed}", allowed)
+    own_request = IllegalTransition(f"moving {_a_ticket(frm)} to {to} has its own request", allowed)
+    if move.dedicated and not dedicated and not move.requestable:
+        raise own_request
+    if role not in move.roles:
+        raise TransitionNotPermitted(f"a {role} may not move {_a_ticket(frm)} to {to}", allowed)
+    if move.dedicated and not dedicated:
+        raise own_request
+    if move.needs_resolution:
+        if resolution not in CLOSE_RESOLUTIONS:
+            raise ResolutionRequired(
+                f"closing {_a_ticket(frm)} needs a resolution: {', '.join(CLOSE_RESOLUTIONS)}",
+                allowed,
+            )
+        if resolution == "duplicate" and duplicate_of is None:
+            raise ResolutionRequired("a duplicate needs duplicate_of", allowed)
+        if duplicate_of is not None and duplicate_of.id == ticket.id:
+            raise ResolutionRequired("a ticket cannot duplicate itself", allowed)
+    return move
 
 
 def apply_transition(
@@ -95,35 +152,23 @@ def apply_transition(
     resolution: str | None = None,
     duplicate_of: Ticket | None = None,
     dedicated: bool = False,
+    answered_in_chat: bool = False,
     now: datetime | None = None,
 ) -> TicketEvent:
     """Move `ticket` to `to`, write the TicketEvent and the notification outbox rows.
+
+    `answered_in_chat`: the actor reads of the move in the bot's reply, so their own
+    message about it is recorded as skipped (the other recipients still get theirs).
 
     Raises IllegalTransition (409) for a move not in the table, TransitionNotPermitted
     (403) when `role` may not make it, ResolutionRequired (422) when closing early
     without a valid resolution. Nothing is changed when it raises.
     """
     frm = ticket.status
-    move = WORKFLOW.get((frm, to))
-    if move is None or (move.dedicated and not dedicated):
-        allowed = allowed_targets(frm, role, include_dedicated=dedicated)
-        raise IllegalTransition(
-            f"a {frm} ticket cannot move to {to}; allowed: {', '.join(allowed) or 'none'}",
-            allowed,
-        )
-    if role not in move.roles:
-        allowed = allowed_targets(frm, role, include_dedicated=dedicated)
-        raise TransitionNotPermitted(f"a {role} may not move a ticket from {frm} to {to}", allowed)
-    if move.needs_resolution:
-        if resolution not in CLOSE_RESOLUTIONS:
-            raise ResolutionRequired(
-                f"closing a {frm} ticket needs a resolution: {', '.join(CLOSE_RESOLUTIONS)}",
-                allowed_targets(frm, role),
-            )
-        if resolution == "duplicate" and duplicate_of is None:
-            raise ResolutionRequired("a duplicate needs duplicate_of", allowed_targets(frm, role))
-        if duplicate_of is not None and duplicate_of.id == ticket.id:
-            raise ResolutionRequired("a ticket cannot duplicate itself", allowed_targets(frm, role))
+    move = check_transition(
+        ticket, to, role=role, resolution=resolution, duplicate_of=duplicate_of,
+        dedicated=dedicated,
+    )  # fmt: skip
 
     now = now or datetime.now(UTC)
     ticket.status = to
@@ -140,23 +185,12 @@ def apply_transition(
         ticket.resolved_at = None
         ticket.reopen_count += 1
 
-    event = TicketEvent(
-        ticket_id=ticket.id,
-        actor_id=actor.id if actor else None,
-        kind=move.event,
-        from_value=frm,
-        to_value=to,
-        data={
-            k: v
-            for k, v in {
-                "note": note,
-                "resolution": ticket.resolution if to == "closed" else None,
-            }.items()
-            if v
-        },
-        created_at=now,
+    event = record_event(
+        session, ticket, move.event, actor=actor, frm=frm, to=to, now=now,
+        note=note or None, resolution=ticket.resolution if to == "closed" else None,
+    )  # fmt: skip
+    notifications.ticket_status_changed(
+        session, ticket, frm, to, told_in_chat=actor if answered_in_chat else None
     )
-    session.add(event)
-    notifications.ticket_status_changed(session, ticket, frm, to)
     session.flush()
     return event

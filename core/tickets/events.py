@@ -1,0 +1,37 @@
+"""The audit log's one writer: every change to a ticket records a `TicketEvent` here,
+so who did what reads the same whichever channel the change came through."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from core.models import Ticket, TicketEvent, User
+
+
+def record_event(
+    session: Session,
+    ticket: Ticket,
+    kind: str,
+    *,
+    actor: User | None,
+    frm: object = None,
+    to: object = None,
+    now: datetime | None = None,
+    **data: object,
+) -> TicketEvent:
+    """Add one event; `data` keeps only the values that are set."""
+    event = TicketEvent(
+        ticket_id=ticket.id,
+        actor_id=actor.id if actor else None,
+        kind=kind,
+        from_value=None if frm is None else str(frm),
+        to_value=None if to is None else str(to),
+        data={key: value for key, value in data.items() if value is not None},
+    )
+    # Without a time the database's default stamps it, like every other row.
+    if now is not None:
+        event.created_at = now
+    session.add(event)
+    return event
