@@ -16,7 +16,7 @@ from flask import Blueprint, Response, abort, current_app, request
 from twilio.request_validator import RequestValidator
 
 from bot.delivery_status import record_status
-from bot.inbound import MalformedInbound, parse_inbound
+from bot.inbound import MalformedInbound, is_message_sid, parse_inbound
 from bot.receive import receive, twiml
 from core import jobs
 from core.config import Settings
@@ -76,10 +76,13 @@ def status() -> Response:
     settings = _settings()
     if not signature_valid(settings):
         abort(403)
+    sid = request.form.get("MessageSid", "")
+    if not is_message_sid(sid):
+        return Response(status=400)  # nothing to apply it to; Twilio never sends such a one
     session = request_session()
     record_status(
         session,
-        sid=request.form.get("MessageSid", ""),
+        sid=sid,
         status=request.form.get("MessageStatus", ""),
         error_code=request.form.get("ErrorCode", ""),
         now=datetime.now(UTC),

@@ -67,6 +67,28 @@ def test_signature_over_the_internal_url_is_refused(client, settings, db) -> Non
     assert response.status_code == 403
 
 
+def test_a_captured_message_re_cut_at_the_signatures_seams_is_refused(
+    client, settings, seeded
+) -> None:
+    """Names and values are signed with nothing between them, so `MessageSid=SM…` +
+    `NumMedia=0` and `MessageSid=SM…NumMedia0` with no NumMedia verify alike; the new
+    MessageSid would pass idempotency and replay the message. It is not a Twilio SID."""
+    phone = Phone(client, settings)
+    phone.register()
+    captured = phone.params("SİL")
+    signature = sign(settings, INBOUND, captured)
+    headers = {"X-Twilio-Signature": signature}
+    assert client.post(INBOUND, data=captured, headers=headers).status_code == 200
+    stored = count(seeded, Message)
+
+    replay = {name: value for name, value in captured.items() if name != "NumMedia"}
+    replay["MessageSid"] = captured["MessageSid"] + "NumMedia" + captured["NumMedia"]
+    assert sign(settings, INBOUND, replay) == signature  # the signature still holds
+    response = client.post(INBOUND, data=replay, headers=headers)
+    assert response.status_code == 400 and reply_of(response) == ""
+    assert count(seeded, Message) == stored
+
+
 def test_unknown_parameters_are_signed_over_and_tolerated(client, settings, seeded) -> None:
     phone = Phone(client, settings)
     reply = phone.send("merhaba", SomethingNew="x", FromCountry="TR", Forwarded="true")
@@ -209,7 +231,11 @@ def test_missing_message_sid_is_a_bad_request(client, settings, db) -> None:
 
 @pytest.mark.parametrize(
     ("name", "value"),
-    [("MessageSid", "SMa\x00b"), ("MessageSid", "SM\x07"), ("From", "whatsapp:+90532\x001234567")],
+    [
+        ("MessageSid", "SM" + "a" * 31 + "\x00"),
+        ("MessageSid", "SM\x07"),
+        ("From", "whatsapp:+90532\x001234567"),
+    ],
 )
 def test_a_control_character_in_an_identifier_is_a_bad_request(
     client, settings, db, name, value
