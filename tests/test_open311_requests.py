@@ -328,6 +328,20 @@ def test_rate_limit_is_per_key_and_answers_in_open311_form(
     assert file(client, other).status_code == 200
 
 
+@pytest.mark.parametrize("variant", ["{} ", " {}", "{}\u00a0", "\u2003{}\t"])
+def test_a_key_padded_with_whitespace_shares_the_keys_budget(
+    app, client, settings, key, monkeypatch, variant
+) -> None:
+    """Authorisation strips the key; the rate limit counted the raw text, so every
+    padding of one key had a budget of its own."""
+    monkeypatch.setitem(app.config, "SOSOFT", settings.replace(OPEN311_RATE_LIMIT="2 per minute"))
+    padded = variant.format(key)
+    assert file(client, padded).status_code == 200  # accepted as the key itself
+    assert file(client, key).status_code == 200
+    assert_errors(file(client, padded), 429)
+    assert_errors(file(client, key), 429)
+
+
 # --- reading requests ---------------------------------------------------------------
 
 

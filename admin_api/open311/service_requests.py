@@ -19,6 +19,7 @@ from admin_api.open311.params import (
     optional,
     parse_w3c,
     request_locale,
+    stripped,
     w3c,
 )
 from admin_api.open311.request_records import STATUS_FILTER, request_records
@@ -39,8 +40,10 @@ def _rate_limit() -> str:
 
 
 def _rate_limit_bucket() -> str:
-    # Per key, by a keyed hash: the secret never reaches Redis.
-    raw = request.form.get("api_key", "")
+    # Per key, by a keyed hash: the secret never reaches Redis. The key is read as
+    # authorisation reads it (`optional` strips it the same way), so "K", "K " and
+    # "K\u00a0", all accepted as K, share K's budget.
+    raw = stripped(request.form, "api_key")
     return "open311:" + keyed_hash(current_app.config["SOSOFT"], "open311-rate", raw)[:32]
 
 
