@@ -191,6 +191,8 @@ def ticket_detail(session: Session, ticket: Ticket, viewer: User) -> dict[str, A
         "reporter": person(ticket.reporter, viewer)
         if viewer.is_staff or viewer.id == ticket.reporter_id
         else None,
+        # The phone an integration gave for the person it filed for: for call-backs.
+        "contact_phone": ticket.contact_phone if viewer.is_staff else None,
         "duplicate_of": ticket.duplicate_of_id,
         "attributes": ticket.attributes,
         "answers": [

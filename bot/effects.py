@@ -47,6 +47,7 @@ from core.models import (
 )
 from core.models.tickets import MAX_TICKET_NUMBER
 from core.people.users import erased_values
+from core.tickets.contact import forget_contacts
 from core.tickets.opening import TicketInputError, open_ticket
 from core.tickets.workflow import TransitionError, apply_transition
 
@@ -166,6 +167,7 @@ def erase(citizen: Citizen, _effect: Erase) -> None:
         .values(body=None, address=None, media=[], content_variables=None)
         .execution_options(synchronize_session=False)
     )
+    forget_contacts(session, [address])
     session.execute(delete(Conversation).where(Conversation.id == citizen.conversation_id))
     citizen.erased = True
     citizen.user = None

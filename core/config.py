@@ -143,6 +143,9 @@ class Settings:
     )
     # Empty: a single-jurisdiction endpoint that ignores jurisdiction_id; set it to refuse others.
     OPEN311_JURISDICTION_ID: str = ""
+    # "Filed for you" texts to one number in 24 hours (only to citizens who consented
+    # in the chat; see core/tickets/contact.py).
+    OPEN311_TEXTS_PER_NUMBER_PER_DAY: int = 3
 
     # --- the bot and the sweeps --------------------------------------------------------
     CONVERSATION_TIMEOUT_MINUTES: int = 30

@@ -37,6 +37,7 @@ from core.models import (
 from core.models.tickets import OPEN_STATUSES, PRIORITIES
 from core.people.users import erased_values
 from core.storage import Storage
+from core.tickets.contact import forget_contacts
 from core.tickets.workflow import apply_transition
 from tasks.context import SoSoftTask
 from tasks.notifications import LOST_IN_SENDING, SEND_TASK
@@ -290,6 +291,7 @@ def _anonymise_tickets(session: Session, old_ticket) -> int:
                 Ticket.id.in_(old_ticket),
                 or_(
                     Ticket.reporter_id.is_not(None),
+                    Ticket.contact_phone.is_not(None),
                     Ticket.source_details != text("'{}'::jsonb"),
                     exists().where(TicketFollower.ticket_id == Ticket.id),
                 ),
@@ -304,7 +306,7 @@ def _anonymise_tickets(session: Session, old_ticket) -> int:
     session.execute(
         update(Ticket)
         .where(Ticket.id.in_(in_ids))
-        .values(reporter_id=None, source_details={})
+        .values(reporter_id=None, contact_phone=None, source_details={})
         .execution_options(synchronize_session=False)
     )
     session.execute(delete(TicketFollower).where(TicketFollower.ticket_id.in_(in_ids)))
@@ -341,6 +343,7 @@ def _erase_dormant_citizens(session: Session, cutoff: datetime, now: datetime) -
     if not ids:
         return 0
     in_ids = bindparam("ids", ids, expanding=True)
+    forget_contacts(session, select(User.phone).where(User.id.in_(in_ids)))
     session.execute(delete(Conversation).where(Conversation.user_id.in_(in_ids)))
     session.execute(delete(TicketFollower).where(TicketFollower.user_id.in_(in_ids)))
     session.execute(

@@ -376,6 +376,14 @@ def test_erase_replaces_personal_data(client, settings, seeded) -> None:
     phone = Phone(client, settings)
     phone.register()
     report(phone)
+    ticket = db.scalars(select(Ticket)).one()
+    # An integration filed one for this number too (Open311): its contact goes as well.
+    filed_for = Ticket(
+        category_id=ticket.category_id, description="Open311 bildirimi", channel="open311",
+        address="Kadıköy", contact_phone=phone.number,
+    )  # fmt: skip
+    db.add(filed_for)
+    db.flush()
     assert "EVET / HAYIR" in phone.send("SİL")
     assert "silindi" in phone.send("EVET")
     user = db.scalars(select(User)).one()
@@ -385,8 +393,10 @@ def test_erase_replaces_personal_data(client, settings, seeded) -> None:
     bodies = db.scalars(select(Message.body).where(Message.direction == "inbound")).all()
     assert all(b is None for b in bodies)
     assert db.scalars(select(Message.address)).all() == [None] * count(db, Message)
-    ticket = db.scalars(select(Ticket)).one()
+    db.refresh(ticket)
+    db.refresh(filed_for)
     assert ticket.reporter_id == user.id  # the report stays, anonymous
+    assert filed_for.contact_phone is None
     # Writing again starts afresh.
     assert "KVKK" in phone.send("merhaba")
 

@@ -10,7 +10,7 @@ from sqlalchemy.orm import joinedload
 
 from admin_api.open311.blueprint import bp
 from admin_api.open311.errors import Open311Error, bad_request, not_found
-from admin_api.open311.filing import check_filing, linked_citizen, ticket_error
+from admin_api.open311.filing import check_filing, ticket_error
 from admin_api.open311.formats import render
 from admin_api.open311.params import (
     check_format,
@@ -58,7 +58,6 @@ def create_request(fmt: str) -> Response:
     check_jurisdiction(settings, form)
     filing = check_filing(session, settings, form)
     locale = request_locale(settings)
-    citizen = linked_citizen(session, settings, form, locale)
     try:
         ticket = open_ticket(
             session,
@@ -66,13 +65,13 @@ def create_request(fmt: str) -> Response:
             category=filing.category,
             description=filing.description,
             channel="open311",
-            reporter=citizen,
             lat=filing.lat,
             lon=filing.lon,
             address=filing.address,
             attributes=filing.attributes,
             source_details=filing.source_details,
             api_key_id=filing.api_key.id,
+            contact_phone=filing.contact_phone,
         )
     except TicketInputError as exc:
         session.rollback()
