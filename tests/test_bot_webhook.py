@@ -8,6 +8,7 @@ import pytest
 from bot_support import INBOUND, Phone, reply_of, sign, signed_post
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from twilio.request_validator import RequestValidator
 
 from bot.webhook import signature_valid
 from core.conversations.expiry import expire_stale_drafts
@@ -65,6 +66,24 @@ def test_signature_over_the_internal_url_is_refused(client, settings, db) -> Non
         INBOUND, data=params, headers={"X-Twilio-Signature": sign(internal, INBOUND, params)}
     )
     assert response.status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("fragment", "status"),
+    [("", 200), ("#rc=3&rp=ct,5xx", 200), ("#rp=all", 403), ("#rc=3&rp=ct,5xx&x", 403)],
+)
+def test_the_connection_overrides_fragment_may_be_signed_or_not(
+    client, settings, seeded, fragment, status
+) -> None:
+    """Twilio retries a 503 only for a URL like …/inbound#rc=3&rp=ct,5xx. The fragment
+    never reaches us and Twilio's docs do not say whether it is signed: the URL is
+    accepted with our overrides (TWILIO_CONNECTION_OVERRIDES) or without any."""
+    params = Phone(client, settings).params("merhaba")
+    url = settings.PUBLIC_BASE_URL + INBOUND + fragment
+    signature = RequestValidator(settings.TWILIO_AUTH_TOKEN).compute_signature(url, params)
+    response = client.post(INBOUND, data=params, headers={"X-Twilio-Signature": signature})
+    assert response.status_code == status
+    assert count(seeded, Message) == (1 if status == 200 else 0)
 
 
 def test_a_captured_message_re_cut_at_the_signatures_seams_is_refused(
