@@ -1,5 +1,6 @@
 """Tickets and what hangs off them as dicts for the response schemas, trimmed to
-what the caller may see (a reporter's phone and internal notes: staff only)."""
+what the caller may see (phones and internal notes: staff only; other citizens:
+not at all)."""
 
 from __future__ import annotations
 
@@ -30,7 +31,12 @@ from core.tickets.workflow import allowed_targets
 
 
 def person(user: User | None, viewer: User) -> dict[str, Any] | None:
+    """Who `user` is, as far as `viewer` may know. Staff see everyone, with phones; a
+    citizen sees staff and themself, never another citizen: any citizen may follow an
+    open ticket, and a follower learns of the problem, not of who reported or wrote."""
     if user is None:
+        return None
+    if not (viewer.is_staff or user.is_staff or user.id == viewer.id):
         return None
     data: dict[str, Any] = {"id": user.id, "name": user.full_name, "role": user.role}
     if viewer.is_staff:
@@ -180,10 +186,13 @@ def ticket_detail(session: Session, ticket: Ticket, viewer: User) -> dict[str, A
     feedback = session.scalar(select(Feedback).where(Feedback.ticket_id == ticket.id))
     return {
         **ticket_summary(ticket, viewer),
-        # A follower learns of the problem, not of who reported it.
+        # A follower learns of the problem, not of who reported it (even one since
+        # made staff).
         "reporter": person(ticket.reporter, viewer)
         if viewer.is_staff or viewer.id == ticket.reporter_id
         else None,
+        # The phone an integration gave for the person it filed for: for call-backs.
+        "contact_phone": ticket.contact_phone if viewer.is_staff else None,
         "duplicate_of": ticket.duplicate_of_id,
         "attributes": ticket.attributes,
         "answers": [

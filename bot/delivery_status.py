@@ -44,14 +44,13 @@ def record_status(
     now: datetime,
     message_id: str | None = None,
 ) -> bool:
-    """Apply one callback; True when the message's status changed.
+    """Apply one callback (`sid`: a Twilio message SID, checked by the webhook); True
+    when the message's status changed.
 
     `message_id` (from the callback URL) finds the row when the callback arrives
     before the worker stored Twilio's SID; the SID is then recorded here.
     """
-    sid, status = sid.strip(), status.strip().lower()
-    if not sid:
-        return False
+    status = status.strip().lower()
     message = session.scalar(
         select(Message)
         .where(Message.twilio_sid == sid, Message.direction == "outbound")

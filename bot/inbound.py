@@ -8,11 +8,17 @@ latitude of 200) are treated as absent, never as errors.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
 from core.tickets.opening import clean_text
 
+# What Twilio's message SIDs look like (SMS and WhatsApp SM…, MMS MM…). Only these
+# are accepted: the signature joins names and values with nothing between them, so a
+# captured request re-cut as `MessageSid=SM…NumMedia0` (its NumMedia dropped) still
+# verifies, and a MessageSid never seen before would replay the conversation.
+MESSAGE_SID = re.compile(r"(SM|MM)[0-9a-f]{32}")
 MAX_BODY = 1600
 MAX_MEDIA = 10  # Twilio sends at most 10 media items per message
 WHATSAPP_PREFIX = "whatsapp:"
@@ -49,13 +55,18 @@ class MalformedInbound(ValueError):
     sends there is not an identifier."""
 
 
+def is_message_sid(value: str) -> bool:
+    """A real Twilio message SID, exactly as Twilio writes one (no space, no case change)."""
+    return MESSAGE_SID.fullmatch(value) is not None
+
+
 def parse_inbound(form: Mapping[str, str]) -> Inbound:
-    sid = (form.get("MessageSid") or form.get("SmsMessageSid") or "").strip()
+    sid = form.get("MessageSid") or form.get("SmsMessageSid") or ""
     sender = (form.get("From") or "").strip()
+    if not is_message_sid(sid):
+        raise MalformedInbound("MessageSid is missing or not a Twilio message SID")
     # Identifiers are stored and compared as they come, so a control character (which
     # PostgreSQL refuses outright when it is NUL) makes the request malformed.
-    if not sid or len(sid) > 64 or not sid.isprintable():
-        raise MalformedInbound("MessageSid is missing")
     channel = "whatsapp" if sender.lower().startswith(WHATSAPP_PREFIX) else "sms"
     address = sender[len(WHATSAPP_PREFIX) :] if channel == "whatsapp" else sender
     address = address.strip()

@@ -29,6 +29,7 @@ from bot.store import (
 )
 from bot.texts import t
 from core.config import Settings
+from core.db import database_unavailable
 from core.logging_setup import mask_phone
 from core.models import Message
 
@@ -59,11 +60,15 @@ def receive(session: Session, settings: Settings, inbound: Inbound, now: datetim
     """Handle `inbound` once; a repeated MessageSid gets the reply it got the first time.
 
     Anything unexpected rolls the whole message back and stores it again with a polite
-    "something went wrong" as its reply, so a retry of it hears the same.
+    "something went wrong" as its reply, so a retry of it hears the same. A database
+    that is away is not such a failure: it goes up to the webhook's 503, nothing is
+    stored, and Twilio's retry is handled as if it came first.
     """
     try:
         return _receive(session, settings, inbound, now, failed=False)
     except Exception as exc:
+        if database_unavailable(exc):
+            raise
         # Where it failed, not the exception's text: that may quote the citizen's message.
         frames = traceback.extract_tb(exc.__traceback__)[-4:]
         where = " < ".join(f"{frame.name}:{frame.lineno}" for frame in reversed(frames))

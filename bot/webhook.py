@@ -12,14 +12,17 @@ from __future__ import annotations
 import hmac
 from datetime import UTC, datetime
 
+import psycopg
 from flask import Blueprint, Response, abort, current_app, request
+from sqlalchemy.exc import InterfaceError, OperationalError
 from twilio.request_validator import RequestValidator
 
 from bot.delivery_status import record_status
-from bot.inbound import MalformedInbound, parse_inbound
+from bot.inbound import MalformedInbound, is_message_sid, parse_inbound
 from bot.receive import receive, twiml
 from core import jobs
 from core.config import Settings
+from web.errors import DATABASE_AWAY_HEADERS, database_away, handle_unexpected
 from web.request_session import request_session
 
 bp = Blueprint("bot", __name__, url_prefix="/bot")
@@ -38,18 +41,39 @@ def signature_valid(settings: Settings) -> bool:
     signature = request.headers.get("X-Twilio-Signature", "")
     if not signature or not settings.TWILIO_AUTH_TOKEN:
         return False
-    url = settings.PUBLIC_BASE_URL.rstrip("/") + request.full_path.rstrip("?")
+    path = request.full_path.rstrip("?")
+    # The fragment holding the connection overrides never reaches us. Twilio's docs do
+    # not say whether it is signed (what others report says it is not), so the URL
+    # with our overrides is accepted as well as the one without.
+    urls = dict.fromkeys(
+        (settings.PUBLIC_BASE_URL.rstrip("/") + path, settings.twilio_webhook_url(path))
+    )
     validator = RequestValidator(settings.TWILIO_AUTH_TOKEN)
     # The URL as configured is what Twilio signs; `validate` also tries it with the
     # default port added and removed, at twice the cost, so it only sees a mismatch.
-    expected = validator.compute_signature(url, request.form)
-    if hmac.compare_digest(expected.encode(), signature.encode()):
-        return True
-    return validator.validate(url, request.form, signature)
+    for url in urls:
+        expected = validator.compute_signature(url, request.form)
+        if hmac.compare_digest(expected.encode(), signature.encode()):
+            return True
+    return any(validator.validate(url, request.form, signature) for url in urls)
 
 
 def _xml(body: str, status: int = 200) -> Response:
     return Response(body, status=status, mimetype="text/xml")
+
+
+@bp.errorhandler(OperationalError)
+@bp.errorhandler(InterfaceError)
+@bp.errorhandler(psycopg.OperationalError)
+def _database_error(exc: Exception) -> Response:
+    """The database is away: a 503 (empty TwiML) rather than a 500. Twilio retries a
+    5xx only when the webhook URL asks it to (`#rp=…5xx`, see README); nothing was
+    stored, so the retry is handled as the first try."""
+    if not database_away(exc):
+        return handle_unexpected(exc)
+    response = _xml(twiml(None), 503)
+    response.headers.update(DATABASE_AWAY_HEADERS)
+    return response
 
 
 @bp.post("/twilio/inbound")
@@ -76,10 +100,13 @@ def status() -> Response:
     settings = _settings()
     if not signature_valid(settings):
         abort(403)
+    sid = request.form.get("MessageSid", "")
+    if not is_message_sid(sid):
+        return Response(status=400)  # nothing to apply it to; Twilio never sends such a one
     session = request_session()
     record_status(
         session,
-        sid=request.form.get("MessageSid", ""),
+        sid=sid,
         status=request.form.get("MessageStatus", ""),
         error_code=request.form.get("ErrorCode", ""),
         now=datetime.now(UTC),

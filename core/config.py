@@ -71,6 +71,8 @@ class Settings:
     DATABASE_POOL_SIZE: int = 5
     # A pooled connection idle this long is pinged before use (0: before every use).
     DATABASE_PING_AFTER_IDLE_SECONDS: float = 5.0
+    # Longest wait for a new database connection before the request is answered 503.
+    DATABASE_CONNECT_TIMEOUT_SECONDS: int = 5
     REDIS_URL: str = "redis://127.0.0.1:6379/0"
     MAX_CONTENT_LENGTH_MB: int = 55
 
@@ -109,6 +111,10 @@ class Settings:
     TWILIO_MEDIA_URL_PREFIX: str = ""
     TWILIO_TIMEOUT_SECONDS: float = 10.0
     TWILIO_VALIDATE_SIGNATURE: bool = True
+    # Twilio's connection overrides, the fragment of our webhook URLs (put on the status
+    # callback URL we send, and on the inbound URL by the city, README): with a 5xx in
+    # `rp` Twilio retries a webhook answered 503 while the database is away.
+    TWILIO_CONNECTION_OVERRIDES: str = "rc=3&rp=ct,5xx"
     TWILIO_TEMPLATE_STATUS_UPDATE: str = ""
     TWILIO_TEMPLATE_FEEDBACK_REQUEST: str = ""
     # WhatsApp authentication template (content SID, variable "1" = the code); needed to
@@ -143,6 +149,9 @@ class Settings:
     )
     # Empty: a single-jurisdiction endpoint that ignores jurisdiction_id; set it to refuse others.
     OPEN311_JURISDICTION_ID: str = ""
+    # "Filed for you" texts to one number in 24 hours (only to citizens who consented
+    # in the chat; see core/tickets/contact.py).
+    OPEN311_TEXTS_PER_NUMBER_PER_DAY: int = 3
 
     # --- the bot and the sweeps --------------------------------------------------------
     CONVERSATION_TIMEOUT_MINUTES: int = 30
@@ -208,6 +217,13 @@ class Settings:
             return self.TWILIO_MEDIA_URL_PREFIX
         base = self.TWILIO_API_BASE_URL.rstrip("/")
         return f"{base}/2010-04-01/Accounts/{self.TWILIO_ACCOUNT_SID}/Messages/"
+
+    def twilio_webhook_url(self, path: str) -> str:
+        """The public URL of one of our webhooks (`path` with any query) as Twilio is
+        told to call it, connection overrides included."""
+        url = self.PUBLIC_BASE_URL.rstrip("/") + path
+        overrides = self.TWILIO_CONNECTION_OVERRIDES.strip().lstrip("#")
+        return f"{url}#{overrides}" if overrides else url
 
     def check(self) -> Settings:
         """Fail fast on settings that would break at runtime; returns self."""

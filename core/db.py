@@ -12,8 +12,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import psycopg
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import ConnectionPoolEntry, PoolProxiedConnection
 
@@ -26,6 +27,9 @@ def make_engine(settings: Settings) -> Engine:
         pool_size=settings.DATABASE_POOL_SIZE,
         max_overflow=settings.DATABASE_POOL_SIZE,
         future=True,
+        # A database host that drops packets would otherwise hold a request until the
+        # operating system gives up on TCP (minutes): this fails it, as unavailable.
+        connect_args={"connect_timeout": settings.DATABASE_CONNECT_TIMEOUT_SECONDS},
     )
     ping_after_idle(engine, settings.DATABASE_PING_AFTER_IDLE_SECONDS)
     return engine
@@ -62,6 +66,30 @@ def ping_after_idle(engine: Engine, idle_seconds: float) -> None:
             raise DisconnectionError("pooled connection is gone") from exc
 
 
+# SQLSTATE classes of a server that is going away or cannot take us: connection
+# exceptions, shutting down or starting up (57P0x), too many connections.
+_UNAVAILABLE_STATES = ("08", "57P", "53300")
+
+
+def driver_error(exc: BaseException) -> BaseException:
+    """psycopg's own error: SQLAlchemy wraps it (as `orig`) for statements it ran; the
+    webhook's statements on the driver connection raise it unwrapped."""
+    return getattr(exc, "orig", None) or exc
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    """The database is away, not wrong: refused or lost the connection, is restarting
+    or full. Retried later the same request may well succeed, so callers answer 503
+    (or let a task retry), never a 500 and never as if the request had failed."""
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    cause = driver_error(exc)
+    if not isinstance(cause, psycopg.OperationalError):
+        return False
+    # No SQLSTATE: the client library's own failure to connect or to read a reply.
+    return cause.sqlstate is None or cause.sqlstate.startswith(_UNAVAILABLE_STATES)
+
+
 class Database:
     """An engine and the session factory bound to it.
 
@@ -93,3 +121,11 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+    def lost(self, exc: BaseException) -> None:
+        """The database went away under `exc`. A statement SQLAlchemy ran already made
+        it drop every pooled connection; one run on the driver connection directly (the
+        webhook's) did not, and the pool would hand out more dead connections, each
+        failing a request. They all died with the server: drop them."""
+        if not isinstance(exc, DBAPIError):
+            self.engine.dispose()

@@ -111,8 +111,8 @@ def deliver(database: Database, sender: Sender, message_id: int) -> str:
             content_sid=plan.content_sid,
             content_variables=plan.content_variables,
             # The row id rides along: a callback can beat our storing of the SID.
-            status_callback=(
-                f"{settings.PUBLIC_BASE_URL.rstrip('/')}/bot/twilio/status?message_id={message_id}"
+            status_callback=settings.twilio_webhook_url(
+                f"/bot/twilio/status?message_id={message_id}"
             ),
         )
         created_at = message.created_at

@@ -284,6 +284,7 @@ def _anonymise_tickets(session: Session, old_ticket) -> int:
                 Ticket.id.in_(old_ticket),
                 or_(
                     Ticket.reporter_id.is_not(None),
+                    Ticket.contact_phone.is_not(None),
                     Ticket.source_details != text("'{}'::jsonb"),
                     exists().where(TicketFollower.ticket_id == Ticket.id),
                 ),
@@ -298,7 +299,7 @@ def _anonymise_tickets(session: Session, old_ticket) -> int:
     session.execute(
         update(Ticket)
         .where(Ticket.id.in_(in_ids))
-        .values(reporter_id=None, source_details={})
+        .values(reporter_id=None, contact_phone=None, source_details={})
         .execution_options(synchronize_session=False)
     )
     session.execute(delete(TicketFollower).where(TicketFollower.ticket_id.in_(in_ids)))

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from bot_support import new_sid
 
 from bot.inbound import MalformedInbound, parse_inbound
 from bot.keywords import Command, command_of, fixed_answer, fold, is_skip, is_yes
+
+SID = "SM" + "5e" * 16
 
 
 @pytest.mark.parametrize(
@@ -73,7 +76,7 @@ def test_answers() -> None:
 def test_inbound_from_whatsapp_and_sms() -> None:
     whatsapp = parse_inbound(
         {
-            "MessageSid": "SM1",
+            "MessageSid": SID,
             "From": "whatsapp:+905321234567",
             "Body": " Merhaba ",
             "ProfileName": "Ayşe",
@@ -85,16 +88,16 @@ def test_inbound_from_whatsapp_and_sms() -> None:
         "Merhaba",
     )
     assert whatsapp.is_phone and whatsapp.profile_name == "Ayşe"
-    sms = parse_inbound({"MessageSid": "SM2", "From": "+905321234567", "Body": "x"})
+    sms = parse_inbound({"MessageSid": new_sid(), "From": "+905321234567", "Body": "x"})
     assert (sms.address, sms.channel) == ("+905321234567", "sms")
-    hidden = parse_inbound({"MessageSid": "SM3", "From": "whatsapp:tr.user.ab12"})
+    hidden = parse_inbound({"MessageSid": new_sid(), "From": "whatsapp:tr.user.ab12"})
     assert not hidden.is_phone
 
 
 def test_inbound_location_media_and_buttons() -> None:
     inbound = parse_inbound(
         {
-            "MessageSid": "SM1",
+            "MessageSid": SID,
             "From": "whatsapp:+905321234567",
             "Latitude": "41.0082",
             "Longitude": "28.9784",
@@ -119,8 +122,28 @@ def test_inbound_location_media_and_buttons() -> None:
 
 
 @pytest.mark.parametrize(
-    "form", [{"From": "+905321234567"}, {"MessageSid": "SM1"}, {"MessageSid": "SM1", "From": "   "}]
+    "form", [{"From": "+905321234567"}, {"MessageSid": SID}, {"MessageSid": SID, "From": "   "}]
 )
 def test_inbound_without_sid_or_sender(form: dict[str, str]) -> None:
     with pytest.raises(MalformedInbound):
         parse_inbound(form)
+
+
+@pytest.mark.parametrize(
+    "sid",
+    [
+        "SM1",
+        SID + "NumMedia0",  # a captured request re-cut at the signature's seams
+        " " + SID,
+        SID.upper(),
+        "SM" + "g" * 32,
+        "AC" + "5" * 32,
+        "MG" + "5" * 32,
+        "SM" + "5" * 31,
+    ],
+)
+def test_only_a_real_twilio_message_sid_identifies_a_message(sid: str) -> None:
+    with pytest.raises(MalformedInbound):
+        parse_inbound({"MessageSid": sid, "From": "+905321234567"})
+    mms = "MM" + "0123456789abcdef" * 2
+    assert parse_inbound({"MessageSid": mms, "From": "+905321234567"}).sid == mms

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import pytest
-from bot_support import STATUS, sign, signed_post
+from bot_support import STATUS, new_sid, sign, signed_post
 from sqlalchemy.orm import Session
 
 from bot.delivery_status import moves_forward
 from core.models import Message
 
+OUT = "SM" + "0ace" * 8
 
-def outbound(db: Session, user, status: str = "sending", sid: str = "SMout1") -> Message:
+
+def outbound(db: Session, user, status: str = "sending", sid: str = OUT) -> Message:
     message = Message(
         direction="outbound",
         channel="whatsapp",
@@ -26,7 +28,7 @@ def outbound(db: Session, user, status: str = "sending", sid: str = "SMout1") ->
     return message
 
 
-def callback(client, settings, status: str, sid: str = "SMout1", error: str = ""):
+def callback(client, settings, status: str, sid: str = OUT, error: str = ""):
     params = {"MessageSid": sid, "MessageStatus": status, "AccountSid": settings.TWILIO_ACCOUNT_SID}
     if error:
         params["ErrorCode"] = error
@@ -70,10 +72,9 @@ def test_21610_marks_the_citizen_opted_out(client, settings, db, make_user) -> N
 @pytest.mark.parametrize(
     "params",
     [
-        {"MessageSid": "SMunknown", "MessageStatus": "delivered"},
-        {"MessageSid": "SMout1", "MessageStatus": "exploded"},
-        {"MessageSid": "SMout1", "MessageStatus": "sent", "ErrorCode": "abc"},
-        {"MessageStatus": "sent"},
+        {"MessageSid": new_sid(), "MessageStatus": "delivered"},
+        {"MessageSid": OUT, "MessageStatus": "exploded"},
+        {"MessageSid": OUT, "MessageStatus": "sent", "ErrorCode": "abc"},
     ],
 )
 def test_odd_callbacks_change_nothing_they_should_not(
@@ -88,7 +89,7 @@ def test_odd_callbacks_change_nothing_they_should_not(
 
 def test_unsigned_callback_is_refused(client, settings, db, make_user) -> None:
     message = outbound(db, make_user())
-    params = {"MessageSid": "SMout1", "MessageStatus": "delivered"}
+    params = {"MessageSid": OUT, "MessageStatus": "delivered"}
     bad = sign(settings, STATUS, {**params, "MessageStatus": "read"})
     assert client.post(STATUS, data=params).status_code == 403
     assert client.post(STATUS, data=params, headers={"X-Twilio-Signature": bad}).status_code == 403
@@ -113,21 +114,42 @@ def test_moves_forward_table(current: str, new: str, moves: bool) -> None:
     assert moves_forward(current, new) is moves
 
 
+EARLY = "SM" + "ea" * 16
+LOST = "SM" + "10" * 16
+
+
+@pytest.mark.parametrize(
+    "sid", [None, "", "SMout1", OUT + "MessageStatusdelivered", "SM" + "A" * 32, "CA" + "0" * 32]
+)
+def test_a_callback_without_a_twilio_message_sid_is_malformed(
+    client, settings, db, make_user, sid
+) -> None:
+    """400 and nothing stored, even when it carries a message_id awaiting its SID."""
+    message = outbound(db, make_user(), status="sending", sid=None)
+    params = {"MessageStatus": "delivered", "ErrorCode": "21610"}
+    if sid is not None:
+        params["MessageSid"] = sid
+    response = signed_post(client, settings, f"{STATUS}?message_id={message.id}", params)
+    assert response.status_code == 400
+    db.refresh(message)
+    assert (message.twilio_sid, message.status, message.error_code) == (None, "sending", None)
+
+
 def test_a_callback_that_beats_the_stored_sid_is_kept(client, settings, db, make_user) -> None:
     from core.messaging.whatsapp_window import Delivery
     from tasks.notifications import _record_sent
 
     message = outbound(db, make_user(), status="sending", sid=None)
     path = f"{STATUS}?message_id={message.id}"
-    params = {"MessageSid": "SMearly", "MessageStatus": "delivered"}
+    params = {"MessageSid": EARLY, "MessageStatus": "delivered"}
     assert signed_post(client, settings, path, params).status_code == 204
     db.refresh(message)
-    assert (message.twilio_sid, message.status) == ("SMearly", "delivered")
+    assert (message.twilio_sid, message.status) == (EARLY, "delivered")
 
     # The worker then stores Twilio's answer: the later status stays.
-    _record_sent(db, message.id, Delivery("whatsapp", body="x"), "SMearly", "queued")
+    _record_sent(db, message.id, Delivery("whatsapp", body="x"), EARLY, "queued")
     db.refresh(message)
-    assert (message.twilio_sid, message.status) == ("SMearly", "delivered")
+    assert (message.twilio_sid, message.status) == (EARLY, "delivered")
     assert message.sent_at is not None
 
 
@@ -137,7 +159,7 @@ def test_an_unknown_sid_with_a_useless_message_id_changes_nothing(
 ) -> None:
     message = outbound(db, make_user(), status="sending", sid=None)
     path = f"{STATUS}?message_id={message_id}" if message_id else STATUS
-    params = {"MessageSid": "SMlost", "MessageStatus": "delivered"}
+    params = {"MessageSid": LOST, "MessageStatus": "delivered"}
     assert signed_post(client, settings, path, params).status_code == 204
     db.refresh(message)
     assert (message.twilio_sid, message.status) == (None, "sending")

@@ -8,6 +8,7 @@ import pytest
 from bot_support import INBOUND, Phone, reply_of, sign, signed_post
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from twilio.request_validator import RequestValidator
 
 from bot.webhook import signature_valid
 from core.conversations.expiry import expire_stale_drafts
@@ -65,6 +66,46 @@ def test_signature_over_the_internal_url_is_refused(client, settings, db) -> Non
         INBOUND, data=params, headers={"X-Twilio-Signature": sign(internal, INBOUND, params)}
     )
     assert response.status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("fragment", "status"),
+    [("", 200), ("#rc=3&rp=ct,5xx", 200), ("#rp=all", 403), ("#rc=3&rp=ct,5xx&x", 403)],
+)
+def test_the_connection_overrides_fragment_may_be_signed_or_not(
+    client, settings, seeded, fragment, status
+) -> None:
+    """Twilio retries a 503 only for a URL like …/inbound#rc=3&rp=ct,5xx. The fragment
+    never reaches us and Twilio's docs do not say whether it is signed: the URL is
+    accepted with our overrides (TWILIO_CONNECTION_OVERRIDES) or without any."""
+    params = Phone(client, settings).params("merhaba")
+    url = settings.PUBLIC_BASE_URL + INBOUND + fragment
+    signature = RequestValidator(settings.TWILIO_AUTH_TOKEN).compute_signature(url, params)
+    response = client.post(INBOUND, data=params, headers={"X-Twilio-Signature": signature})
+    assert response.status_code == status
+    assert count(seeded, Message) == (1 if status == 200 else 0)
+
+
+def test_a_captured_message_re_cut_at_the_signatures_seams_is_refused(
+    client, settings, seeded
+) -> None:
+    """Names and values are signed with nothing between them, so `MessageSid=SM…` +
+    `NumMedia=0` and `MessageSid=SM…NumMedia0` with no NumMedia verify alike; the new
+    MessageSid would pass idempotency and replay the message. It is not a Twilio SID."""
+    phone = Phone(client, settings)
+    phone.register()
+    captured = phone.params("SİL")
+    signature = sign(settings, INBOUND, captured)
+    headers = {"X-Twilio-Signature": signature}
+    assert client.post(INBOUND, data=captured, headers=headers).status_code == 200
+    stored = count(seeded, Message)
+
+    replay = {name: value for name, value in captured.items() if name != "NumMedia"}
+    replay["MessageSid"] = captured["MessageSid"] + "NumMedia" + captured["NumMedia"]
+    assert sign(settings, INBOUND, replay) == signature  # the signature still holds
+    response = client.post(INBOUND, data=replay, headers=headers)
+    assert response.status_code == 400 and reply_of(response) == ""
+    assert count(seeded, Message) == stored
 
 
 def test_unknown_parameters_are_signed_over_and_tolerated(client, settings, seeded) -> None:
@@ -209,7 +250,11 @@ def test_missing_message_sid_is_a_bad_request(client, settings, db) -> None:
 
 @pytest.mark.parametrize(
     ("name", "value"),
-    [("MessageSid", "SMa\x00b"), ("MessageSid", "SM\x07"), ("From", "whatsapp:+90532\x001234567")],
+    [
+        ("MessageSid", "SM" + "a" * 31 + "\x00"),
+        ("MessageSid", "SM\x07"),
+        ("From", "whatsapp:+90532\x001234567"),
+    ],
 )
 def test_a_control_character_in_an_identifier_is_a_bad_request(
     client, settings, db, name, value
@@ -350,6 +395,14 @@ def test_erase_replaces_personal_data(client, settings, seeded) -> None:
     phone = Phone(client, settings)
     phone.register()
     report(phone)
+    ticket = db.scalars(select(Ticket)).one()
+    # An integration filed one for this number too (Open311): its contact goes as well.
+    filed_for = Ticket(
+        category_id=ticket.category_id, description="Open311 bildirimi", channel="open311",
+        address="Kadıköy", contact_phone=phone.number,
+    )  # fmt: skip
+    db.add(filed_for)
+    db.flush()
     assert "EVET / HAYIR" in phone.send("SİL")
     assert "silindi" in phone.send("EVET")
     user = db.scalars(select(User)).one()
@@ -359,8 +412,10 @@ def test_erase_replaces_personal_data(client, settings, seeded) -> None:
     bodies = db.scalars(select(Message.body).where(Message.direction == "inbound")).all()
     assert all(b is None for b in bodies)
     assert db.scalars(select(Message.address)).all() == [None] * count(db, Message)
-    ticket = db.scalars(select(Ticket)).one()
+    db.refresh(ticket)
+    db.refresh(filed_for)
     assert ticket.reporter_id == user.id  # the report stays, anonymous
+    assert filed_for.contact_phone is None
     # Writing again starts afresh.
     assert "KVKK" in phone.send("merhaba")
 

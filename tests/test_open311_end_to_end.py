@@ -86,10 +86,12 @@ def test_open311_client_files_and_follows_a_request(
     assert first["service_code"] == "infrastructure"
     assert first["description"] == "Deep pothole in the right lane near the tram stop"
 
-    # SoSoft side: the answers are on the ticket, the citizen is its reporter.
+    # SoSoft side: the answers are on the ticket, the phone is its contact (never an
+    # account: a key holder's word is no proof of whose number it is).
     ticket = seeded.scalar(select(Ticket).where(Ticket.number == int(request_id)))
     assert ticket.attributes == {"depth": 25, "lane": "right"}
-    assert seeded.get(User, ticket.reporter_id).phone == "+905551234567"
+    assert ticket.reporter_id is None and ticket.contact_phone == "+905551234567"
+    assert seeded.scalar(select(User).where(User.phone == "+905551234567")) is None
 
     agent = make_user("support")
     apply_transition(seeded, ticket, "in_progress", actor=agent, role="support")

@@ -239,7 +239,11 @@ def test_address_only_request_waits_for_staff_to_place_it(client, db, key) -> No
     assert record["lat"] is None and record["long"] is None
 
 
-def test_valid_mobile_links_the_ticket_to_a_new_citizen_who_is_told(client, db, key) -> None:
+def test_a_phone_never_makes_an_account_and_is_kept_as_the_tickets_contact(
+    client, db, key, make_user, bearer
+) -> None:
+    """Any key holder can send any number: it proves nothing about who owns it."""
+    users = db.scalar(select(func.count(User.id)))
     number = created_number(
         file(
             client,
@@ -251,31 +255,102 @@ def test_valid_mobile_links_the_ticket_to_a_new_citizen_who_is_told(client, db, 
         )
     )
     ticket = ticket_of(db, number)
-    citizen = db.get(User, ticket.reporter_id)
-    assert (citizen.phone, citizen.full_name, citizen.role) == (
-        "+905321112233",
-        "Ayşe Yılmaz",
-        "citizen",
-    )
-    outbox = db.scalars(select(Message).where(Message.ticket_id == ticket.id)).all()
-    assert [m.user_id for m in outbox] == [citizen.id]
+    assert ticket.reporter_id is None and ticket.contact_phone == "+905321112233"
+    assert db.scalar(select(func.count(User.id))) == users
+    assert db.scalars(select(Message).where(Message.ticket_id == ticket.id)).all() == []
     assert "a@example.org" not in str(ticket.source_details)
+    assert "Ayşe" not in str(ticket.source_details)
+    # Staff see the contact, to call back; a citizen following the ticket does not.
+    staff = client.get(f"/api/v1/tickets/{ticket.id}", headers=bearer(make_user("support")))
+    assert staff.json["contact_phone"] == "+905321112233" and staff.json["reporter"] is None
+    follower = bearer(make_user("citizen"))
+    assert client.post(f"/api/v1/tickets/{ticket.id}/follow", headers=follower).status_code == 201
+    assert (
+        client.get(f"/api/v1/tickets/{ticket.id}", headers=follower).json["contact_phone"] is None
+    )
 
 
-def test_known_phone_links_to_the_existing_citizen(client, db, key, make_user) -> None:
-    citizen = make_user("citizen", name="Mehmet Demir", phone="+905320000001")
+def filed_for_you(db, phone: str) -> list[Message]:
+    return list(
+        db.scalars(select(Message).where(Message.address == phone, Message.kind == "filed_for_you"))
+    )
+
+
+@pytest.mark.parametrize(
+    ("locale", "words"), [("tr", ("311 app", "DUR")), ("en", ("311 app", "STOP"))]
+)
+def test_a_citizen_who_consented_in_the_chat_hears_who_filed_for_them(
+    client, db, key, make_user, locale, words
+) -> None:
+    citizen = make_user(
+        "citizen", name="Mehmet Demir", phone="+905320000001", locale=locale,
+        consent_at=datetime.now(UTC),
+    )  # fmt: skip
     number = created_number(file(client, key, phone="+90 532 000 00 01", first_name="Someone"))
-    assert ticket_of(db, number).reporter_id == citizen.id
+    ticket = ticket_of(db, number)
+    assert ticket.reporter_id is None  # never theirs: they did not file it
+    assert ticket.contact_phone == citizen.phone
     assert db.get(User, citizen.id).full_name == "Mehmet Demir"
-    assert db.scalar(select(func.count(User.id)).where(User.phone == "+905320000001")) == 1
+    [told] = filed_for_you(db, citizen.phone)
+    assert (told.user_id, told.ticket_id, told.status) == (citizen.id, ticket.id, "pending")
+    assert f"#{number}" in told.body and all(word in told.body for word in words)
 
 
-@pytest.mark.parametrize("phone", ["0212 555 12 12", "+44 7700 900123", "not a phone"])
-def test_other_phones_leave_the_ticket_with_the_api_client(client, db, key, phone) -> None:
+@pytest.mark.parametrize(
+    "who",
+    [
+        {"role": "citizen"},  # signed up by staff, never consented in the chat
+        {"role": "support", "consent_at": datetime(2026, 1, 1, tzinfo=UTC)},
+        {"role": "citizen", "consent_at": datetime(2026, 1, 1, tzinfo=UTC),
+         "opted_out_at": datetime(2026, 2, 1, tzinfo=UTC)},
+    ],
+    ids=["no-consent", "staff", "opted-out"],
+)  # fmt: skip
+def test_other_known_numbers_hear_nothing(client, db, key, make_user, who) -> None:
+    user = make_user(phone="+905320000002", **who)
+    ticket = ticket_of(db, created_number(file(client, key, phone=user.phone)))
+    assert ticket.reporter_id is None and ticket.contact_phone == user.phone
+    assert filed_for_you(db, user.phone) == []
+
+
+def test_at_most_a_few_texts_a_day_per_number(
+    app, client, db, settings, key, make_user, monkeypatch
+) -> None:
+    """Counted in the database (any web process files), over the last 24 hours."""
+    monkeypatch.setitem(app.config, "SOSOFT", settings.replace(OPEN311_TEXTS_PER_NUMBER_PER_DAY=2))
+    citizen = make_user(phone="+905320000003", consent_at=datetime.now(UTC))
+    db.add(
+        Message(direction="outbound", channel="whatsapp", address=citizen.phone,
+                user_id=citizen.id, kind="filed_for_you", body="dün", status="delivered",
+                created_at=datetime.now(UTC) - timedelta(hours=25))
+    )  # fmt: skip
+    db.flush()
+    numbers = [created_number(file(client, key, phone=citizen.phone)) for _ in range(3)]
+    told = [m for m in filed_for_you(db, citizen.phone) if m.body != "dün"]
+    assert len(told) == 2 and len(numbers) == 3
+    assert all(ticket_of(db, n).contact_phone == citizen.phone for n in numbers)
+    other = make_user(phone="+905320000004", consent_at=datetime.now(UTC))
+    created_number(file(client, key, phone=other.phone))
+    assert len(filed_for_you(db, other.phone)) == 1
+
+
+@pytest.mark.parametrize(
+    ("phone", "contact"),
+    [("0212 555 12 12", "+902125551212"), ("+44 7911 123456", "+447911123456")],
+)
+def test_any_valid_number_is_a_contact(client, db, key, phone, contact) -> None:
+    """A call centre's caller may have a landline, or a foreign phone."""
     users = db.scalar(select(func.count(User.id)))
     ticket = ticket_of(db, created_number(file(client, key, phone=phone)))
-    assert ticket.reporter_id is None and ticket.api_key_id is not None
+    assert ticket.contact_phone == contact and ticket.reporter_id is None
     assert db.scalar(select(func.count(User.id))) == users
+
+
+@pytest.mark.parametrize("phone", ["not a phone", "123", "+90 532 000 00 01 99 99"])
+def test_a_phone_that_is_no_number_is_a_400(client, db, key, phone) -> None:
+    before = db.scalar(select(func.count(Ticket.id)))
+    assert "phone" in assert_errors(file(client, key, phone=phone), 400)[0]["description"]
+    assert db.scalar(select(func.count(Ticket.id))) == before
 
 
 def test_xml_post_answers_in_xml(client, key) -> None:
@@ -326,6 +401,20 @@ def test_rate_limit_is_per_key_and_answers_in_open311_form(
     assert_errors(limited, 429)
     assert int(limited.headers["Retry-After"]) > 0
     assert file(client, other).status_code == 200
+
+
+@pytest.mark.parametrize("variant", ["{} ", " {}", "{}\u00a0", "\u2003{}\t"])
+def test_a_key_padded_with_whitespace_shares_the_keys_budget(
+    app, client, settings, key, monkeypatch, variant
+) -> None:
+    """Authorisation strips the key; the rate limit counted the raw text, so every
+    padding of one key had a budget of its own."""
+    monkeypatch.setitem(app.config, "SOSOFT", settings.replace(OPEN311_RATE_LIMIT="2 per minute"))
+    padded = variant.format(key)
+    assert file(client, padded).status_code == 200  # accepted as the key itself
+    assert file(client, key).status_code == 200
+    assert_errors(file(client, padded), 429)
+    assert_errors(file(client, key), 429)
 
 
 # --- reading requests ---------------------------------------------------------------

@@ -195,7 +195,11 @@ def test_retention_forgets_old_personal_data_and_purges_codes(
     old.closed_at = NOW - timedelta(days=days + 1)
     db.add(TicketFollower(ticket_id=old.id, user_id=make_user().id))
     db.add(Feedback(ticket_id=old.id, user_id=old.reporter_id, rating=4, comment="evimin önü"))
-    recent = new_ticket(db, settings, make_user(), status="closed")
+    old.contact_phone = "+902125551212"
+    # Filed through Open311 for a contact: no reporter, only the contact's phone.
+    for_contact = new_ticket(db, settings, None, status="closed", contact_phone="+905551112233")
+    for_contact.closed_at = NOW - timedelta(days=days + 1)
+    recent = new_ticket(db, settings, make_user(), status="closed", contact_phone="+905551112233")
     recent.closed_at = NOW - timedelta(days=days - 1)
     keys = [f"photos/{uuid.uuid4().hex}.jpg" for _ in range(2)]
     for ticket, key in zip((old, recent), keys, strict=True):
@@ -240,7 +244,7 @@ def test_retention_forgets_old_personal_data_and_purges_codes(
     counts = retain(database, settings, storage, NOW)
 
     assert counts == {
-        "tickets_anonymised": 1,
+        "tickets_anonymised": 2,
         "messages_cleared": 1,  # the old ticket's "report received"
         "photos_deleted": 1,
         "otp_codes_purged": 2,
@@ -250,7 +254,9 @@ def test_retention_forgets_old_personal_data_and_purges_codes(
     }
     assert set(retain(database, settings, storage, NOW).values()) == {0}
     db.expire_all()
-    assert old.reporter_id is None and old.source_details == {}
+    assert old.reporter_id is None and old.source_details == {} and old.contact_phone is None
+    assert for_contact.contact_phone is None
+    assert recent.contact_phone == "+905551112233"
     assert db.scalars(select(TicketFollower).where(TicketFollower.ticket_id == old.id)).all() == []
     feedback = db.scalar(select(Feedback).where(Feedback.ticket_id == old.id))
     assert feedback.user_id is None and feedback.comment is None and feedback.rating == 4
@@ -368,6 +374,7 @@ def test_retention_erases_citizens_silent_for_the_retention_period(
     silent = citizen(full_name="Ayşe Yılmaz")
     conversation(silent.phone, silent, long_ago)
     inbound(silent, long_ago)
+    filed_for_silent = new_ticket(db, settings, None, status="new", contact_phone=silent.phone)
     wrote_lately = citizen()
     inbound(wrote_lately, recently)
     signed_in_lately = citizen(last_login_at=recently)
@@ -391,6 +398,7 @@ def test_retention_erases_citizens_silent_for_the_retention_period(
     db.expire_all()
     assert (silent.phone, silent.full_name, silent.is_active) == (None, "Anonim", False)
     assert silent.erased_at == NOW and silent.opted_out_at == NOW
+    assert filed_for_silent.contact_phone is None  # erased as by SİL: contact included
     assert db.scalar(select(func.count()).where(Conversation.user_id == silent.id)) == 0
     assert following.erased_at == NOW
     assert db.scalar(select(func.count()).where(TicketFollower.user_id == following.id)) == 0

@@ -111,6 +111,34 @@ def test_a_follower_sees_but_does_not_add(client, cast, make_ticket, bearer) -> 
     assert call(client, "POST", f"{base}/photos", "photo", headers).status_code == 403
 
 
+def test_a_follower_never_learns_who_reported_or_wrote(client, cast, make_ticket, bearer) -> None:
+    """Ticket ids show in /tickets/nearby, so anyone may follow; the reporter's comments
+    then reach the follower without a name, id or phone; staff comments keep theirs."""
+    ticket = make_ticket(cast.a)
+    base = f"/api/v1/tickets/{ticket.id}"
+    for author, body in ((cast.a, "Hâlâ burada, dün düştüm."), (cast.support, "Ekip yolda.")):
+        comment = client.post(f"{base}/comments", json={"body": body}, headers=bearer(author))
+        assert comment.status_code == 201
+    follower = bearer(cast.b)
+    assert client.post(f"{base}/follow", headers=follower).status_code == 201
+
+    detail = client.get(base, headers=follower).json
+    listed = client.get(f"{base}/comments", headers=follower).json["data"]
+    for comments in (detail["comments"], listed):
+        assert [c["body"] for c in comments] == ["Hâlâ burada, dün düştüm.", "Ekip yolda."]
+        assert comments[0]["author"] is None
+        assert comments[1]["author"] == {"id": cast.support.id, "name": cast.support.full_name,
+                                         "role": "support"}  # fmt: skip
+    seen = str(detail) + str(listed)
+    assert "Ayşe" not in seen and cast.a.phone not in seen and cast.support.phone not in seen
+
+    # The reporter still sees themself; staff see everyone, phones included.
+    mine = client.get(f"{base}/comments", headers=bearer(cast.a)).json["data"]
+    assert mine[0]["author"]["name"] == "Ayşe" and "phone" not in mine[0]["author"]
+    staff = client.get(f"{base}/comments", headers=bearer(cast.manager)).json["data"]
+    assert staff[0]["author"]["phone"] == cast.a.phone
+
+
 MANAGER_ONLY = [
     ("GET", "/api/v1/escalations", None),
     ("GET", "/api/v1/feedback", None),

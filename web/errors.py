@@ -11,10 +11,12 @@ from typing import Any
 
 import psycopg
 from flask import Flask, Response, jsonify
-from sqlalchemy.exc import DataError, IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
+from core.db import database_unavailable, driver_error
 from core.errors import DomainError, Kind
+from web.request_session import database, discard_session
 
 log = logging.getLogger(__name__)
 
@@ -79,10 +81,33 @@ def handle_unexpected(exc: Exception) -> Response:
     return error_response(500, "Something went wrong on our side; the error has been logged.")
 
 
-def driver_error(exc: BaseException) -> BaseException | None:
-    """psycopg's own error: SQLAlchemy wraps it (as `orig`) for statements it ran; the
-    webhook's statements on the driver connection raise it unwrapped."""
-    return getattr(exc, "orig", None) or exc
+# How soon a caller may try again when the database is away: a restart takes seconds.
+DATABASE_RETRY_AFTER_SECONDS = 5
+DATABASE_AWAY_HEADERS = {"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)}
+
+
+def database_away(exc: BaseException) -> bool:
+    """Whether `exc` means the database is away (core.db decides); if so it is logged,
+    and the request's session and the pooled connections that died with the server
+    are let go."""
+    if not database_unavailable(exc):
+        return False
+    log.warning("database unavailable: %s", type(driver_error(exc)).__name__)
+    discard_session()
+    database().lost(exc)
+    return True
+
+
+def handle_database_error(exc: OperationalError | InterfaceError | psycopg.Error) -> Response:
+    """A database that is away (down, restarting, refusing connections) is a 503 to
+    retry after a moment, not a 500: nothing is wrong with the request or with us."""
+    if not database_away(exc):
+        return handle_unexpected(exc)
+    return error_response(
+        503,
+        "The database is not reachable at the moment; try again shortly.",
+        headers=DATABASE_AWAY_HEADERS,
+    )
 
 
 def handle_bad_value(exc: DataError | psycopg.DataError) -> Response:
@@ -138,4 +163,6 @@ def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(psycopg.DataError, handle_bad_value)
     app.register_error_handler(IntegrityError, handle_conflict)
     app.register_error_handler(psycopg.IntegrityError, handle_conflict)
+    for database_error in (OperationalError, InterfaceError, psycopg.OperationalError):
+        app.register_error_handler(database_error, handle_database_error)
     app.register_error_handler(Exception, handle_unexpected)

@@ -39,6 +39,14 @@ def keep_session_for(response: Response) -> None:
         response.call_on_close(session.close)
 
 
+def discard_session() -> None:
+    """The database went away under the request: its session is dropped with its
+    connection, without the rollback teardown would try (and fail) on a dead one."""
+    session: Session | None = g.pop("db_session", None)
+    if session is not None:
+        session.invalidate()
+
+
 def _close_session(_exc: BaseException | None) -> None:
     session: Session | None = g.pop("db_session", None)
     if session is not None:

@@ -16,8 +16,9 @@ from werkzeug.exceptions import HTTPException
 
 from admin_api.open311.blueprint import bp
 from admin_api.open311.formats import render
+from core.db import driver_error
 from core.errors import DomainError, Kind
-from web.errors import conflict_code, driver_error
+from web.errors import DATABASE_AWAY_HEADERS, conflict_code, database_away
 
 log = logging.getLogger(__name__)
 
@@ -100,6 +101,18 @@ def _conflict(exc: Exception) -> Response:
         return _unexpected(exc)
     log.warning("open311: database refused a write: %s", type(exc).__name__)
     return error_response(code, ["this conflicts with a change made at the same moment; try again"])
+
+
+@bp.errorhandler(sqlalchemy.exc.OperationalError)
+@bp.errorhandler(sqlalchemy.exc.InterfaceError)
+@bp.errorhandler(psycopg.OperationalError)
+def _database_error(exc: Exception) -> Response:
+    """The database is away: the app-wide 503 and Retry-After, in Open311's format."""
+    if not database_away(exc):
+        return _unexpected(exc)
+    response = error_response(503, ["the service is briefly unavailable; try again shortly"])
+    response.headers.update(DATABASE_AWAY_HEADERS)
+    return response
 
 
 @bp.errorhandler(Exception)

@@ -22,11 +22,10 @@ from admin_api.open311.errors import Open311Error, bad_request, not_found
 from admin_api.open311.params import checked_text, optional
 from core.config import Settings
 from core.errors import Refused
-from core.models import ApiKey, Category, User
+from core.models import ApiKey, Category
 from core.people.api_keys import find_api_key
 from core.people.permissions import scopes_can
-from core.people.phones import InvalidPhone, normalize_mobile
-from core.people.users import create_user, find_by_phone
+from core.people.phones import InvalidPhone, normalize_phone
 from core.tickets.opening import DESCRIPTION_MIN, clean_text
 from core.tickets.questions import InvalidAttributes, validate_attributes
 
@@ -49,6 +48,7 @@ class Filing:
     address: str | None = None
     attributes: dict[str, Any] = field(default_factory=dict)
     source_details: dict[str, Any] = field(default_factory=dict)
+    contact_phone: str | None = None
 
 
 def authorised_key(session: Session, settings: Settings, form: MultiDict) -> ApiKey:
@@ -92,6 +92,7 @@ def check_filing(session: Session, settings: Settings, form: MultiDict) -> Filin
     if len(description) > MAX_DESCRIPTION:
         problems.append(f"description: at most {MAX_DESCRIPTION} characters")
     details = _source_details(form, problems)
+    contact_phone = _contact_phone(settings, form, problems)
     if problems:
         raise bad_request(*problems)
     return Filing(
@@ -104,6 +105,7 @@ def check_filing(session: Session, settings: Settings, form: MultiDict) -> Filin
         address=address or (f"address_id {address_id}" if address_id else None),
         attributes=attributes,
         source_details=details,
+        contact_phone=contact_phone,
     )
 
 
@@ -140,9 +142,23 @@ def _attribute_values(form: MultiDict) -> dict[str, Any]:
     return values
 
 
+def _contact_phone(settings: Settings, form: MultiDict, problems: list[str]) -> str | None:
+    """`phone`, as E.164: the ticket's contact (core.tickets.contact), never an account.
+    Any valid number will do (a call centre's caller may have a landline)."""
+    phone = optional(form, "phone")
+    if phone is None:
+        return None
+    try:
+        return normalize_phone(phone, settings.ALLOWED_COUNTRIES)
+    except InvalidPhone as exc:
+        problems.append(f"phone: {exc}")
+        return None
+
+
 def _source_details(form: MultiDict, problems: list[str]) -> dict[str, Any]:
-    """What Open311 sends beyond the ticket's own fields. The email address is not kept:
-    SoSoft reaches citizens by phone, and an address it never uses is one it cannot leak."""
+    """What Open311 sends beyond the ticket's own fields. The submitter's names and
+    email address are not kept: SoSoft never uses them, and what it does not keep it
+    cannot leak."""
     details: dict[str, Any] = {}
     for name in ("address_id", "zipcode", "device_id", "account_id"):
         value = optional(form, name)
@@ -177,30 +193,6 @@ def _ticket_description(category: Category, description: str) -> str:
         return text
     head = f"{category.name_tr} (Open311)"
     return f"{head}: {text}" if text else head
-
-
-def linked_citizen(
-    session: Session, settings: Settings, form: MultiDict, locale: str
-) -> User | None:
-    """The citizen a valid mobile `phone` belongs to (created if new), else None: then
-    the ticket is the API key client's. Anything else about the person is not kept."""
-    phone = optional(form, "phone")
-    if phone is None:
-        return None
-    try:
-        e164 = normalize_mobile(phone, settings.ALLOWED_COUNTRIES)
-    except InvalidPhone:
-        return None
-    citizen = find_by_phone(session, e164)
-    if citizen is not None:
-        return citizen
-    name = " ".join(p for p in (optional(form, "first_name"), optional(form, "last_name")) if p)
-    try:
-        return create_user(
-            session, settings, phone=e164, full_name=clean_text(name)[:120], locale=locale
-        )
-    except Refused:
-        return None
 
 
 def ticket_error(exc: Refused) -> Open311Error:

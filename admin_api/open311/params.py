@@ -33,12 +33,17 @@ def check_format(fmt: str) -> str:
     return fmt
 
 
+def stripped(values: MultiDict, name: str) -> str:
+    """The argument `name` as every reader here takes it: whitespace (any Unicode
+    space, the no-break one included) gone from both ends; '' when absent."""
+    value = values.get(name, "")
+    return value.strip() if isinstance(value, str) else ""
+
+
 def optional(values: MultiDict, name: str, *, free_text: bool = False) -> str | None:
     """The argument `name`, stripped; None when absent or empty. `free_text` (a
     description, an address) may have tabs and line breaks."""
-    value = values.get(name, "")
-    value = value.strip() if isinstance(value, str) else ""
-    return checked_text(name, value, free_text=free_text) or None
+    return checked_text(name, stripped(values, name), free_text=free_text) or None
 
 
 def checked_text(name: str, value: str, *, free_text: bool = False) -> str:

@@ -10,7 +10,7 @@ from sqlalchemy.orm import joinedload
 
 from admin_api.open311.blueprint import bp
 from admin_api.open311.errors import Open311Error, bad_request, not_found
-from admin_api.open311.filing import check_filing, linked_citizen, ticket_error
+from admin_api.open311.filing import check_filing, ticket_error
 from admin_api.open311.formats import render
 from admin_api.open311.params import (
     check_format,
@@ -19,6 +19,7 @@ from admin_api.open311.params import (
     optional,
     parse_w3c,
     request_locale,
+    stripped,
     w3c,
 )
 from admin_api.open311.request_records import STATUS_FILTER, request_records
@@ -40,8 +41,10 @@ def _rate_limit() -> str:
 
 
 def _rate_limit_bucket() -> str:
-    # Per key, by a keyed hash: the secret never reaches Redis.
-    raw = request.form.get("api_key", "")
+    # Per key, by a keyed hash: the secret never reaches Redis. The key is read as
+    # authorisation reads it (`optional` strips it the same way), so "K", "K " and
+    # "K\u00a0", all accepted as K, share K's budget.
+    raw = stripped(request.form, "api_key")
     return "open311:" + keyed_hash(current_app.config["SOSOFT"], "open311-rate", raw)[:32]
 
 
@@ -56,7 +59,6 @@ def create_request(fmt: str) -> Response:
     check_jurisdiction(settings, form)
     filing = check_filing(session, settings, form)
     locale = request_locale(settings)
-    citizen = linked_citizen(session, settings, form, locale)
     try:
         ticket = open_ticket(
             session,
@@ -64,13 +66,13 @@ def create_request(fmt: str) -> Response:
             category=filing.category,
             description=filing.description,
             channel="open311",
-            reporter=citizen,
             lat=filing.lat,
             lon=filing.lon,
             address=filing.address,
             attributes=filing.attributes,
             source_details=filing.source_details,
             api_key_id=filing.api_key.id,
+            contact_phone=filing.contact_phone,
         )
     except Refused as exc:
         session.rollback()

@@ -133,6 +133,13 @@ class AnswerSchema(Schema):
 
 class TicketDetailSchema(TicketSummarySchema):
     reporter = fields.Nested(PersonSchema, allow_none=True)
+    contact_phone = fields.Str(
+        allow_none=True,
+        metadata={
+            "description": "Staff only: E.164 phone an integration (Open311) gave for the"
+            " person it filed for; never an account"
+        },
+    )
     duplicate_of = fields.Int(allow_none=True, metadata={"description": "Ticket id"})
     attributes = fields.Dict(
         metadata={"description": "Answers to the category's questions, by code"}

@@ -10,6 +10,11 @@ TEXTS: dict[str, dict[str, str]] = {
         "tr": "Bildiriminiz alındı: #{number}. Ekibimiz inceleyecek; durum değiştikçe size yazacağız.",
         "en": "Report #{number} received. Our team will review it and keep you posted.",
     },
+    # To an Open311 contact who is a consented citizen (core/tickets/contact.py).
+    "filed_for_you": {
+        "tr": "{integration} sizin için belediyeye bildirim iletti: #{number}. Bizden mesaj almak istemiyorsanız DUR yazın.",
+        "en": "{integration} filed report #{number} with the city for you. Reply STOP to stop messages from us.",
+    },
     "in_progress": {
         "tr": "#{number} numaralı bildiriminiz üzerinde çalışılıyor.",
         "en": "Work has started on report #{number}.",

@@ -31,6 +31,7 @@ OUTSIDE_WINDOW_CODE = 63016
 # Which template setting carries each kind of message outside the window.
 TEMPLATE_SETTINGS: dict[str, str] = {
     "report_received": "TWILIO_TEMPLATE_STATUS_UPDATE",
+    "filed_for_you": "TWILIO_TEMPLATE_STATUS_UPDATE",
     "in_progress": "TWILIO_TEMPLATE_STATUS_UPDATE",
     "resolved": "TWILIO_TEMPLATE_FEEDBACK_REQUEST",
     "closed": "TWILIO_TEMPLATE_STATUS_UPDATE",

@@ -108,6 +108,11 @@ class Ticket(Base):
             postgresql_include=["category_id", "team_id", "channel", "due_at"],
             postgresql_where=text("status IN ('new', 'in_progress', 'escalated')"),
         ),
+        Index(
+            "ix_tickets_contact_phone",
+            "contact_phone",
+            postgresql_where=text("contact_phone IS NOT NULL"),
+        ),
         Index("ix_tickets_resolved_at", "resolved_at"),
         Index("ix_tickets_closed_at", "closed_at"),
     )
@@ -119,8 +124,11 @@ class Ticket(Base):
     reporter_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"), index=True
     )
-    # Tickets filed through Open311 by a client with no citizen phone.
+    # The integration (API key) that filed the ticket through Open311.
     api_key_id: Mapped[int | None] = mapped_column(ForeignKey("api_keys.id", ondelete="SET NULL"))
+    # E.164 phone the integration gave for the person it filed for: shown to staff,
+    # never an account, never in an Open311 answer; forgotten like a reporter's phone.
+    contact_phone: Mapped[str | None] = mapped_column(String(32))
     category_id: Mapped[int] = mapped_column(
         ForeignKey("categories.id", ondelete="RESTRICT"), index=True
     )

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from core.models import Conversation, Message, Ticket, TicketFollower, User
 from core.people.users import erased_values
+from core.tickets.contact import forget_contacts
 
 
 def erase_citizens(
@@ -36,6 +37,10 @@ def erase_citizens(
         )
     )
     _stop_following(session, ids)
+    # Tickets filed for them by an integration (Open311) forget their number too.
+    forget_contacts(session, select(User.phone).where(User.id.in_(ids)))
+    if addresses:
+        forget_contacts(session, list(addresses))
     session.execute(
         update(User)
         .where(User.id.in_(ids))

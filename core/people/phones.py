@@ -1,8 +1,9 @@
 """Phone numbers: every common way of writing a mobile number becomes E.164.
 
 `05321234567`, `+90 532 123 45 67` and `5321234567` are the same Turkish mobile.
-Landlines, VoIP numbers and numbers from countries the city does not serve are
-refused with a reason a person can act on.
+For accounts, landlines, VoIP numbers and numbers from countries the city does not
+serve are refused with a reason a person can act on; a ticket's contact
+(core.tickets.contact) may be any valid number.
 """
 
 from __future__ import annotations
@@ -22,6 +23,27 @@ class InvalidPhone(ValueError):
 
 def normalize_mobile(raw: str, allowed_countries: tuple[str, ...]) -> str:
     """Return the E.164 form of a mobile number in one of `allowed_countries`."""
+    number = _valid_number(raw, allowed_countries)
+    region = phonenumbers.region_code_for_number(number)
+    if region not in allowed_countries:
+        allowed = ", ".join(allowed_countries)
+        raise InvalidPhone(
+            f"numbers from {region or 'that country'} are not served here ({allowed} only)"
+        )
+    kind = phonenumbers.number_type(number)
+    if kind not in _MOBILE_TYPES:
+        raise InvalidPhone(f"a mobile number is needed, this is a {_type_name(kind)} number")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def normalize_phone(raw: str, allowed_countries: tuple[str, ...]) -> str:
+    """The E.164 form of any valid number, landlines and other countries' included
+    (written without a country code, it is read as the city's first country's)."""
+    number = _valid_number(raw, allowed_countries)
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _valid_number(raw: str, allowed_countries: tuple[str, ...]) -> phonenumbers.PhoneNumber:
     value = (raw or "").strip()
     if not value:
         raise InvalidPhone("phone number is empty")
@@ -36,16 +58,7 @@ def normalize_mobile(raw: str, allowed_countries: tuple[str, ...]) -> str:
         raise InvalidPhone("not a phone number") from None
     if not phonenumbers.is_valid_number(number):
         raise InvalidPhone("not a valid phone number")
-    region = phonenumbers.region_code_for_number(number)
-    if region not in allowed_countries:
-        allowed = ", ".join(allowed_countries)
-        raise InvalidPhone(
-            f"numbers from {region or 'that country'} are not served here ({allowed} only)"
-        )
-    kind = phonenumbers.number_type(number)
-    if kind not in _MOBILE_TYPES:
-        raise InvalidPhone(f"a mobile number is needed, this is a {_type_name(kind)} number")
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    return number
 
 
 @lru_cache(maxsize=4096)

@@ -14,6 +14,7 @@ from core.geo import check_in_service_area, point
 from core.messaging import notifications
 from core.messaging.texts import render
 from core.models import Category, Ticket, User
+from core.tickets import contact
 from core.tickets.events import record_event
 
 DESCRIPTION_MIN = 10
@@ -50,12 +51,15 @@ def open_ticket(
     attributes: dict[str, Any] | None = None,
     source_details: dict[str, Any] | None = None,
     api_key_id: int | None = None,
+    contact_phone: str | None = None,
     now: datetime | None = None,
     reported_in_chat: bool = False,
 ) -> Ticket:
     """Validate and create a ticket in status `new`, with its `created` event and
     the "report received" message to the reporter (`reported_in_chat`: the bot's reply
-    tells them, so that message is recorded as skipped). Raises Refused."""
+    tells them, so that message is recorded as skipped). `contact_phone` (E.164), from
+    an integration, is kept for staff and may be told (core.tickets.contact). Raises
+    Refused."""
     text = clean_description(description)
     if not category.is_active:
         raise Refused("this category is no longer in use", field="category_id")
@@ -73,6 +77,7 @@ def open_ticket(
     ticket = Ticket(
         reporter_id=reporter.id if reporter else None,
         api_key_id=api_key_id,
+        contact_phone=contact_phone,
         category_id=category.id,
         description=text,
         status="new",
@@ -101,5 +106,6 @@ def open_ticket(
             channel=channel if reported_in_chat else None,
             answered_in_chat=reported_in_chat,
         )
+    contact.tell_contact(session, settings, ticket)
     session.flush()
     return ticket
