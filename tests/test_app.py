@@ -139,11 +139,23 @@ def test_docs_pages_load_their_assets_from_this_server(client, page: str) -> Non
     html = client.get(page).get_data(as_text=True)
     scripts = re.findall(r'<script src="([^"]+)"', html)
     assert scripts, "the page loads no script"
-    for src in scripts:
+    styles = re.findall(r'<link href="([^"]+\.css)"', html)
+    for src in scripts + styles:
         assert src.startswith("/"), f"{src} is not served by the app itself"
         with client.get(src) as asset:
             assert asset.status_code == 200, src
             assert len(asset.data) > 10_000
+
+
+def test_the_docs_need_no_django() -> None:
+    # Their assets are vendored (web/vendor/VENDORED.md): nothing pinned or required
+    # pulls Django (50 MB) into the virtualenv and every production image.
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    for name in ("pyproject.toml", "constraints.txt"):
+        text = (root / name).read_text().lower()
+        assert "django" not in text and "sidecar" not in text, name
 
 
 def test_a_value_the_database_refuses_is_422_not_500(shell_app: Flask) -> None:

@@ -1,27 +1,23 @@
 """Swagger UI and ReDoc assets served by the app itself.
 
 City networks are often closed to the internet, so the docs pages load their
-JavaScript from an installed package (drf-spectacular-sidecar ships the
-distribution builds) instead of a CDN.
+JavaScript from files vendored in `web/vendor/` (versions and licences in its
+VENDORED.md) instead of a CDN, and nothing else needs installing for them.
 """
 
 from __future__ import annotations
 
-from importlib.util import find_spec
 from pathlib import Path
 
 from flask import Blueprint
 
-# Located without importing the package (its __init__ imports Django).
-_SIDECAR = find_spec("drf_spectacular_sidecar")
-assert _SIDECAR is not None and _SIDECAR.submodule_search_locations
-ASSETS = Path(_SIDECAR.submodule_search_locations[0]) / "static" / "drf_spectacular_sidecar"
+ASSETS = Path(__file__).resolve().parent / "vendor"
 URL_PREFIX = "/_docs-assets"
 
 bp = Blueprint("docs_assets", __name__, static_folder=str(ASSETS), static_url_path=URL_PREFIX)
 
 SWAGGER_UI_URL = f"{URL_PREFIX}/swagger-ui-dist/"
-REDOC_URL = f"{URL_PREFIX}/redoc/bundles/redoc.standalone.js"
+REDOC_URL = f"{URL_PREFIX}/redoc/redoc.standalone.js"
 
 
 def openapi_config() -> dict[str, object]:
