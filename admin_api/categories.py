@@ -26,6 +26,7 @@ from admin_api.security import require
 from admin_api.ticket_access import calling_user
 from admin_api.ticket_payloads import ref
 from core.models import Category, Ticket, User
+from core.tickets.category_words import InvalidWords, empty_words, validate_words
 from core.tickets.changes import active_team
 from core.tickets.questions import InvalidQuestions, validate_definitions
 from web.request_session import request_session
@@ -52,6 +53,7 @@ def category_payload(category: Category, viewer: User) -> dict[str, Any]:
         "is_active": category.is_active,
         "sort_order": category.sort_order,
         "questions": category.questions,
+        "everyday_words": category.everyday_words or empty_words(),
     }
     if viewer.is_staff:
         data["default_team"] = ref(category.default_team)
@@ -73,6 +75,17 @@ def _apply(session: Session, category: Category, data: dict[str, Any]) -> None:
             data["questions"] = validate_definitions(data["questions"])
         except InvalidQuestions as exc:
             abort(422, message="invalid questions", errors={"json": {"questions": exc.errors}})
+    if "everyday_words" in data:
+        try:
+            data["everyday_words"] = validate_words(
+                data["everyday_words"] if data["everyday_words"] is not None else {}
+            )
+        except InvalidWords as exc:
+            abort(
+                422,
+                message="invalid everyday words",
+                errors={"json": {"everyday_words": exc.errors}},
+            )
     if data.get("default_team_id") is not None:
         category.default_team = active_team(session, data["default_team_id"], "default_team_id")
     elif "default_team_id" in data:

@@ -83,6 +83,7 @@ def ticket_summary(ticket: Ticket, viewer: User, distance_m: float | None = None
         "location": location(ticket),
         "address": ticket.address,
         "needs_location": ticket.needs_location,
+        "location_approximate": ticket.location_approximate,
         "team": ref(ticket.team),
         # Staff names stay inside the city hall.
         "assignee": ref(ticket.assignee) if viewer.is_staff else None,
@@ -178,9 +179,11 @@ def transitions_for(ticket: Ticket, viewer: User) -> list[str]:
 
 
 def ticket_detail(session: Session, ticket: Ticket, viewer: User) -> dict[str, Any]:
-    photos = session.scalars(
-        select(Photo).where(Photo.ticket_id == ticket.id).order_by(Photo.created_at, Photo.id)
-    )
+    query = select(Photo).where(Photo.ticket_id == ticket.id)
+    if not viewer.is_staff:
+        # A follower's photos came with her internal note.
+        query = query.where(Photo.is_internal.is_(False))
+    photos = session.scalars(query.order_by(Photo.created_at, Photo.id))
     # The reason for an escalation is a conversation among staff.
     escalation = current_escalation(session, ticket) if viewer.is_staff else None
     feedback = session.scalar(select(Feedback).where(Feedback.ticket_id == ticket.id))

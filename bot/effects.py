@@ -18,12 +18,14 @@ from sqlalchemy.orm import Session
 from bot.inbound import Inbound
 from bot.outcomes import (
     AddComment,
+    AddToOwnTicket,
     AttachMediaToTicket,
     CreateTicket,
     Effect,
     Erase,
     FollowTicket,
     GiveFeedback,
+    LookUpAddress,
     Register,
     SetLocale,
     SetOptOut,
@@ -32,11 +34,11 @@ from bot.outcomes import (
 from bot.refusals import refusal_reply
 from bot.texts import status_name, t
 from core.config import Settings
+from core.conversations.draft import Draft
 from core.errors import DomainError, Refused
 from core.models import (
     Category,
     Message,
-    Photo,
     Ticket,
     TicketFollower,
     User,
@@ -46,6 +48,7 @@ from core.people.erasure import erase_citizens
 from core.tickets import comments, feedback
 from core.tickets.following import follow
 from core.tickets.opening import open_ticket
+from core.tickets.photos import attach_draft_photos
 
 STATUS_LIST_LENGTH = 3
 
@@ -65,6 +68,8 @@ class Citizen:
     now: datetime
     erased: bool = False
     notes: list[str] = field(default_factory=list)
+    # Typed addresses to look up after the commit (the inbound message ids).
+    lookups: list[int] = field(default_factory=list)
 
 
 def run_effects(citizen: Citizen, effects: list[Effect]) -> list[str]:
@@ -144,7 +149,7 @@ def erase(citizen: Citizen, _effect: Erase) -> None:
 def create_ticket(citizen: Citizen, effect: CreateTicket) -> str:
     draft = effect.draft
     session = citizen.session
-    category = session.get(Category, draft.get("category_id"))
+    category = session.get(Category, draft.category_id) if draft.category_id else None
     try:
         if category is None:
             raise Refused("this category is no longer in use", field="category_id")
@@ -153,35 +158,31 @@ def create_ticket(citizen: Citizen, effect: CreateTicket) -> str:
             session,
             citizen.settings,
             category=category,
-            description=draft.get("description", ""),
+            description=draft.description or "",
             channel=citizen.inbound.channel,
             reporter=citizen.user,
-            lat=draft.get("lat"),
-            lon=draft.get("lon"),
-            address=draft.get("address"),
-            attributes=draft.get("answers") or {},
+            lat=draft.lat,
+            lon=draft.lon,
+            location_approximate=draft.location_approximate,
+            address=draft.address,
+            attributes=draft.answers,
             source_details={"message_sid": citizen.inbound.sid},
             now=citizen.now,
             reported_in_chat=True,
         )
     except Refused as exc:
         return t("create_failed", citizen.locale, reason=exc.message)
-    _link_draft_media(session, ticket, draft)
+    _link_draft_media(session, ticket, draft, citizen.user)
     return t("created", citizen.locale, number=ticket.number)
 
 
-def _link_draft_media(session: Session, ticket: Ticket, draft: dict[str, Any]) -> None:
+def _link_draft_media(
+    session: Session, ticket: Ticket, draft: Draft, uploaded_by: User | None
+) -> None:
     """Photos fetched during the draft join the ticket; ones still being fetched will
-    find the ticket on their message."""
-    photo_ids = draft.get("photo_ids") or []
-    if photo_ids:
-        session.execute(
-            update(Photo)
-            .where(Photo.id.in_(photo_ids), Photo.ticket_id.is_(None))
-            .values(ticket_id=ticket.id)
-            .execution_options(synchronize_session=False)
-        )
-    message_ids = [item["message_id"] for item in draft.get("media", [])]
+    find the ticket on their message (staff-only on a ticket she did not report)."""
+    attach_draft_photos(session, ticket, list(draft.photo_ids), uploaded_by)
+    message_ids = [item.message_id for item in draft.media]
     if message_ids:
         session.execute(
             update(Message)
@@ -200,7 +201,39 @@ def follow_ticket(citizen: Citizen, effect: FollowTicket) -> str:
         follow(session, ticket, citizen.user, channel=citizen.inbound.channel, now=citizen.now)
     except DomainError as exc:
         return refusal_reply(exc, citizen.locale, number=ticket.number)
+    if effect.draft is not None:
+        # Her report stays with the ticket for staff only: no citizen learns who she is.
+        _keep_report(citizen, ticket, effect.draft, internal=True)
     return t("followed", citizen.locale, number=ticket.number)
+
+
+def add_to_own_ticket(citizen: Citizen, effect: AddToOwnTicket) -> str:
+    """The report she was writing goes onto her own open ticket nearby, as her comment."""
+    ticket = citizen.session.get(Ticket, effect.ticket_id)
+    if ticket is None or citizen.user is None or ticket.reporter_id != citizen.user.id:
+        return t("not_found", citizen.locale, number="?")
+    _keep_report(citizen, ticket, effect.draft, internal=False)
+    return t("added_to_own", citizen.locale, number=ticket.number)
+
+
+def _keep_report(citizen: Citizen, ticket: Ticket, draft: Draft, *, internal: bool) -> None:
+    """Her description (her comment on her own ticket, a note for staff on another's)
+    and her photos (staff-only on another's) join `ticket`."""
+    user = citizen.user
+    assert user is not None
+    if draft.description:
+        # The draft's description already passed the description's rules.
+        keep = comments.add_followers_report if internal else comments.add_comment
+        keep(
+            citizen.session, ticket, user, draft.description,
+            channel=citizen.inbound.channel, now=citizen.now,
+        )  # fmt: skip
+    _link_draft_media(citizen.session, ticket, draft, user)
+
+
+def look_up_address(citizen: Citizen, effect: LookUpAddress) -> None:
+    """Handed to Celery once the reply has committed (bot/webhook.py)."""
+    citizen.lookups.append(effect.message_id)
 
 
 def add_comment(citizen: Citizen, effect: AddComment) -> str:
@@ -283,6 +316,8 @@ EXECUTORS: dict[type, Callable[[Citizen, Any], str | None]] = {
     Erase: erase,
     CreateTicket: create_ticket,
     FollowTicket: follow_ticket,
+    AddToOwnTicket: add_to_own_ticket,
+    LookUpAddress: look_up_address,
     AddComment: add_comment,
     AttachMediaToTicket: attach_media,
     ShowStatus: show_status,

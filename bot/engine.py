@@ -13,7 +13,9 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
+from bot import answers
 from bot import keywords as kw
+from bot.asking import ask, with_draft
 from bot.inbound import Inbound
 from bot.outcomes import (
     AddComment,
@@ -25,8 +27,11 @@ from bot.outcomes import (
     ShowStatus,
     Snapshot,
 )
-from bot.states import STATES, ask, prompt, with_draft
-from bot.texts import MAX_REPLY, shorten, t
+from bot.prompts import prompt
+from bot.report_steps import REPORT_STEPS
+from bot.states import STATES, pause_for_stop, stop
+from bot.texts import cut_to_fit, fits, t
+from core.conversations.draft import PAUSED_STATE_KEY
 
 ONBOARDING = ("start", "consent", "name")
 MAX_MISSES = 3
@@ -34,9 +39,9 @@ _TICKET_REFERENCE = re.compile(r"^#(\d{1,9})(?![\d])[\s:,.-]*(.*)$", re.DOTALL)
 
 
 def handle(s: Snapshot, m: Inbound) -> Outcome:
-    s = replace(s, state=_effective_state(s))
+    s = replace(s, state=_effective_state(s), channel=m.channel)
     outcome = _route(s, m)
-    return _count_misses(s, outcome)
+    return _count_misses(s, outcome, m.channel)
 
 
 def _effective_state(s: Snapshot) -> str:
@@ -55,7 +60,7 @@ def _route(s: Snapshot, m: Inbound) -> Outcome:
     if s.opted_out:
         return _while_opted_out(s, m, command)
     if s.registered and (s.draft_expired or s.context.get("expired")):
-        context = {k: v for k, v in with_draft(s.context, None).items() if k != "expired"}
+        context = {k: v for k, v in _without_report(s.context).items() if k != "expired"}
         return ask(s, "menu", context, t("expired", s.locale, minutes=s.timeout_minutes))
     if s.registered:
         referenced = _ticket_reference(s, m)
@@ -109,12 +114,15 @@ def _ticket_reference(s: Snapshot, m: Inbound) -> Outcome | None:
 
 
 def _feedback(s: Snapshot, m: Inbound) -> Outcome | None:
-    """A rating (1–5, in the menu) or "fixed"/"not fixed" for the latest resolved ticket."""
-    rating = kw.choice_number(m.text)
-    if s.feedback_due is not None and s.state == "menu" and rating in range(1, 6):
+    """A rating (1–5, in the menu) or "fixed"/"not fixed" for the latest resolved ticket.
+
+    At the menu, where the resolved ticket was just asked about, "hâlâ yanmıyor" says
+    "not fixed" too; in the middle of a report only the words themselves do."""
+    rating = answers.rating_of(m.text)
+    if s.feedback_due is not None and s.state == "menu" and rating is not None:
         effect = GiveFeedback(s.feedback_due, rating=rating)
         return Outcome([], "menu", s.context, effects=[effect])
-    fixed = kw.fixed_answer(m.text)
+    fixed = answers.fixed_answer(m.text, loose=s.state == "menu")
     if fixed is not None and s.reopenable is not None:
         effect = GiveFeedback(s.reopenable, fixed=fixed)
         return Outcome([], s.state, s.context, effects=[effect])
@@ -127,27 +135,34 @@ Command = Callable[[Snapshot, Inbound, "str | None"], "Outcome | None"]
 
 
 def _help(s: Snapshot, m: Inbound, _arg: str | None) -> Outcome:
-    return _ask_again(s, s.context, t("help", s.locale))
+    return _ask_again(s, s.context, t("help", s.locale, s.channel))
 
 
 def _cancel(s: Snapshot, m: Inbound, _arg: str | None) -> Outcome | None:
-    if not s.registered:
-        return None
-    note = t("cancelled", s.locale) if "draft" in s.context else t("nothing_to_cancel", s.locale)
-    return ask(s, "menu", with_draft(s.context, None), note)
+    if not s.registered or s.state == "erase_confirm":
+        return None  # the step's own no
+    note = t("cancelled", s.locale) if s.has_draft else t("nothing_to_cancel", s.locale)
+    return ask(s, "menu", _without_report(s.context), note)
 
 
 def _menu(s: Snapshot, m: Inbound, _arg: str | None) -> Outcome | None:
     if not s.registered:
         return None
-    note = t("cancelled", s.locale) if "draft" in s.context else ""
-    return ask(s, "menu", with_draft(s.context, None), note)
+    note = t("cancelled", s.locale) if s.has_draft else ""
+    return ask(s, "menu", _without_report(s.context), note)
+
+
+def _without_report(context: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in with_draft(context, None).items() if k != PAUSED_STATE_KEY}
 
 
 def _status(s: Snapshot, m: Inbound, arg: str | None) -> Outcome:
     if not s.registered:
         return _ask_again(s, s.context, t("status_none", s.locale))
-    return Outcome([], s.state, s.context, effects=[ShowStatus(int(arg) if arg else None)])
+    effect = ShowStatus(int(arg) if arg else None)
+    # In the middle of a report, the question it waits for comes after the status.
+    pending = [prompt(s, s.state, s.context)] if s.state in REPORT_STEPS else []
+    return Outcome([], s.state, s.context, effects=[effect], closing=pending)
 
 
 def _language(s: Snapshot, m: Inbound, arg: str | None) -> Outcome:
@@ -159,8 +174,11 @@ def _language(s: Snapshot, m: Inbound, arg: str | None) -> Outcome:
 
 
 def _stop(s: Snapshot, m: Inbound, _arg: str | None) -> Outcome:
-    context = {**s.context, "opted_out": True}
-    return Outcome([t("stopped", s.locale)], s.state, context, effects=[SetOptOut(True)])
+    """Immediate on SMS (the carrier has already blocked the number) and outside a
+    report; in the middle of one on WhatsApp, DUR may mean "wait": asked first."""
+    if m.channel == "whatsapp" and s.registered and s.state in REPORT_STEPS:
+        return pause_for_stop(s)
+    return stop(s)
 
 
 def _start(s: Snapshot, m: Inbound, _arg: str | None) -> Outcome:
@@ -186,30 +204,26 @@ COMMANDS: dict[str, Command] = {
 # --- never a dead end -------------------------------------------------------------------
 
 
-def _count_misses(s: Snapshot, outcome: Outcome) -> Outcome:
+def _count_misses(s: Snapshot, outcome: Outcome, channel: str) -> Outcome:
     if not outcome.miss:
         outcome.misses = 0
         return outcome
     misses = s.misses + 1
     if misses >= MAX_MISSES:
         question = prompt(s, outcome.next_state, outcome.context)
-        with_question = f"{t('help', s.locale)}\n\n{question}"
-        outcome.replies = [
-            with_question if len(with_question) <= MAX_REPLY else t("help", s.locale)
-        ]
+        help_text = t("help", s.locale, channel)
+        with_question = f"{help_text}\n\n{question}"
+        outcome.replies = [with_question if fits(with_question, channel) else help_text]
+        outcome.closing = []
         misses = 0
     outcome.misses = misses
     return outcome
 
 
-def reply_text(replies: list[str]) -> str:
-    """The replies as one message under MAX_REPLY characters: notes are dropped
-    before the question when both do not fit."""
+def reply_text(replies: list[str], channel: str = "whatsapp") -> str:
+    """The replies as one message that fits (MAX_REPLY characters; on SMS three
+    segments): notes are dropped before the question when both do not fit."""
     parts = [r for r in replies if r]
-    while len(parts) > 1 and len("\n\n".join(parts)) > MAX_REPLY:
+    while len(parts) > 1 and not fits("\n\n".join(parts), channel):
         parts.pop(0)
-    return shorten_keep_lines("\n\n".join(parts), MAX_REPLY)
-
-
-def shorten_keep_lines(text: str, limit: int) -> str:
-    return text if len(text) <= limit else shorten(text, limit)
+    return cut_to_fit("\n\n".join(parts), channel)

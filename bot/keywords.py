@@ -1,28 +1,41 @@
-"""Reading what a citizen typed: keywords and answers in Turkish and English,
-whatever the case and whether or not the Turkish letters were used.
+"""The commands that hold in every state, and folding what citizens type for matching.
 
-`İPTAL`, `iptal`, `IPTAL` and `İptal` all fold to `iptal`; `aydinlatma` matches
-`Aydınlatma`. Turkish dotted/dotless i are folded to the same letter on purpose:
-people type on keyboards without them.
+Commands are whole messages (`İPTAL`, `DURUM 1234`, `DİL EN`), in Turkish and English,
+whatever the case and whether or not the Turkish letters were used. Everyday answers
+(yes, no, skip, a rating…) are read in bot/answers.py.
 """
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from dataclasses import dataclass
 
-_PUNCTUATION = re.compile(r"[^\w\s#]+")
-_SPACES = re.compile(r"\s+")
+from core import folding
+
+# Emoji people answer with, read as the word they stand for.
+EMOJI_WORDS = {
+    "👍": "evet",
+    "👌": "tamam",
+    "✅": "evet",
+    "✔": "evet",
+    "☑": "evet",
+    "👎": "hayir",
+    "❌": "hayir",
+    "✖": "hayir",
+    "🙏": "tesekkurler",
+}
+_EMOJI = str.maketrans({emoji: f" {word} " for emoji, word in EMOJI_WORDS.items()})
 
 
 def fold(text: str) -> str:
-    """Lower case, without diacritics or punctuation, single-spaced."""
-    text = (text or "").replace("ı", "i").replace("I", "i").replace("İ", "i")
-    decomposed = unicodedata.normalize("NFKD", text.lower())
-    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    plain = _PUNCTUATION.sub(" ", plain)
-    return _SPACES.sub(" ", plain).strip()
+    """Lower case, without diacritics, punctuation or emoji (but the ones that mean a
+    word: 👍 is "evet"), single-spaced."""
+    return folding.fold((text or "").translate(_EMOJI))
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    argument: str | None = None
 
 
 # Whole-message commands, checked before the current step's handler.
@@ -31,6 +44,8 @@ COMMANDS: dict[str, str] = {
     "help": "help",
     "iptal": "cancel",
     "cancel": "cancel",
+    "vazgectim": "cancel",
+    "bosver": "cancel",
     "durum": "status",
     "status": "status",
     "dil": "lang",
@@ -52,22 +67,34 @@ LANGUAGES = {
     "english": "en",
     "ingilizce": "en",
 }
-YES = frozenset({"evet", "e", "yes", "y", "tamam", "ok", "onay", "onayliyorum"})
-NO = frozenset({"hayir", "h", "no", "n", "vazgec"})
-SKIP = frozenset({"gec", "skip", "atla", "yok", "hayir", "no"})
-FIXED = frozenset({"duzeldi", "fixed", "cozuldu"})
-NOT_FIXED = frozenset({"duzelmedi", "not fixed", "cozulmedi", "hala bozuk", "still broken"})
 
 
-@dataclass(frozen=True)
-class Command:
-    name: str
-    argument: str | None = None
+# Commands said in more than one word, or without the command word.
+PHRASES: dict[str, Command] = {
+    "bos ver": Command("cancel"),
+    "never mind": Command("cancel"),
+    "nevermind": Command("cancel"),
+    "forget it": Command("cancel"),
+    "ana menu": Command("menu"),
+    "main menu": Command("menu"),
+    "ingilizce": Command("lang", "en"),
+    "ingilizce lutfen": Command("lang", "en"),
+    "english": Command("lang", "en"),
+    "english please": Command("lang", "en"),
+    "in english": Command("lang", "en"),
+    "turkce": Command("lang", "tr"),
+    "turkce lutfen": Command("lang", "tr"),
+    "turkish please": Command("lang", "tr"),
+    "in turkish": Command("lang", "tr"),
+}
 
 
 def command_of(text: str) -> Command | None:
     """The command a message is, or None. `DURUM 1234` → status/1234, `DİL EN` → lang/en."""
-    words = fold(text).split()
+    folded = fold(text)
+    if folded in PHRASES:
+        return PHRASES[folded]
+    words = folded.split()
     if not words or len(words) > 2 or words[0] not in COMMANDS:
         return None
     name = COMMANDS[words[0]]
@@ -80,28 +107,6 @@ def command_of(text: str) -> Command | None:
     if argument is not None:
         return None
     return Command(name)
-
-
-def is_yes(text: str) -> bool:
-    return fold(text) in YES
-
-
-def is_no(text: str) -> bool:
-    return fold(text) in NO
-
-
-def is_skip(text: str) -> bool:
-    return fold(text) in SKIP
-
-
-def fixed_answer(text: str) -> bool | None:
-    """True for "düzeldi"/"fixed", False for "düzelmedi"/"not fixed", else None."""
-    folded = fold(text)
-    if folded in NOT_FIXED:
-        return False
-    if folded in FIXED:
-        return True
-    return None
 
 
 def choice_number(text: str) -> int | None:

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from core.conversations.draft import Draft
+
 
 @dataclass(frozen=True)
 class CategoryChoice:
@@ -20,6 +22,9 @@ class CategoryChoice:
     name_tr: str
     name_en: str
     questions: tuple[dict[str, Any], ...] = ()
+    # The everyday words that name it (core/tickets/category_words.py).
+    words_tr: tuple[str, ...] = ()
+    words_en: tuple[str, ...] = ()
 
     def name(self, locale: str) -> str:
         return self.name_en if locale == "en" else self.name_tr
@@ -31,6 +36,8 @@ class NearbyTicket:
     number: int
     distance_m: float
     created_at: datetime
+    # Reported by the citizen herself.
+    own: bool = False
 
 
 @dataclass(frozen=True)
@@ -39,12 +46,17 @@ class Snapshot:
     context: dict[str, Any]
     locale: str
     now: datetime
+    channel: str = "whatsapp"
     misses: int = 0
     registered: bool = False
     opted_out: bool = False
     country_allowed: bool = True
     allowed_countries: tuple[str, ...] = ("TR",)
     service_area: tuple[float, float, float, float] = (27.95, 40.78, 29.95, 41.60)
+    # Dates typed in answers are read in the city's time zone.
+    city_timezone: str = "Europe/Istanbul"
+    # A geocoder is configured (GEOCODER_URL): typed addresses are looked up on it.
+    geocoder: bool = False
     retention_days: int = 730
     timeout_minutes: int = 30
     draft_expired: bool = False
@@ -57,8 +69,13 @@ class Snapshot:
     reopenable: int | None = None
 
     @property
-    def draft(self) -> dict[str, Any]:
-        return dict(self.context.get("draft") or {})
+    def draft(self) -> Draft:
+        """The report being written (an empty one when there is none)."""
+        return Draft.of(self.context) or Draft()
+
+    @property
+    def has_draft(self) -> bool:
+        return Draft.of(self.context) is not None
 
     def category(self, category_id: int | None) -> CategoryChoice | None:
         return next((c for c in self.categories if c.id == category_id), None)
@@ -74,12 +91,29 @@ class Register:
 
 @dataclass(frozen=True)
 class CreateTicket:
-    draft: dict[str, Any]
+    draft: Draft
 
 
 @dataclass(frozen=True)
 class FollowTicket:
     ticket_id: int
+    # The report she was writing: kept on the ticket as an internal note for staff.
+    draft: Draft | None = None
+
+
+@dataclass(frozen=True)
+class AddToOwnTicket:
+    """The report goes onto the citizen's own open ticket nearby, as her comment."""
+
+    ticket_id: int
+    draft: Draft
+
+
+@dataclass(frozen=True)
+class LookUpAddress:
+    """Look the draft's typed address up on the geocoder, after the reply (a Celery task)."""
+
+    message_id: int
 
 
 @dataclass(frozen=True)
@@ -124,6 +158,8 @@ Effect = (
     Register
     | CreateTicket
     | FollowTicket
+    | AddToOwnTicket
+    | LookUpAddress
     | AddComment
     | AttachMediaToTicket
     | ShowStatus
@@ -140,6 +176,8 @@ class Outcome:
     next_state: str
     context: dict[str, Any]
     effects: list[Effect] = field(default_factory=list)
+    # Said after what the effects answer (the open question, after a status).
+    closing: list[str] = field(default_factory=list)
     # The input did not fit the step (counts towards the help text after three).
     miss: bool = False
     misses: int = 0

@@ -41,6 +41,8 @@ class Received:
     twiml: str
     # The stored inbound message when it carries media to fetch (after commit).
     media_message_id: int | None = None
+    # A typed address to look up (conversation id, inbound message id), after commit.
+    lookup: tuple[int, int] | None = None
 
 
 EMPTY_TWIML = str(MessagingResponse())
@@ -97,12 +99,13 @@ def _receive(
         return Received(_stored_reply(session, inbound) or EMPTY_TWIML)
     if failed:
         locale = locked.conversation.locale or settings.DEFAULT_LOCALE
-        reply = twiml(reply_text([t("error", locale)]))
+        reply = twiml(reply_text([t("error", locale)], inbound.channel))
         save_reply(session, message_id, reply, locale=locale)
         return Received(reply)
     inbound = inbound.with_message_id(message_id)
-    reply = _converse(session, settings, locked, inbound, now)
-    return Received(reply, message_id if inbound.media else None)
+    reply, lookups = _converse(session, settings, locked, inbound, now)
+    lookup = (locked.conversation.id, lookups[-1]) if lookups else None
+    return Received(reply, message_id if inbound.media else None, lookup)
 
 
 def _stored_reply(session: Session, inbound: Inbound) -> str | None:
@@ -130,8 +133,9 @@ def _message_values(inbound: Inbound) -> dict[str, Any]:
 
 def _converse(
     session: Session, settings: Settings, locked: Locked, inbound: Inbound, now: datetime
-) -> str:
-    """Run the conversation on `inbound`; the TwiML reply, saved with the next state."""
+) -> tuple[str, list[int]]:
+    """Run the conversation on `inbound`; the TwiML reply, saved with the next state,
+    and the typed addresses to look up once it has committed."""
     conversation = locked.conversation
     assert locked.message_id is not None
     user = citizen_of(session, locked, inbound)
@@ -143,6 +147,7 @@ def _converse(
     replies = outcome.replies
     user_id = user.id if user else None
     erased = False
+    lookups: list[int] = []
     if outcome.effects:
         citizen = Citizen(
             session=session,
@@ -155,9 +160,9 @@ def _converse(
             now=now,
         )
         replies = replies + run_effects(citizen, outcome.effects)
-        locale, erased = citizen.locale, citizen.erased
+        locale, erased, lookups = citizen.locale, citizen.erased, citizen.lookups
         user_id = citizen.user.id if citizen.user else None
-    reply = twiml(reply_text(replies))
+    reply = twiml(reply_text([*replies, *outcome.closing], inbound.channel))
     state = None
     if not erased:
         state = next_state(
@@ -173,4 +178,4 @@ def _converse(
         conversation_id=conversation.id,
         conversation=state,
     )
-    return reply
+    return reply, lookups

@@ -23,7 +23,7 @@ from psycopg.types.json import Jsonb
 from sqlalchemy import Float, Integer, Select, bindparam, select
 from sqlalchemy.orm import Session
 
-from bot import keywords as kw
+from bot.answers import fixed_answer
 from bot.inbound import Inbound
 from bot.outcomes import CategoryChoice, NearbyTicket, Outcome, Snapshot
 from core.config import Settings
@@ -200,12 +200,15 @@ def load_snapshot(
         context=context,
         locale=conversation.locale,
         now=now,
+        channel=inbound.channel,
         misses=conversation.misses,
         registered=registered,
         opted_out=bool(context.get("opted_out") or (user and user.opted_out_at)),
         country_allowed=_country_allowed(settings, inbound),
         allowed_countries=settings.ALLOWED_COUNTRIES,
         service_area=settings.SERVICE_AREA_BBOX,
+        city_timezone=settings.CITY_TIMEZONE,
+        geocoder=bool(settings.GEOCODER_URL),
         retention_days=settings.RETENTION_DAYS,
         timeout_minutes=settings.CONVERSATION_TIMEOUT_MINUTES,
         draft_expired=bool(
@@ -218,8 +221,8 @@ def load_snapshot(
         return snapshot
     snapshot = replace(snapshot, categories=_categories(session, categories_version))
     if state == "confirm":
-        snapshot = _with_nearby(session, settings, snapshot)
-    if state == "menu" or kw.fixed_answer(inbound.text) is not None:
+        snapshot = _with_nearby(session, settings, snapshot, user)  # type: ignore[arg-type]
+    if state == "menu" or fixed_answer(inbound.text) is not None:
         snapshot = _with_resolved(session, snapshot, user)  # type: ignore[arg-type]
     return snapshot
 
@@ -238,13 +241,28 @@ def _categories(session: Session, version: str | None) -> tuple[CategoryChoice, 
     if cached is not None:
         return cached
     rows = session.execute(
-        select(Category.id, Category.code, Category.name_tr, Category.name_en, Category.questions)
+        select(
+            Category.id,
+            Category.code,
+            Category.name_tr,
+            Category.name_en,
+            Category.questions,
+            Category.everyday_words,
+        )
         .where(Category.is_active.is_(True))
         .order_by(Category.sort_order, Category.id)
     )
     categories = tuple(
-        CategoryChoice(id, code, name_tr, name_en, tuple(questions or ()))
-        for id, code, name_tr, name_en, questions in rows
+        CategoryChoice(
+            id,
+            code,
+            name_tr,
+            name_en,
+            tuple(questions or ()),
+            tuple((words or {}).get("tr", ())),
+            tuple((words or {}).get("en", ())),
+        )
+        for id, code, name_tr, name_en, questions, words in rows
     )
     if len(_CATEGORY_CACHE) >= _CATEGORY_CACHE_SIZE:
         _CATEGORY_CACHE.clear()
@@ -260,6 +278,7 @@ def _nearby_statement() -> Select[Any]:
         Ticket.id,
         Ticket.number,
         Ticket.created_at,
+        Ticket.reporter_id,
         lat=bindparam("lat", type_=Float),
         lon=bindparam("lon", type_=Float),
         radius_m=bindparam("radius_m", type_=Float),
@@ -278,19 +297,25 @@ def _resolved_statement() -> Select[Any]:
     )
 
 
-def _with_nearby(session: Session, settings: Settings, snapshot: Snapshot) -> Snapshot:
+def _with_nearby(
+    session: Session, settings: Settings, snapshot: Snapshot, user: UserRow
+) -> Snapshot:
+    """Open tickets near the draft's point in its category. An approximate point (an
+    area's centre) is no place to compare: address-only reports of one district
+    would all look like duplicates of each other."""
     draft = snapshot.draft
-    if draft.get("lat") is None or draft.get("category_id") is None:
+    if not draft.has_precise_point or draft.category_id is None:
         return snapshot
     params = {
-        "lat": draft["lat"],
-        "lon": draft["lon"],
+        "lat": draft.lat,
+        "lon": draft.lon,
         "radius_m": settings.DUPLICATE_RADIUS_M,
-        "category_id": draft["category_id"],
+        "category_id": draft.category_id,
     }
     rows = session.execute(_nearby_statement(), params).all()
     nearby = tuple(
-        NearbyTicket(id, number, metres, created) for id, number, created, metres in rows
+        NearbyTicket(id, number, metres, created, own=reporter_id == user.id)
+        for id, number, created, reporter_id, metres in rows
     )
     return replace(snapshot, nearby=nearby)
 

@@ -4,7 +4,7 @@
 Both are signed with `X-Twilio-Signature` over the public URL (PUBLIC_BASE_URL, so
 it works behind a TLS proxy) and every posted parameter. A bad signature is a 403
 with nothing stored. No media download, REST call or storage call happens here:
-they are handed to Celery after the commit.
+they are handed to Celery after the commit (media downloads, address lookups).
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from web.request_session import request_session
 bp = Blueprint("bot", __name__, url_prefix="/bot")
 
 FETCH_MEDIA_TASK = "tasks.media.fetch_inbound_media"
+LOOKUP_ADDRESS_TASK = "tasks.geocoding.look_up_address"
 
 
 def _settings() -> Settings:
@@ -91,6 +92,9 @@ def inbound() -> Response:
     session.commit()
     if received.media_message_id is not None:
         jobs.enqueue(settings, FETCH_MEDIA_TASK, received.media_message_id)
+    if received.lookup is not None:
+        # Lost if Redis is down: the citizen's next message then goes on without it.
+        jobs.enqueue(settings, LOOKUP_ADDRESS_TASK, *received.lookup)
     return _xml(received.twiml)
 
 

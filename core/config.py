@@ -15,6 +15,13 @@ from typing import Any
 
 # Development only: production refuses to start without its own JWT_SECRET_KEY.
 DEV_JWT_SECRET = "development-only-secret-change-me-0123456789"  # noqa: S105
+# Development only (APP_ENV=development, no TWILIO_AUTH_TOKEN set): the app checks
+# webhook signatures with this token and `flask bot chat` signs with it, so the
+# simulator works with no configuration. Never used in production or by real Twilio.
+DEV_TWILIO_AUTH_TOKEN = "development-only-twilio-token"  # noqa: S105
+# Development only: where `flask bot chat` serves the photos it sends (`/photo`), and
+# so the media prefix the worker fetches from when TWILIO_MEDIA_URL_PREFIX is unset.
+DEV_MEDIA_URL_PREFIX = "http://127.0.0.1:8765/media/"
 
 
 class ConfigError(RuntimeError):
@@ -82,6 +89,10 @@ class Settings:
     CITY_TIMEZONE: str = "Europe/Istanbul"
     # Istanbul province; tickets outside it are refused.
     SERVICE_AREA_BBOX: tuple[float, float, float, float] = (27.95, 40.78, 29.95, 41.60)
+    # A Nominatim-compatible geocoder for typed addresses (its base URL; `/search` is
+    # added). Empty: nothing is called, addresses are placed by district name only.
+    GEOCODER_URL: str = ""
+    GEOCODER_TIMEOUT_SECONDS: float = 5.0
 
     # --- sign-in -------------------------------------------------------------------
     JWT_SECRET_KEY: str = ""
@@ -195,6 +206,12 @@ class Settings:
         settings = cls(**values)
         if not settings.JWT_SECRET_KEY and not settings.is_production:
             settings = settings.replace(JWT_SECRET_KEY=DEV_JWT_SECRET)
+        if (
+            not settings.TWILIO_AUTH_TOKEN
+            and settings.is_development
+            and not settings.TWILIO_ENABLED
+        ):
+            settings = settings.replace(TWILIO_AUTH_TOKEN=DEV_TWILIO_AUTH_TOKEN)
         return settings
 
     def replace(self, **changes: Any) -> Settings:
@@ -207,6 +224,10 @@ class Settings:
         return self.APP_ENV == "production"
 
     @property
+    def is_development(self) -> bool:
+        return self.APP_ENV == "development"
+
+    @property
     def uses_dev_sink(self) -> bool:
         """True when outbound messages are recorded rather than sent."""
         return not self.TWILIO_ENABLED
@@ -215,6 +236,8 @@ class Settings:
     def twilio_media_prefix(self) -> str:
         if self.TWILIO_MEDIA_URL_PREFIX:
             return self.TWILIO_MEDIA_URL_PREFIX
+        if self.is_development and not self.TWILIO_ENABLED:
+            return DEV_MEDIA_URL_PREFIX
         base = self.TWILIO_API_BASE_URL.rstrip("/")
         return f"{base}/2010-04-01/Accounts/{self.TWILIO_ACCOUNT_SID}/Messages/"
 
@@ -239,6 +262,8 @@ class Settings:
             return self
         if not self.JWT_SECRET_KEY:
             raise ConfigError("JWT_SECRET_KEY must be set in production")
+        if self.TWILIO_AUTH_TOKEN == DEV_TWILIO_AUTH_TOKEN:
+            raise ConfigError("TWILIO_AUTH_TOKEN is the development token; set the real one")
         if len(self.JWT_SECRET_KEY.encode()) < 32:
             raise ConfigError("JWT_SECRET_KEY must be at least 32 bytes in production")
         if self.TWILIO_ENABLED:

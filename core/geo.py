@@ -90,7 +90,8 @@ def nearby_open_query(
     """SELECT `columns` and the distance in metres (last) of the open tickets within
     `radius_m`, nearest first. ST_DWithin on geography uses the GiST index on
     tickets.location. (The webhook's duplicate check selects a few columns, not
-    whole tickets: building ORM objects costs more than the search.)"""
+    whole tickets: building ORM objects costs more than the search.) An approximate
+    point (an area's centre) is nowhere near anything in particular: left out."""
     here = point(lat, lon)
     distance = func.ST_Distance(Ticket.location, here).label("distance_m")
     query = (
@@ -98,6 +99,7 @@ def nearby_open_query(
         .where(
             Ticket.status.in_(OPEN_STATUSES),
             func.ST_DWithin(Ticket.location, here, radius_m),
+            Ticket.location_approximate.is_(False),
         )
         .order_by(distance, Ticket.id)
     )

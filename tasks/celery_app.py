@@ -18,6 +18,7 @@ TASK_MODULES: list[str] = [
     "tasks.media",
     "tasks.analytics",
     "tasks.exports",
+    "tasks.geocoding",
 ]
 
 BEAT_SCHEDULE = {

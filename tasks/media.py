@@ -21,7 +21,6 @@ import logging
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
 from urllib.parse import urljoin
 
 import requests
@@ -31,6 +30,7 @@ from sqlalchemy.orm import Session
 
 from core import jobs
 from core.config import Settings
+from core.conversations.draft import PHOTO_LIMIT, Draft
 from core.db import Database
 from core.logging_setup import mask_phone
 from core.messaging.notifications import queue_message
@@ -218,22 +218,14 @@ def _wanted(session: Session, message_id: int) -> list[tuple[int, str]]:
 def _take(session: Session, message: Message) -> int:
     """How many of the message's media are wanted: by its ticket, or by the draft."""
     if message.ticket_id is not None:
-        return 3
-    draft = _draft_of(session, message)
-    entry = _draft_entry(draft, message.id)
-    return entry["take"] if entry else 0
-
-
-def _draft_of(session: Session, message: Message, lock: bool = False) -> dict[str, Any]:
+        return PHOTO_LIMIT
     if not message.address:
-        return {}
-    query = select(Conversation).where(Conversation.address == message.address)
-    conversation = session.scalar(query.with_for_update() if lock else query)
-    return dict((conversation.context or {}).get("draft") or {}) if conversation else {}
-
-
-def _draft_entry(draft: dict[str, Any], message_id: int) -> dict[str, Any] | None:
-    return next((m for m in draft.get("media", []) if m.get("message_id") == message_id), None)
+        return 0
+    conversation = session.scalar(
+        select(Conversation).where(Conversation.address == message.address)
+    )
+    draft = Draft.of(conversation.context) if conversation else None
+    return draft.media_wanted(message.id) if draft else 0
 
 
 def _fetch(settings: Settings, http: requests.Session, index: int, url: str) -> Fetched:
@@ -275,7 +267,7 @@ def _store(
             continue
         if ticket is not None:
             store_photo(session, storage, ticket, item.image, user, message.channel)
-        elif conversation is not None and _draft_entry(_context_draft(conversation), message.id):
+        elif conversation is not None and _wants(conversation, message.id):
             _keep_for_draft(session, storage, conversation, item.image, user, message.channel)
         else:  # the draft was dropped meanwhile
             media[item.index]["state"] = "dropped"
@@ -289,8 +281,9 @@ def _store(
     return kept
 
 
-def _context_draft(conversation: Conversation) -> dict[str, Any]:
-    return dict((conversation.context or {}).get("draft") or {})
+def _wants(conversation: Conversation, message_id: int) -> bool:
+    draft = Draft.of(conversation.context)
+    return draft is not None and draft.media_wanted(message_id) > 0
 
 
 def _keep_for_draft(
@@ -302,8 +295,8 @@ def _keep_for_draft(
     channel: str,
 ) -> None:
     """A Photo row without a ticket yet; the draft lists its id for CreateTicket."""
-    draft = _context_draft(conversation)
-    photo_ids = list(draft.get("photo_ids", []))
+    draft = Draft.of(conversation.context) or Draft()
+    photo_ids = list(draft.photo_ids)
     if photo_ids and session.scalar(
         select(Photo.id).where(Photo.id.in_(photo_ids), Photo.sha256 == image.sha256)
     ):
@@ -313,8 +306,7 @@ def _keep_for_draft(
     photo = photo_row(image, key, ticket_id=None, uploaded_by=user, source=channel)
     session.add(photo)
     session.flush()
-    draft["photo_ids"] = [*photo_ids, photo.id]
-    conversation.context = {**conversation.context, "draft": draft}
+    conversation.context = draft.with_photo_id(photo.id).into(conversation.context)
     conversation.version = (conversation.version or 0) + 1
 
 

@@ -28,8 +28,12 @@ from bot.outcomes import (
     ShowStatus,
     Snapshot,
 )
+from bot.prompts import prompt
+from bot.report_steps import REPORT_STEPS
 from bot.states import STATES
 from bot.texts import MAX_REPLY, TEXTS
+from core.conversations.draft import Draft
+from core.messaging.segments import sms_segments
 
 NOW = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
 CATEGORIES = (
@@ -123,7 +127,8 @@ CASES: dict[str, Case] = {
     "en menu new report": Case("menu", "1", "category", "3: Lighting", locale="en"),
     "tr menu my reports": Case("menu", "2", "menu", None, [ShowStatus()]),
     "en menu help": Case("menu", "3", "menu", "Commands", locale="en"),
-    "tr menu other": Case("menu", "selam", "menu", "Anlayamadım"),
+    "tr menu other": Case("menu", "xyz", "menu", "Anlayamadım"),
+    "tr menu greeting": Case("menu", "selam", "menu", "Yeni bildirim"),
     "tr menu photo starts a report": Case(
         "menu", "", "category", "Fotoğrafınızı", message={"media": PHOTO}
     ),
@@ -230,14 +235,14 @@ CASES: dict[str, Case] = {
         snap={"draft": {**FULL_DRAFT, "photos_done": False}},
     ),
     "tr confirm yes": Case(
-        "confirm", "EVET", "menu", None, [CreateTicket(FULL_DRAFT)], snap={"draft": FULL_DRAFT}
+        "confirm", "EVET", "menu", None, [CreateTicket(Draft.from_json(FULL_DRAFT))], snap={"draft": FULL_DRAFT}
     ),
     "en confirm yes": Case(
         "confirm",
         "yes",
         "menu",
         None,
-        [CreateTicket(FULL_DRAFT)],
+        [CreateTicket(Draft.from_json(FULL_DRAFT))],
         locale="en",
         snap={"draft": FULL_DRAFT},
     ),
@@ -283,7 +288,7 @@ CASES: dict[str, Case] = {
         "2",
         "menu",
         None,
-        [CreateTicket(FULL_DRAFT)],
+        [CreateTicket(Draft.from_json(FULL_DRAFT))],
         locale="en",
         snap={
             "draft": {
@@ -367,21 +372,34 @@ def test_conversation_step(name: str) -> None:
         assert (case.says in text) if case.says else (text == ""), text
     assert [type(e) for e in outcome.effects] == [type(e) for e in case.effects]
     for got, expected in zip(outcome.effects, case.effects, strict=True):
-        if not isinstance(expected, CreateTicket):
-            assert got == expected
+        if isinstance(expected, CreateTicket):
+            sent = got.draft.to_json()
+            assert {k: sent[k] for k in expected.draft.to_json()} == expected.draft.to_json()
+        elif isinstance(expected, FollowTicket):
+            assert got.ticket_id == expected.ticket_id
         else:
-            assert {k: got.draft[k] for k in expected.draft} == expected.draft
+            assert got == expected
     assert len(text) < MAX_REPLY
 
 
 # --- keywords in every state -------------------------------------------------------------
 
-REGISTERED_STATES = [s for s in STATES if s not in ("start", "consent", "name", "erase_confirm")]
+REGISTERED_STATES = [
+    s for s in STATES if s not in ("start", "consent", "name", "erase_confirm", "stop_confirm")
+]
 DRAFTS = {
     "category": {},
+    "category_confirm": {"category_guess": 13, "description": "Sokak lambası yanmıyor"},
+    "category_choice": {"category_choices": [12, 13]},
     "description": {"category_id": 11},
     "question": {"category_id": 15, "description": "Derin bir çukur var"},
     "location": {"category_id": 11, "description": "Derin bir çukur var"},
+    "address_lookup": {
+        "category_id": 11,
+        "description": "Derin bir çukur var",
+        "address": "Moda Caddesi 25",
+        "lookup": {"message_id": 3, "started_at": NOW.isoformat(), "status": "pending"},
+    },
     "photo": {**FULL_DRAFT, "photos_done": False},
     "confirm": FULL_DRAFT,
     "duplicate_offer": {
@@ -389,6 +407,9 @@ DRAFTS = {
         "duplicate": {"id": 5, "number": 1001, "distance_m": 4, "age_days": 0},
     },
 }
+
+
+REPORT_STATES = list(REPORT_STEPS)
 
 
 def keyword_snapshot(state: str, locale: str) -> Snapshot:
@@ -428,16 +449,64 @@ def test_cancel_drops_the_draft(state: str, word: str, locale: str) -> None:
         ("status #1234", ShowStatus(1234)),
         ("DİL EN", SetLocale("en")),
         ("lang tr", SetLocale("tr")),
-        ("DUR", SetOptOut(True)),
-        ("STOP", SetOptOut(True)),
     ],
 )
 def test_keywords_in_every_state(state: str, word: str, effect: Any) -> None:
     outcome = handle(keyword_snapshot(state, "tr"), inbound(word))
     assert outcome.effects == [effect]
     assert outcome.next_state == state
-    if isinstance(effect, SetOptOut):
-        assert outcome.context["opted_out"] is True
+
+
+@pytest.mark.parametrize("state", REGISTERED_STATES)
+@pytest.mark.parametrize("word", ["DUR", "STOP", "stop"])
+def test_stop_on_sms_is_immediate_in_every_state(state: str, word: str) -> None:
+    # The carrier has already blocked the number: there is nobody to ask.
+    outcome = handle(keyword_snapshot(state, "tr"), inbound(word, channel="sms"))
+    assert outcome.effects == [SetOptOut(True)]
+    assert outcome.next_state == state
+    assert outcome.context["opted_out"] is True
+    assert "BAŞLA" in reply_text(outcome.replies)
+
+
+@pytest.mark.parametrize("state", REPORT_STATES)
+@pytest.mark.parametrize(("word", "locale"), [("DUR", "tr"), ("dur", "tr"), ("STOP", "en")])
+def test_stop_in_a_whatsapp_report_asks_first_and_says_how_to_start_again(
+    state: str, word: str, locale: str
+) -> None:
+    s = keyword_snapshot(state, locale)
+    outcome = handle(s, inbound(word))
+    assert outcome.effects == []
+    assert outcome.next_state == "stop_confirm"
+    assert outcome.context["draft"] == s.context["draft"]
+    assert ("BAŞLA" if locale == "tr" else "START") in reply_text(outcome.replies)
+
+    paused = replace(s, state="stop_confirm", context=outcome.context)
+    stopped = handle(paused, inbound("evet" if locale == "tr" else "yes"))
+    assert stopped.effects == [SetOptOut(True)]
+    assert stopped.next_state == state and stopped.context["draft"] == s.context["draft"]
+    again = handle(paused, inbound(word))
+    assert again.effects == [SetOptOut(True)] and again.next_state == state
+
+    resumed = handle(paused, inbound("hayır" if locale == "tr" else "no"))
+    assert resumed.effects == [] and resumed.next_state == state
+    assert "paused_state" not in resumed.context
+    assert prompt(s, state, s.context) in reply_text(resumed.replies)
+
+
+def test_an_answer_after_the_stop_question_goes_on_with_the_report() -> None:
+    s = keyword_snapshot("description", "tr")
+    paused = replace(s, state="stop_confirm", context=handle(s, inbound("DUR")).context)
+    outcome = handle(paused, inbound("Lamba direği eğilmiş, düşecek"))
+    assert outcome.effects == []
+    assert outcome.context["draft"]["description"] == "Lamba direği eğilmiş, düşecek"
+    assert outcome.next_state == "location"
+
+
+@pytest.mark.parametrize("word", ["DUR", "STOP"])
+def test_stop_outside_a_report_is_immediate_on_whatsapp(word: str) -> None:
+    outcome = handle(snapshot("menu", "tr"), inbound(word))
+    assert outcome.effects == [SetOptOut(True)]
+    assert outcome.next_state == "menu"
 
 
 @pytest.mark.parametrize("state", REGISTERED_STATES)
@@ -524,27 +593,38 @@ def test_help_on_first_contact_still_shows_the_privacy_notice() -> None:
     assert "KVKK" in text and len(text) < MAX_REPLY
 
 
-ALL_STATES = [*REGISTERED_STATES, "start", "consent", "name", "erase_confirm"]
+ALL_STATES = [*REGISTERED_STATES, "start", "consent", "name", "erase_confirm", "stop_confirm"]
 
 
-@settings(max_examples=300, deadline=None)
+def paused_in(state: str, locale: str) -> Snapshot:
+    """`state`'s snapshot, or for stop_confirm a description step paused by DUR."""
+    if state != "stop_confirm":
+        return keyword_snapshot(state, locale)
+    s = keyword_snapshot("description", locale)
+    return replace(s, state=state, context={**s.context, "paused_state": "description"})
+
+
+@settings(max_examples=400, deadline=None)
 @given(
     state=st.sampled_from(ALL_STATES),
     locale=st.sampled_from(["tr", "en"]),
+    channel=st.sampled_from(["whatsapp", "sms"]),
     text=st.text(max_size=1600),
     with_photo=st.booleans(),
     location=st.one_of(st.none(), st.tuples(st.floats(-90, 90), st.floats(-180, 180))),
     misses=st.integers(0, 2),
 )
 def test_any_input_in_any_state_gets_a_short_reply(
-    state, locale, text, with_photo, location, misses
+    state, locale, channel, text, with_photo, location, misses
 ) -> None:
-    s = replace(keyword_snapshot(state, locale), misses=misses)
-    m = inbound(text, media=PHOTO if with_photo else (), location=location)
+    s = replace(paused_in(state, locale), misses=misses)
+    m = inbound(text, channel=channel, media=PHOTO if with_photo else (), location=location)
     outcome = handle(s, m)
     assert outcome.next_state in STATES
     assert 0 <= outcome.misses < 3
-    assert len(reply_text(outcome.replies)) <= MAX_REPLY
+    reply = reply_text([*outcome.replies, *outcome.closing], channel)
+    assert len(reply) <= MAX_REPLY
+    assert channel == "whatsapp" or sms_segments(reply) <= 3
 
 
 # Staff edit a category's questions (or stop using the category) while a citizen is

@@ -6,7 +6,8 @@ import pytest
 from bot_support import new_sid
 
 from bot.inbound import MalformedInbound, parse_inbound
-from bot.keywords import Command, command_of, fixed_answer, fold, is_skip, is_yes
+from bot.answers import fixed_answer, is_skip, yes_no
+from bot.keywords import Command, command_of, fold
 
 SID = "SM" + "5e" * 16
 
@@ -23,6 +24,8 @@ SID = "SM" + "5e" * 16
         ("  Atık   Yönetimi ", "atik yonetimi"),
         ("ŞĞÜÖÇ", "sguoc"),
         ("DİL EN", "dil en"),
+        ("👍🏻", "evet"),
+        ("Kadıköy'de", "kadikoy de"),
     ],
 )
 def test_fold(text: str, folded: str) -> None:
@@ -54,6 +57,12 @@ def test_fold(text: str, folded: str) -> None:
         ("Menü", Command("menu")),
         ("durum abc", None),
         ("dil fr", None),
+        ("vazgeçtim", Command("cancel")),
+        ("boş ver", Command("cancel")),
+        ("never mind", Command("cancel")),
+        ("İngilizce", Command("lang", "en")),
+        ("english please", Command("lang", "en")),
+        ("ana menü", Command("menu")),
         ("iptal et lütfen", None),
         ("dur artık", None),
         ("", None),
@@ -64,8 +73,8 @@ def test_commands(text: str, command: Command | None) -> None:
 
 
 def test_answers() -> None:
-    assert all(is_yes(w) for w in ("EVET", "evet", "Yes", "y", "tamam"))
-    assert not is_yes("evetmiş")
+    assert all(yes_no(w) is True for w in ("EVET", "evet", "Yes", "y", "tamam"))
+    assert yes_no("evetmiş") is None
     assert all(is_skip(w) for w in ("geç", "GEÇ", "gec", "skip", "Atla"))
     assert fixed_answer("Düzelmedi") is False
     assert fixed_answer("NOT FIXED") is False

@@ -1,5 +1,5 @@
-"""Category questions: definitions, the chat rendering and parsing, API/Open311
-attribute values, and the manager's `/api/v1/categories/{id}/questions`."""
+"""Category questions: definitions, API/Open311 attribute values, and the manager's
+`/api/v1/categories/{id}/questions` (the chat's asking and reading: test_bot_questions.py)."""
 
 from __future__ import annotations
 
@@ -8,12 +8,9 @@ from sqlalchemy import select
 
 from core.models import Category
 from core.tickets.questions import (
-    InvalidAnswer,
     InvalidAttributes,
     InvalidQuestions,
     describe_answers,
-    parse_answer,
-    render_question,
     validate_attributes,
     validate_definitions,
 )
@@ -116,86 +113,6 @@ def test_bad_definitions_name_the_question_and_field(raw, where, field) -> None:
     errors = caught.value.errors
     assert where in errors
     assert field == "_schema" if where == "_schema" else field in errors[where]
-
-
-# --- the chat --------------------------------------------------------------------------
-
-
-def test_list_question_renders_numbered_choices_and_skip_hint(questions) -> None:
-    faults = next(q for q in questions if q["code"] == "faults")
-    assert render_question(faults, "tr") == (
-        "faults soru\n1. Lamba\n2. Kırık direk\n3. Açık kablo\n"
-        "(Birden fazla seçebilirsiniz, ör. 1,3)\nAtlamak için „geç“ yazın."
-    )
-    kind = next(q for q in questions if q["code"] == "kind")
-    rendered = render_question(kind, "en")
-    assert rendered.splitlines()[:2] == ["kind question", "1. Lamp"]
-    assert "skip" not in rendered  # required: no way out offered
-
-
-@pytest.mark.parametrize(
-    ("code", "text", "value"),
-    [
-        ("depth", "30", 30),
-        ("depth", "12,5", 12.5),
-        ("depth", "30 cm", 30),
-        ("depth", "-2.0", -2.0),
-        ("kind", "2", "pole"),
-        ("kind", "2.", "pole"),
-        ("kind", "KIRIK DİREK", "pole"),
-        ("kind", "kirik direk", "pole"),
-        ("kind", "Bare cable", "cable"),
-        ("faults", "1,3", ["lamp", "cable"]),
-        ("faults", "3 1 3", ["cable", "lamp"]),
-        ("faults", "lamba ve açık kablo", ["lamp", "cable"]),
-        ("faults", "Kırık direk", ["pole"]),
-        ("seen", "24.11.2026 14:30", "2026-11-24T14:30:00+03:00"),
-        ("seen", "24/11/2026", "2026-11-24T00:00:00+03:00"),
-        ("seen", "2026-11-24T10:00:00Z", "2026-11-24T10:00:00+00:00"),
-        ("pole", "  A-12 \n B ", "A-12 B"),
-        ("notes", "line one\nline two", "line one\nline two"),
-        ("depth", "geç", None),
-        ("pole", "GEC", None),
-        ("notes", "Skip", None),
-    ],
-)
-def test_chat_answers_become_typed_values(questions, code, text, value) -> None:
-    q = next(q for q in questions if q["code"] == code)
-    assert parse_answer(q, text, "tr") == value
-
-
-@pytest.mark.parametrize(
-    ("code", "text", "says"),
-    [
-        ("depth", "derin", "sayı"),
-        ("depth", "9" * 400, "sayı"),
-        ("depth", "9" * 400 + " cm", "sayı"),
-        ("depth", "", "cevap"),
-        ("kind", "geç", "zorunlu"),
-        ("kind", "7", "1-3"),
-        ("kind", "starfish", "1-3"),
-        ("kind", "²", "1-3"),
-        ("kind", "99999999999999999999", "1-3"),
-        ("faults", "1,9", "virgül"),
-        ("seen", "yarın", "24.11.2026"),
-        ("seen", "31.02.2026", "24.11.2026"),
-        ("pole", "x" * 201, "200"),
-    ],
-)
-def test_answers_that_do_not_fit_are_reprompted_with_the_question(
-    questions, code, text, says
-) -> None:
-    q = next(q for q in questions if q["code"] == code)
-    with pytest.raises(InvalidAnswer) as caught:
-        parse_answer(q, text, "tr")
-    assert says in caught.value.reprompt
-    assert render_question(q, "tr") in caught.value.reprompt
-
-
-def test_reprompt_speaks_the_citizens_language(questions) -> None:
-    with pytest.raises(InvalidAnswer) as caught:
-        parse_answer(questions[0], "deep", "en")
-    assert caught.value.reprompt.startswith("That is not a number")
 
 
 # --- API and Open311 values ------------------------------------------------------------

@@ -55,7 +55,7 @@ from __future__ import annotations
 import csv
 import json
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -90,7 +90,9 @@ IN_CITY = (41.0082, 28.9784)
 OWN_OR_OTHER_TICKET = 5
 
 CATEGORIES = tuple(
-    CategoryChoice(id, default.code, default.name_tr, default.name_en)
+    CategoryChoice(
+        id, default.code, default.name_tr, default.name_en, (), default.words_tr, default.words_en
+    )
     for id, default in enumerate(DEFAULT_CATEGORIES, start=1)
 )
 CODES = {c.id: c.code for c in CATEGORIES}
@@ -158,7 +160,7 @@ QUESTIONS = {
 }
 LIGHTING_REPORT = {"category_id": IDS["lighting"], "description": "Sokak lambası yanmıyor"}
 WITH_PIN = {**LIGHTING_REPORT, "lat": IN_CITY[0], "lon": IN_CITY[1]}
-DUPLICATE = {"id": OWN_OR_OTHER_TICKET, "number": 1001, "distance_m": 14.0, "age_days": 2}
+DUPLICATE = {"ticket_id": OWN_OR_OTHER_TICKET, "number": 1001, "distance_m": 14.0, "age_days": 2}
 DRAFTS: dict[str, dict[str, Any]] = {
     "category": {},
     "description": {"category_id": IDS["lighting"]},
@@ -274,7 +276,8 @@ def _value(argument: str) -> Any:
 
 
 def understood(entry: Entry, s: Snapshot, outcome: Outcome) -> bool:
-    text = reply_text(outcome.replies)
+    # What the citizen reads, but for what effects add (they need the database).
+    text = reply_text([*outcome.replies, *outcome.closing])
     kind, _, argument = entry.expect.partition(":")
     if kind == "reask":
         return _asks_again(entry, s, outcome, text)
@@ -407,7 +410,7 @@ def _answer(entry, s, outcome, text, value):
 
 
 def _follow(entry, s, outcome, text, _arg):
-    return _effects(outcome, FollowTicket) == [FollowTicket(OWN_OR_OTHER_TICKET)]
+    return [e.ticket_id for e in _effects(outcome, FollowTicket)] == [OWN_OR_OTHER_TICKET]
 
 
 def _new_ticket(entry, s, outcome, text, _arg):

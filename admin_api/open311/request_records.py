@@ -97,7 +97,8 @@ def _first_photos(session: Session, ticket_ids: list[int]) -> dict[int, str]:
         return {}
     query = (
         select(Photo.ticket_id, Photo.storage_key)
-        .where(Photo.ticket_id.in_(ticket_ids))
+        # Open311 answers are public: a follower's staff-only photos stay out.
+        .where(Photo.ticket_id.in_(ticket_ids), Photo.is_internal.is_(False))
         .ext(distinct_on(Photo.ticket_id))
         .order_by(Photo.ticket_id, Photo.created_at, Photo.id)
     )

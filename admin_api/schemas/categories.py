@@ -25,6 +25,11 @@ class CategorySchema(Schema):
     is_active = fields.Bool()
     sort_order = fields.Int()
     questions = fields.List(fields.Dict())
+    everyday_words = fields.Dict(
+        keys=fields.Str(),
+        values=fields.List(fields.Str()),
+        metadata={"description": "Words citizens use for it in a chat, by language (tr, en)"},
+    )
     default_team = fields.Nested(RefSchema, allow_none=True, metadata={"description": "Staff only"})
     sla_hours = fields.Int(metadata={"description": "Staff only"})
 
@@ -44,6 +49,10 @@ class CategoryCreateSchema(Schema):
     sort_order = fields.Int(strict=True, load_default=0, validate=validate.Range(min=0, max=10000))
     is_active = fields.Bool(load_default=True)
     questions = fields.List(fields.Raw(), load_default=list)
+    everyday_words = fields.Raw(
+        load_default=None,
+        metadata={"description": 'e.g. {"tr": ["lamba", "sokak lambası"], "en": ["street light"]}'},
+    )
 
 
 class CategoryPatchSchema(Schema):
@@ -56,3 +65,6 @@ class CategoryPatchSchema(Schema):
     sort_order = fields.Int(strict=True, validate=validate.Range(min=0, max=10000))
     is_active = fields.Bool(metadata={"description": "false deactivates (never deleted once used)"})
     questions = fields.List(fields.Raw())
+    everyday_words = fields.Raw(
+        metadata={"description": "Replaces both lists; a language left out becomes empty"}
+    )

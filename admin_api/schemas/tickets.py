@@ -67,6 +67,9 @@ class TicketSummarySchema(Schema):
     location = fields.Nested(LocationSchema, allow_none=True)
     address = fields.Str(allow_none=True)
     needs_location = fields.Bool()
+    location_approximate = fields.Bool(
+        metadata={"description": "The point is the centre of an area named in the address"}
+    )
     team = fields.Nested(RefSchema, allow_none=True)
     assignee = fields.Nested(RefSchema, allow_none=True)
     channel = fields.Str()

@@ -43,7 +43,8 @@ WITH pts AS (
     SELECT t.id, t.number, t.created_at, t.category_id,
         ST_Transform(t.location::geometry, :srid) AS g
     FROM tickets t
-    WHERE t.status IN {OPEN_STATUSES_SQL} AND t.location IS NOT NULL {{period}} {{filters}}
+    WHERE t.status IN {OPEN_STATUSES_SQL} AND t.location IS NOT NULL
+      AND NOT t.location_approximate {{period}} {{filters}}
 ), clustered AS (
     SELECT pts.*, ST_ClusterDBSCAN(g, eps := :eps, minpoints := :min_points) OVER () AS cid
     FROM pts

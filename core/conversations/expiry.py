@@ -14,17 +14,23 @@ from sqlalchemy import func, update
 from sqlalchemy.orm import Session
 
 from core.config import Settings
+from core.conversations.draft import CONTEXT_KEY, PAUSED_STATE_KEY
 from core.models import Conversation
 
-# The steps of a report in progress: a conversation in one of them holds a draft.
+# The steps of a report in progress: a conversation in one of them holds a draft
+# (stop_confirm: the citizen wrote DUR in the middle of one).
 DRAFT_STATES = (
     "category",
+    "category_confirm",
+    "category_choice",
     "description",
     "question",
     "location",
+    "address_lookup",
     "photo",
     "confirm",
     "duplicate_offer",
+    "stop_confirm",
 )
 
 
@@ -35,9 +41,9 @@ def expire_stale_drafts(session: Session, settings: Settings, now: datetime) -> 
         .where(Conversation.state.in_(DRAFT_STATES), Conversation.expires_at < now)
         .values(
             state="menu",
-            context=Conversation.context.op("-")("draft").op("||")(
-                func.jsonb_build_object("expired", True)
-            ),
+            context=Conversation.context.op("-")(CONTEXT_KEY)
+            .op("-")(PAUSED_STATE_KEY)
+            .op("||")(func.jsonb_build_object("expired", True)),
             expires_at=None,
             misses=0,
             version=Conversation.version + 1,

@@ -43,6 +43,23 @@ TEXTS: dict[str, dict[str, str]] = {
         "tr": "#{number} öncelikli olarak ele alınıyor.",
         "en": "#{number} has been given higher priority.",
     },
+    # The answer to a typed address looked up on the map (core/conversations/address_lookup.py).
+    "address_found": {
+        "tr": "Haritada bulduğum yer: {label}. Doğruysa EVET yazın; değilse konumunuzu paylaşın ya da adresi daha ayrıntılı yazın.",
+        "en": "I found this on the map: {label}. Reply YES if that's it; otherwise share your location or type the address in more detail.",
+    },
+    "address_found_sms": {
+        "tr": "Haritada bulduğum yer: {label}. Doğruysa EVET yazın; değilse adresi daha ayrıntılı yazın.",
+        "en": "I found this on the map: {label}. Reply YES if that's it, or type the address in more detail.",
+    },
+    "address_not_found": {
+        "tr": "Bu adresi haritada bulamadım. Yazdığınız gibi kaydetmek için EVET yazın; ya da konumunuzu paylaşın.",
+        "en": "I couldn't find that address on the map. Reply YES to keep it as you typed it, or share your location.",
+    },
+    "address_not_found_sms": {
+        "tr": "Bu adresi haritada bulamadım. Yazdığınız gibi kaydetmek için EVET yazın ya da daha ayrıntılı yazın.",
+        "en": "I couldn't find that address on the map. Reply YES to keep it as you typed it, or type it in more detail.",
+    },
     "sla_breached": {
         "tr": "SLA aşıldı: #{number} ({category}) {due} tarihinde çözülmüş olmalıydı.",
         "en": "SLA breached: #{number} ({category}) was due {due}.",

@@ -64,6 +64,9 @@ class Category(Base):
     questions: Mapped[list[dict[str, Any]]] = mapped_column(
         JSONB, default=list, server_default=text("'[]'::jsonb")
     )
+    # The everyday words that name it in a chat, {"tr": [...], "en": [...]}
+    # (core/tickets/category_words.py); None until set.
+    everyday_words: Mapped[dict[str, list[str]] | None] = mapped_column(JSONB)
     created_at: Mapped[datetime] = created_at()
     # Open311 discovery's changeset: when the service list or a definition last changed.
     updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
@@ -140,8 +143,13 @@ class Ticket(Base):
         Geography("POINT", srid=4326, spatial_index=False)
     )
     address: Mapped[str | None] = mapped_column(Text)
-    # A typed address or landmark with no point yet: staff place it on the map.
+    # A typed address or landmark with no precise point yet: staff place it on the map.
     needs_location: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
+    # The point is an area's centre (a district named in the address), not the place:
+    # left out of duplicate checks and hotspots.
+    location_approximate: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default="false"
+    )
     team_id: Mapped[int | None] = mapped_column(
         ForeignKey("teams.id", ondelete="SET NULL"), index=True
     )
@@ -254,6 +262,8 @@ class Photo(Base):
     height: Mapped[int] = mapped_column(Integer)
     sha256: Mapped[str] = mapped_column(String(64))
     source: Mapped[str] = mapped_column(String(10), default="api", server_default="api")
+    # Staff only: a follower's photo kept on someone else's ticket with her internal note.
+    is_internal: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
     created_at: Mapped[datetime] = created_at()
 
 

@@ -12,6 +12,7 @@ from core.messaging import notifications
 from core.models import Comment, Ticket, User
 from core.tickets.changes import record_first_response
 from core.tickets.events import record_event
+from core.tickets.following import is_following
 from core.tickets.opening import clean_text
 
 COMMENT_MAX = 2000
@@ -35,6 +36,42 @@ def add_comment(
         raise Forbidden("internal notes are for staff", code="internal_for_staff")
     if not (author.is_staff or ticket.reporter_id == author.id):
         raise Forbidden("only the reporter or staff may comment on this ticket", code="not_yours")
+    comment = _write(session, ticket, author, body, channel=channel, internal=internal, now=now)
+    text = comment.body
+    if author.is_staff:
+        record_first_response(ticket, author, now)
+        if not internal:
+            notifications.notify_ticket(session, ticket, "staff_comment", comment=excerpt(text))
+    return comment
+
+
+def add_followers_report(
+    session: Session,
+    ticket: Ticket,
+    follower: User,
+    body: str,
+    *,
+    channel: str,
+    now: datetime | None = None,
+) -> Comment:
+    """Keep what a follower reported about the same problem (the bot's duplicate offer)
+    as an internal note: staff read it, no citizen does, so neither the reporter nor
+    other followers learn who she is. Raises Refused/Forbidden."""
+    if not is_following(session, ticket, follower):
+        raise Forbidden("only a follower's report is kept on a ticket", code="not_following")
+    return _write(session, ticket, follower, body, channel=channel, internal=True, now=now)
+
+
+def _write(
+    session: Session,
+    ticket: Ticket,
+    author: User,
+    body: str,
+    *,
+    channel: str,
+    internal: bool,
+    now: datetime | None,
+) -> Comment:
     text = clean_text(body)
     if not text:
         raise Refused("the comment is empty", field="body", code="comment_empty")
@@ -49,10 +86,6 @@ def add_comment(
         session, ticket, "internal_note" if internal else "commented", actor=author, now=now,
         comment_id=comment.id, channel=channel,
     )  # fmt: skip
-    if author.is_staff:
-        record_first_response(ticket, author, now)
-        if not internal:
-            notifications.notify_ticket(session, ticket, "staff_comment", comment=excerpt(text))
     return comment
 
 

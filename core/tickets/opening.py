@@ -47,6 +47,7 @@ def open_ticket(
     actor: User | None = None,
     lat: float | None = None,
     lon: float | None = None,
+    location_approximate: bool = False,
     address: str | None = None,
     attributes: dict[str, Any] | None = None,
     source_details: dict[str, Any] | None = None,
@@ -58,8 +59,9 @@ def open_ticket(
     """Validate and create a ticket in status `new`, with its `created` event and
     the "report received" message to the reporter (`reported_in_chat`: the bot's reply
     tells them, so that message is recorded as skipped). `contact_phone` (E.164), from
-    an integration, is kept for staff and may be told (core.tickets.contact). Raises
-    Refused."""
+    an integration, is kept for staff and may be told (core.tickets.contact).
+    `location_approximate`: the point is an area's centre, so the ticket still needs
+    its location. Raises Refused."""
     text = clean_description(description)
     if not category.is_active:
         raise Refused("this category is no longer in use", field="category_id")
@@ -84,7 +86,8 @@ def open_ticket(
         priority="normal",
         location=point(lat, lon) if has_point else None,  # type: ignore[arg-type]
         address=address,
-        needs_location=not has_point,
+        needs_location=not has_point or location_approximate,
+        location_approximate=has_point and location_approximate,
         team_id=category.default_team_id,
         channel=channel,
         attributes=attributes or {},

@@ -17,9 +17,9 @@ from dataclasses import dataclass, replace
 from fractions import Fraction
 
 from PIL import Image, ImageOps, UnidentifiedImageError
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from core.models import Photo, Ticket, User
 from core.storage import Storage
@@ -202,6 +202,7 @@ def store_photo(
     key = photo_key(ticket, image)
     storage.put(key, image.data, image.content_type)
     photo = photo_row(image, key, ticket_id=ticket.id, uploaded_by=uploaded_by, source=source)
+    photo.is_internal = staff_only(ticket, uploaded_by)
     try:
         with session.begin_nested():
             session.add(photo)
@@ -213,6 +214,39 @@ def store_photo(
         storage.delete(key)
         raise
     return photo
+
+
+def staff_only(ticket: Ticket, uploaded_by: User | None) -> bool:
+    """A citizen's photo on a ticket someone else reported (she follows it) is for
+    staff: it must not tell the reporter, or other followers, who she is or where
+    she stood."""
+    return (
+        uploaded_by is not None
+        and uploaded_by.role == "citizen"
+        and ticket.reporter_id != uploaded_by.id
+    )
+
+
+def attach_draft_photos(
+    session: Session, ticket: Ticket, photo_ids: list[int], uploaded_by: User | None
+) -> None:
+    """Photos stored while a chat report was written (no ticket yet) join `ticket`,
+    staff-only when `staff_only` says so; one already on the ticket (the same bytes) stays
+    unlinked and is purged with the abandoned drafts' photos."""
+    if not photo_ids:
+        return
+    on_ticket = aliased(Photo)
+    same_bytes = (
+        select(on_ticket.id)
+        .where(on_ticket.ticket_id == ticket.id, on_ticket.sha256 == Photo.sha256)
+        .exists()
+    )
+    session.execute(
+        update(Photo)
+        .where(Photo.id.in_(photo_ids), Photo.ticket_id.is_(None), ~same_bytes)
+        .values(ticket_id=ticket.id, is_internal=staff_only(ticket, uploaded_by))
+        .execution_options(synchronize_session=False)
+    )
 
 
 def _already_stored(session: Session, ticket: Ticket, image: CleanImage) -> bool:

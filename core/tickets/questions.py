@@ -1,8 +1,10 @@
 """A category's extra questions (Open311 calls them a service definition's attributes).
 
-A manager defines them; the bot asks them one per message after the description;
-Open311 clients and the API send the answers as `attribute[code]` values. Every
-path goes through this module, so a question means the same thing everywhere.
+A manager defines them; the bot asks them one per message after the description
+(how it asks and reads the answers is the chat's: bot/questions.py); Open311
+clients and the API send the answers as `attribute[code]` values. What every
+channel needs is here (definitions, validating attribute values, reading answers
+back), so a question means the same thing everywhere.
 
 A question, as stored in `Category.questions`:
 
@@ -20,15 +22,11 @@ from __future__ import annotations
 
 import math
 import re
-import unicodedata
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 DATATYPES = ("string", "number", "datetime", "text", "singlevaluelist", "multivaluelist")
 LIST_DATATYPES = frozenset({"singlevaluelist", "multivaluelist"})
-SKIP_WORDS = {"geç", "gec", "skip"}
-DEFAULT_ZONE = "Europe/Istanbul"
 
 MAX_QUESTIONS = 20
 MAX_VALUES = 30
@@ -55,9 +53,6 @@ _QUESTION_FIELDS = frozenset(
 )
 _VALUE_FIELDS = frozenset({"key", "name_tr", "name_en"})
 _NUMBER_RE = re.compile(r"[+-]?\d+(?:[.,]\d+)?")
-# A number answer may carry its unit ("30 cm"); the unit is dropped.
-_NUMBER_WITH_UNIT_RE = re.compile(r"([+-]?\d+(?:[.,]\d+)?)\s*[^\W\d_]{0,10}\.?")
-_TURKISH_FOLD = str.maketrans({"ı": "i", "İ": "i", "I": "i"})
 
 
 class InvalidQuestions(ValueError):
@@ -67,14 +62,6 @@ class InvalidQuestions(ValueError):
     def __init__(self, errors: dict[Any, Any]) -> None:
         super().__init__("invalid question definitions")
         self.errors = errors
-
-
-class InvalidAnswer(ValueError):
-    """An answer that does not fit its question; `reprompt` is what to tell the citizen."""
-
-    def __init__(self, reprompt: str) -> None:
-        super().__init__(reprompt)
-        self.reprompt = reprompt
 
 
 class InvalidAttributes(ValueError):
@@ -236,197 +223,15 @@ def sorted_questions(questions: list[dict[str, Any]] | None) -> list[dict[str, A
     return sorted(questions or [], key=lambda q: q.get("order", 0))
 
 
-_HINTS = {
-    "tr": {
-        "number": "(Bir sayı yazın.)",
-        "datetime": "(Tarih ve saat, ör. 24.11.2026 14:30)",
-        "multivaluelist": "(Birden fazla seçebilirsiniz, ör. 1,3)",
-        "skip": "Atlamak için „geç“ yazın.",
-    },
-    "en": {
-        "number": "(Send a number.)",
-        "datetime": "(Date and time, e.g. 24.11.2026 14:30)",
-        "multivaluelist": "(You may pick several, e.g. 1,3)",
-        "skip": "Send “skip” to leave it out.",
-    },
-}
+def to_number(text: str) -> int | float:
+    """A number written with a dot or a comma ("12,5"), an int when it has neither.
 
-
-def render_question(question: dict[str, Any], locale: str) -> str:
-    """The question as one chat message: the text, numbered choices for lists, a hint
-    for the expected format, and how to skip it when it is optional."""
-    hints = _HINTS["en" if locale == "en" else "tr"]
-    lines = [question_text(question, locale)]
-    description = question_description(question, locale)
-    if description:
-        lines.append(description)
-    for number, value in enumerate(question.get("values") or [], start=1):
-        lines.append(f"{number}. {value_name(value, locale)}")
-    if question["datatype"] in hints:
-        lines.append(hints[question["datatype"]])
-    if not question.get("required"):
-        lines.append(hints["skip"])
-    return "\n".join(lines)
-
-
-# --- answers typed in the chat -------------------------------------------------------
-
-_REPROMPTS = {
-    "tr": {
-        "empty": "Bir cevap yazın, lütfen.",
-        "required": "Bu soru zorunlu, atlanamaz. Lütfen cevaplayın.",
-        "number": "Bu bir sayı değil. Lütfen yalnızca sayı yazın (ör. 30).",
-        "datetime": "Tarihi anlayamadım. Şöyle yazın: 24.11.2026 14:30",
-        "choice": "Listeden bir seçenek yazın: numarasını ({first}-{last}) ya da adını.",
-        "choices": "Listeden seçin: numaralarını virgülle ayırarak yazın (ör. 1,3).",
-        "too_long": "Cevap çok uzun (en fazla {limit} karakter).",
-    },
-    "en": {
-        "empty": "Please send an answer.",
-        "required": "This question is required and cannot be skipped. Please answer it.",
-        "number": "That is not a number. Please send just a number (e.g. 30).",
-        "datetime": "I could not read that date. Write it like: 24.11.2026 14:30",
-        "choice": "Pick one option from the list: its number ({first}-{last}) or its name.",
-        "choices": "Pick from the list: send the numbers separated by commas (e.g. 1,3).",
-        "too_long": "That answer is too long (at most {limit} characters).",
-    },
-}
-
-
-def _reprompt(question: dict[str, Any], locale: str, kind: str, **params: Any) -> InvalidAnswer:
-    text = _REPROMPTS["en" if locale == "en" else "tr"][kind].format(**params)
-    return InvalidAnswer(f"{text}\n\n{render_question(question, locale)}")
-
-
-def fold(text: str) -> str:
-    """Case- and diacritics-insensitive form: "Işık", "ışık" and "isik" fold alike."""
-    decomposed = unicodedata.normalize("NFKD", text.translate(_TURKISH_FOLD).casefold())
-    without_marks = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return " ".join(without_marks.split())
-
-
-def is_skip(text: str) -> bool:
-    return fold(text) in {fold(word) for word in SKIP_WORDS}
-
-
-def parse_answer(
-    question: dict[str, Any], text: str, locale: str, *, zone: str = DEFAULT_ZONE
-) -> Any:
-    """The value of a chat answer, or None when an optional question is skipped.
-
-    Raises InvalidAnswer with a re-prompt (in `locale`) that repeats the question.
-    A date without a zone is read in `zone` (pass `settings.CITY_TIMEZONE`).
-    """
-    answer = (text or "").strip()
-    if not answer:
-        raise _reprompt(question, locale, "empty")
-    if is_skip(answer):
-        if question.get("required"):
-            raise _reprompt(question, locale, "required")
-        return None
-    datatype = question["datatype"]
-    if datatype == "number":
-        try:
-            return _chat_number(answer)
-        except ValueError:
-            raise _reprompt(question, locale, "number") from None
-    if datatype == "datetime":
-        try:
-            return parse_datetime(answer, zone)
-        except ValueError:
-            raise _reprompt(question, locale, "datetime") from None
-    if datatype == "singlevaluelist":
-        key = _choose(question["values"], answer)
-        if key is None:
-            raise _reprompt(question, locale, "choice", first=1, last=len(question["values"]))
-        return key
-    if datatype == "multivaluelist":
-        keys = _choose_many(question["values"], answer)
-        if keys is None:
-            raise _reprompt(question, locale, "choices")
-        return keys
-    limit = MAX_TEXT_ANSWER if datatype == "text" else MAX_STRING_ANSWER
-    if len(answer) > limit:
-        raise _reprompt(question, locale, "too_long", limit=limit)
-    return answer if datatype == "text" else " ".join(answer.split())
-
-
-def _chat_number(answer: str) -> int | float:
-    """A number typed in the chat, its unit ("30 cm") dropped; ValueError if none."""
-    match = _NUMBER_WITH_UNIT_RE.fullmatch(answer)
-    if match is None:
-        raise ValueError("a number expected")
-    return _number(match.group(1))
-
-
-def _number(text: str) -> int | float:
-    """Raises ValueError for digits too many for a float: they would read as infinity,
+    Raises ValueError for digits too many for a float: they would read as infinity,
     which JSON (and so PostgreSQL's jsonb) cannot hold."""
     value = float(text.replace(",", "."))
     if not math.isfinite(value):
         raise ValueError("a number expected")
     return int(value) if value.is_integer() and "." not in text and "," not in text else value
-
-
-_DATE_FORMATS = (
-    "%d.%m.%Y %H:%M",
-    "%d.%m.%Y %H.%M",
-    "%d.%m.%Y",
-    "%d/%m/%Y %H:%M",
-    "%d/%m/%Y",
-    "%Y-%m-%d %H:%M",
-    "%Y-%m-%d",
-)
-
-
-def parse_datetime(text: str, zone: str = DEFAULT_ZONE) -> str:
-    """ISO 8601 with a zone for an ISO or Turkish-style date (`24.11.2026 14:30`).
-
-    Raises ValueError when the text is no date."""
-    value = text.strip()
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        moment = None
-        for layout in _DATE_FORMATS:
-            try:
-                moment = datetime.strptime(value, layout)
-                break
-            except ValueError:
-                continue
-        if moment is None:
-            raise ValueError(f"not a date: {value!r}") from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=ZoneInfo(zone))
-    return moment.isoformat(timespec="seconds")
-
-
-def _choose(values: list[dict[str, str]], answer: str) -> str | None:
-    """The key picked by a choice's number, key or name (either language)."""
-    token = answer.strip().rstrip(".)")
-    if token.isdecimal():
-        position = int(token)
-        return values[position - 1]["key"] if 1 <= position <= len(values) else None
-    wanted = fold(answer)
-    for value in values:
-        if wanted in {fold(value["key"]), fold(value["name_tr"]), fold(value["name_en"])}:
-            return value["key"]
-    return None
-
-
-def _choose_many(values: list[dict[str, str]], answer: str) -> list[str] | None:
-    parts = [part for part in re.split(r"[,;\n]|\s+(?:ve|and)\s+", answer) if part.strip()]
-    # "1 3" means two choices; "Kırık direk" is one name with a space in it.
-    if len(parts) == 1 and all(word.isdecimal() for word in parts[0].split()):
-        parts = parts[0].split()
-    keys: list[str] = []
-    for part in parts:
-        key = _choose(values, part)
-        if key is None:
-            return None
-        if key not in keys:
-            keys.append(key)
-    return keys or None
 
 
 # --- answers sent by the API and Open311 clients -------------------------------------
@@ -526,7 +331,7 @@ def _number_value(value: Any) -> int | float:
         return int(value) if value.is_integer() else value
     if not isinstance(value, str) or not _NUMBER_RE.fullmatch(value.strip()):
         raise ValueError("a number expected")
-    return _number(value.strip())
+    return to_number(value.strip())
 
 
 def format_answer(question: dict[str, Any], value: Any, locale: str) -> str:
