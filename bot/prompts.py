@@ -17,9 +17,6 @@ from core.conversations.address_lookup import lookup_text
 from core.conversations.draft import PHOTO_LIMIT, Draft
 from core.tickets.questions import describe_answers, sorted_questions
 
-SUMMARY_DESCRIPTION = 80
-SMS_SUMMARY_DESCRIPTION = 40
-
 
 def prompt(s: Snapshot, state: str, context: dict[str, Any]) -> str:
     """The question of `state`, as asked when entering it or after a miss."""
@@ -135,9 +132,15 @@ def _confirm(s: Snapshot, draft: Draft, context: dict[str, Any]) -> str:
     return summary(s, draft)
 
 
+# How much of each part the summary shows: (question, answer, location, description);
+# on SMS the tighter ones are tried until the whole fits three segments.
+_SUMMARY_SIZES = ((40, 30, 50, 80),)
+_SMS_SUMMARY_SIZES = ((40, 30, 50, 40), (25, 20, 35, 10), (18, 14, 24, 10))
+
+
 def summary(s: Snapshot, draft: Draft) -> str:
-    """The report as it will be sent, answers included; on SMS the description is
-    shortened so the whole fits three segments."""
+    """The report as it will be sent, answers included; on SMS the parts (the
+    description first) are shortened so the whole fits three segments."""
     loc = s.locale
     category = s.category(draft.category_id)
     if draft.location_approximate:
@@ -147,22 +150,33 @@ def summary(s: Snapshot, draft: Draft) -> str:
     else:
         where = draft.address or "-"
     answers = describe_answers(list(category.questions) if category else [], draft.answers, loc)
-    values = {
-        "category": category.name(loc) if category else "-",
-        "answers": "".join(
-            t("summary_answer", loc, question=shorten(q, 40), answer=shorten(a, 30))
-            for q, a in answers
-        ),
-        "location": shorten(where, 50),
-        "photos": draft.media_count,
-    }
     description = draft.description or ""
-    limit = SMS_SUMMARY_DESCRIPTION if s.channel == "sms" else SUMMARY_DESCRIPTION
-    text = t("summary", loc, description=shorten(description, limit), **values)
-    if s.channel == "sms":
+    sms = s.channel == "sms"
+    text = ""
+    for question_size, answer_size, where_size, description_size in (
+        _SMS_SUMMARY_SIZES if sms else _SUMMARY_SIZES
+    ):
+        values = {
+            "category": category.name(loc) if category else "-",
+            "answers": "".join(
+                t(
+                    "summary_answer",
+                    loc,
+                    question=shorten(q, question_size),
+                    answer=shorten(a, answer_size),
+                )
+                for q, a in answers
+            ),
+            "location": shorten(where, where_size),
+            "photos": draft.media_count,
+        }
+        text = t("summary", loc, description=shorten(description, description_size), **values)
+        if not sms:
+            return text
         # Whatever room the rest leaves in three segments goes to the description.
-        room = sms_budget(text) - len(text) + min(len(description), limit)
-        text = t("summary", loc, description=shorten(description, max(room, 10)), **values)
+        room = sms_budget(text) - len(text) + min(len(description), description_size)
+        if room >= description_size:
+            return t("summary", loc, description=shorten(description, room), **values)
     return text
 
 

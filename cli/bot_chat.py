@@ -4,8 +4,10 @@ app's bot from the terminal, without Twilio.
 Each line is sent as a webhook signed with TWILIO_AUTH_TOKEN exactly like Twilio
 signs it, and the TwiML reply is printed. `/pin LAT,LON` shares a location;
 `/photo PATH` sends a picture, served by a tiny HTTP server on the address of
-TWILIO_MEDIA_URL_PREFIX (e.g. http://127.0.0.1:8765/media/), so the worker fetches
-it the way it fetches Twilio's media. `/quit` ends the chat.
+TWILIO_MEDIA_URL_PREFIX, so the worker fetches it the way it fetches Twilio's media.
+`/quit` ends the chat. In development both need no setting: the app and this
+command agree on a development token and on http://127.0.0.1:8765/media/
+(core/config.py), never in production.
 """
 
 from __future__ import annotations
@@ -147,8 +149,8 @@ class MediaServer:
         parsed = urllib.parse.urlsplit(prefix)
         if parsed.scheme != "http" or parsed.hostname not in ("127.0.0.1", "localhost"):
             raise ValueError(
-                "to send photos, run the app and worker with "
-                "TWILIO_MEDIA_URL_PREFIX=http://127.0.0.1:8765/media/"
+                "to send photos, run the app and worker in development (APP_ENV=development) "
+                "or with TWILIO_MEDIA_URL_PREFIX=http://127.0.0.1:8765/media/"
             )
         self.prefix = prefix if prefix.endswith("/") else prefix + "/"
         self.files: dict[str, Path] = {}

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from werkzeug.serving import make_server
 
 from cli.bot_chat import Chat
+from core.config import Settings
 from core.models import Message, Photo, Ticket
 from core.tickets.seed_data import seed_defaults
 from tasks.media import process_inbound_media
@@ -80,3 +81,31 @@ def test_photos_need_a_local_media_prefix(settings) -> None:
     chat = Chat(settings, "+905321234567", sms=True, profile="x", base_url="http://127.0.0.1:9")
     with pytest.raises(ValueError, match="TWILIO_MEDIA_URL_PREFIX"):
         chat.say(f"/photo {__file__}")
+
+
+def test_chat_works_on_development_defaults(app_factory, settings, committed_db) -> None:
+    # No TWILIO_AUTH_TOKEN anywhere: the app and the simulator agree on the
+    # development token by themselves (as after `make run` with no .env).
+    development = Settings.from_env(
+        {},
+        DATABASE_URL=settings.DATABASE_URL,
+        REDIS_URL=settings.REDIS_URL,
+        MEDIA_DIR=settings.MEDIA_DIR,
+        LOG_LEVEL="WARNING",
+    )
+    assert development.is_development and development.TWILIO_VALIDATE_SIGNATURE
+    dev_app = app_factory(development)
+    with committed_db.transaction() as session:
+        seed_defaults(session)
+    server = make_server("127.0.0.1", free_port(), dev_app, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_port}"
+        result = dev_app.test_cli_runner().invoke(
+            args=["bot", "chat", "--phone", "+905331112233", "--url", url],
+            input="merhaba\nEVET\n/quit\n",
+        )
+    finally:
+        server.shutdown()
+    assert result.exit_code == 0, result.output
+    assert "KVKK" in result.output and "1: Demo" in result.output

@@ -235,7 +235,12 @@ CASES: dict[str, Case] = {
         snap={"draft": {**FULL_DRAFT, "photos_done": False}},
     ),
     "tr confirm yes": Case(
-        "confirm", "EVET", "menu", None, [CreateTicket(Draft.from_json(FULL_DRAFT))], snap={"draft": FULL_DRAFT}
+        "confirm",
+        "EVET",
+        "menu",
+        None,
+        [CreateTicket(Draft.from_json(FULL_DRAFT))],
+        snap={"draft": FULL_DRAFT},
     ),
     "en confirm yes": Case(
         "confirm",

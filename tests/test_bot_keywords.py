@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from bot_support import new_sid
 
-from bot.inbound import MalformedInbound, parse_inbound
 from bot.answers import fixed_answer, is_skip, yes_no
+from bot.inbound import MalformedInbound, parse_inbound
 from bot.keywords import Command, command_of, fold
 
 SID = "SM" + "5e" * 16

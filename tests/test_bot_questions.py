@@ -5,13 +5,13 @@ choices has the word, the choice wins)."""
 from __future__ import annotations
 
 import pytest
+from test_bot_conversation import NOW
 
 from bot.engine import handle
 from bot.inbound import Inbound
 from bot.outcomes import CategoryChoice, Snapshot
 from bot.questions import InvalidAnswer, parse_answer, render_question
 from core.tickets.questions import validate_definitions
-from test_bot_conversation import NOW
 
 ISTANBUL = "Europe/Istanbul"
 

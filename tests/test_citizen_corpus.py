@@ -212,8 +212,7 @@ def snapshot_at(entry: Entry) -> Snapshot:
     if step in QUESTIONS:
         code, question = QUESTIONS[step]
         categories = tuple(
-            CategoryChoice(c.id, c.code, c.name_tr, c.name_en, (question,)) if c.code == code else c
-            for c in CATEGORIES
+            replace(c, questions=(question,)) if c.code == code else c for c in CATEGORIES
         )
         context["draft"] = {"category_id": IDS[code], "description": "Yolda derin bir çukur var"}
     elif step in DRAFTS:

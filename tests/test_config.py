@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from core.config import DEV_JWT_SECRET, ConfigError, Settings
+from core.config import (
+    DEV_JWT_SECRET,
+    DEV_MEDIA_URL_PREFIX,
+    DEV_TWILIO_AUTH_TOKEN,
+    ConfigError,
+    Settings,
+)
 
 STRONG_SECRET = "x" * 32
 
@@ -104,6 +110,40 @@ def test_production_with_everything_set_starts() -> None:
 def test_production_never_gets_the_development_secret() -> None:
     settings = Settings.from_env({"APP_ENV": "production"})
     assert settings.JWT_SECRET_KEY == ""
+    assert settings.TWILIO_AUTH_TOKEN == ""
+    assert settings.twilio_media_prefix.startswith("https://api.twilio.com/")
+
+
+def test_development_agrees_on_a_twilio_token_and_a_media_prefix_by_itself() -> None:
+    # `flask bot chat` signs with the token the app checks, and serves /photo under
+    # the prefix the worker fetches from: no configuration needed.
+    settings = Settings.from_env({})
+    assert settings.TWILIO_AUTH_TOKEN == DEV_TWILIO_AUTH_TOKEN
+    assert settings.twilio_media_prefix == DEV_MEDIA_URL_PREFIX
+    own = Settings.from_env({"TWILIO_AUTH_TOKEN": "mine", "TWILIO_MEDIA_URL_PREFIX": "http://x/"})
+    assert (own.TWILIO_AUTH_TOKEN, own.twilio_media_prefix) == ("mine", "http://x/")
+    # Real Twilio in development, or the test environment: nothing made up.
+    real = Settings.from_env({"TWILIO_ENABLED": "true", "TWILIO_ACCOUNT_SID": "AC1"})
+    assert real.TWILIO_AUTH_TOKEN == ""
+    assert real.twilio_media_prefix.startswith("https://api.twilio.com/")
+    assert Settings.from_env({"APP_ENV": "test"}).TWILIO_AUTH_TOKEN == ""
+
+
+def test_production_refuses_the_development_twilio_token() -> None:
+    settings = Settings.from_env(production(TWILIO_AUTH_TOKEN=DEV_TWILIO_AUTH_TOKEN))
+    with pytest.raises(ConfigError, match="TWILIO_AUTH_TOKEN"):
+        settings.check()
+
+
+def test_the_geocoder_is_off_unless_configured() -> None:
+    assert Settings.from_env({}).GEOCODER_URL == ""
+    settings = Settings.from_env(
+        {"GEOCODER_URL": "https://geo.example", "GEOCODER_TIMEOUT_SECONDS": "3"}
+    )
+    assert (settings.GEOCODER_URL, settings.GEOCODER_TIMEOUT_SECONDS) == (
+        "https://geo.example",
+        3.0,
+    )
 
 
 @pytest.mark.parametrize(
