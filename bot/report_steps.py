@@ -133,12 +133,25 @@ def _sentence_as_description(draft: Draft, text: str) -> Draft:
     return draft
 
 
+def _category_answer(
+    s: Snapshot,
+    m: Inbound,
+    draft: Draft,
+    notes: list[str],
+    state: str,
+    among: tuple[CategoryChoice, ...],
+) -> Outcome:
+    """The category `m` names; `state`'s question again when it names none (or is
+    only a pin or a photo, which are kept)."""
+    if not m.text and (m.media or m.location):
+        return ask(s, state, with_draft(s.context, draft), *notes)
+    named = _categories_named(s, m, draft, notes, among)
+    return named or miss(s, state, with_draft(s.context, draft))
+
+
 def on_category(s: Snapshot, m: Inbound) -> Outcome:
     draft, notes = absorb(s, m, s.draft)
-    if not m.text and (m.media or m.location):
-        return ask(s, "category", with_draft(s.context, draft), *notes)
-    named = _categories_named(s, m, draft, notes, s.categories)
-    return named or miss(s, "category", with_draft(s.context, draft))
+    return _category_answer(s, m, draft, notes, "category", s.categories)
 
 
 def on_category_confirm(s: Snapshot, m: Inbound) -> Outcome:
@@ -151,10 +164,7 @@ def on_category_confirm(s: Snapshot, m: Inbound) -> Outcome:
         return advance(s, _with_category(draft, guess), *notes)
     if answer is False:
         return ask(s, "category", with_draft(s.context, replace(draft, category_guess=None)))
-    if not m.text and (m.media or m.location):
-        return ask(s, "category_confirm", with_draft(s.context, draft), *notes)
-    named = _categories_named(s, m, draft, notes, s.categories)
-    return named or miss(s, "category_confirm", with_draft(s.context, draft))
+    return _category_answer(s, m, draft, notes, "category_confirm", s.categories)
 
 
 def on_category_choice(s: Snapshot, m: Inbound) -> Outcome:
@@ -162,10 +172,7 @@ def on_category_choice(s: Snapshot, m: Inbound) -> Outcome:
     among = tuple(c for c in (s.category(i) for i in draft.category_choices) if c is not None)
     if not among:
         return on_category(s, m)
-    if not m.text and (m.media or m.location):
-        return ask(s, "category_choice", with_draft(s.context, draft), *notes)
-    named = _categories_named(s, m, draft, notes, among)
-    return named or miss(s, "category_choice", with_draft(s.context, draft))
+    return _category_answer(s, m, draft, notes, "category_choice", among)
 
 
 # --- description and questions -----------------------------------------------------------

@@ -143,8 +143,31 @@ def with_geocoder(app, geo_settings, monkeypatch):
     return geo_settings
 
 
+@pytest.fixture
+def run_lookup(app, with_geocoder, db):
+    """`run_lookup(answer)`: the task's work on the conversation's pending lookup, the
+    geocoder answering `answer` (None: it must not be asked at all)."""
+
+    def run(answer: dict | None, message_id: int | None = None) -> str | None:
+        conversation = db.scalars(select(Conversation)).one()
+        lookup = conversation.context["draft"].get("lookup") or {}
+        message_id = message_id or lookup["message_id"]
+        with responses.RequestsMock() as mock:
+            if answer is not None:
+                mock.add(responses.GET, SEARCH, **answer)
+            return look_up_address(
+                app.extensions[EXTENSION_KEY],
+                with_geocoder,
+                requests.Session(),
+                conversation.id,
+                message_id,
+            )
+
+    return run
+
+
 def test_the_webhook_answers_at_once_and_the_offer_follows_as_a_message(
-    app, client, with_geocoder, seeded, redis_client
+    client, with_geocoder, run_lookup, seeded, redis_client
 ) -> None:
     db = seeded
     phone = Phone(client, with_geocoder)
@@ -157,22 +180,9 @@ def test_the_webhook_answers_at_once_and_the_offer_follows_as_a_message(
     [(conversation_id, message_id)] = _queued(redis_client, "tasks.geocoding.look_up_address")
     assert conversation_id == conversation.id
 
-    database = app.extensions[EXTENSION_KEY]
-    with responses.RequestsMock() as mock:
-        mock.add(responses.GET, SEARCH, json=[MODA])
-        assert (
-            look_up_address(
-                database, with_geocoder, requests.Session(), *[conversation_id, message_id]
-            )
-            == "found"
-        )
-        # Run again (a redelivered task): answered already, nothing is asked twice.
-        assert (
-            look_up_address(
-                database, with_geocoder, requests.Session(), conversation_id, message_id
-            )
-            is None
-        )
+    assert run_lookup({"json": [MODA]}, message_id) == "found"
+    # Run again (a redelivered task): answered already, the geocoder is not asked again.
+    assert run_lookup(None, message_id) is None
     offer = db.scalars(select(Message).where(Message.kind == "address_lookup")).one()
     assert offer.direction == "outbound" and offer.status == "pending"
     assert "Moda Caddesi 25, Caferağa Mahallesi" in offer.body and "EVET" in offer.body
@@ -188,26 +198,13 @@ def test_the_webhook_answers_at_once_and_the_offer_follows_as_a_message(
 
 
 def test_no_match_keeps_the_address_with_its_districts_approximate_point(
-    app, client, with_geocoder, seeded
+    client, with_geocoder, run_lookup, seeded
 ) -> None:
     db = seeded
     phone = Phone(client, with_geocoder)
     _to_location(phone)
     phone.send("Kadıköy Moda Caddesi 25 önü")
-    conversation = db.scalars(select(Conversation)).one()
-    message_id = conversation.context["draft"]["lookup"]["message_id"]
-    with responses.RequestsMock() as mock:
-        mock.add(responses.GET, SEARCH, body=requests.exceptions.ReadTimeout())
-        assert (
-            look_up_address(
-                app.extensions[EXTENSION_KEY],
-                with_geocoder,
-                requests.Session(),
-                conversation.id,
-                message_id,
-            )
-            == "none"
-        )
+    assert run_lookup({"body": requests.exceptions.ReadTimeout()}) == "none"
     offer = db.scalars(select(Message).where(Message.kind == "address_lookup")).one()
     assert "bulamadım" in offer.body
     assert "yaklaşık olarak Kadıköy" in phone.send("EVET")
@@ -220,26 +217,15 @@ def test_no_match_keeps_the_address_with_its_districts_approximate_point(
 
 
 def test_a_pin_while_looking_up_wins_and_the_late_answer_is_dropped(
-    app, client, with_geocoder, seeded
+    client, with_geocoder, run_lookup, seeded
 ) -> None:
     db = seeded
     phone = Phone(client, with_geocoder)
     _to_location(phone)
     phone.send("Moda Caddesi 25")
-    conversation = db.scalars(select(Conversation)).one()
-    message_id = conversation.context["draft"]["lookup"]["message_id"]
+    message_id = db.scalars(select(Conversation)).one().context["draft"]["lookup"]["message_id"]
     assert "Fotoğraf" in phone.pin(40.99, 29.03)
-    with responses.RequestsMock():  # not even asked: the draft no longer waits
-        assert (
-            look_up_address(
-                app.extensions[EXTENSION_KEY],
-                with_geocoder,
-                requests.Session(),
-                conversation.id,
-                message_id,
-            )
-            is None
-        )
+    assert run_lookup(None, message_id) is None  # not even asked: the draft no longer waits
     assert db.scalars(select(Message).where(Message.kind == "address_lookup")).all() == []
 
 

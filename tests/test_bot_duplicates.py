@@ -80,19 +80,25 @@ def test_her_own_ticket_nearby_gets_the_new_report_as_her_comment(
     assert db.scalars(select(TicketFollower)).all() == []
 
 
-def test_someone_elses_ticket_keeps_her_report_for_staff_only(
-    app, client, settings, seeded, bearer, make_user
-) -> None:
-    db = seeded
+def offered_someone_elses(client, settings, db) -> tuple[Ticket, Phone]:
+    """A neighbour's ticket, and a second citizen offered it for her report with a photo."""
     first = Phone(client, settings)
     first.register()
     report(first, "Sokak lambası iki gündür yanmıyor", HERE)
     ticket = db.scalars(select(Ticket)).one()
-
     second = Phone(client, settings, "+905331112233", profile="Can")
     second.register()
     url = f"{settings.twilio_media_prefix}MM8/Media/ME8"
-    report(second, "Bizim kapının önü zifiri karanlık", FOURTEEN_METRES_AWAY, photo=url)
+    offer = report(second, "Bizim kapının önü zifiri karanlık", FOURTEEN_METRES_AWAY, photo=url)
+    assert f"#{ticket.number} takip et" in offer
+    return ticket, second
+
+
+def test_someone_elses_ticket_keeps_her_report_for_staff_only(
+    app, client, settings, seeded, bearer, make_user
+) -> None:
+    db = seeded
+    ticket, second = offered_someone_elses(client, settings, db)
     fetch_last_photo(app, settings, db, png((200, 0, 0)))
     assert "takip ediyorsunuz" in second.send("1")
 
@@ -120,14 +126,7 @@ def test_a_photo_still_being_fetched_when_she_follows_is_staff_only_too(
     app, client, settings, seeded
 ) -> None:
     db = seeded
-    first = Phone(client, settings)
-    first.register()
-    report(first, "Sokak lambası iki gündür yanmıyor", HERE)
-    ticket = db.scalars(select(Ticket)).one()
-    second = Phone(client, settings, "+905331112233", profile="Can")
-    second.register()
-    url = f"{settings.twilio_media_prefix}MM7/Media/ME7"
-    report(second, "Bizim kapının önü zifiri karanlık", FOURTEEN_METRES_AWAY, photo=url)
+    ticket, second = offered_someone_elses(client, settings, db)
     second.send("1")  # follows before the photo was fetched
     fetch_last_photo(app, settings, db, png((0, 200, 0)))
     photo = db.scalars(select(Photo)).one()

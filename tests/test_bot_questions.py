@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 from test_bot_conversation import NOW
+from test_category_questions import LAMP_VALUES, question
 
 from bot.engine import handle
 from bot.inbound import Inbound
@@ -16,22 +17,6 @@ from core.tickets.questions import validate_definitions
 ISTANBUL = "Europe/Istanbul"
 
 
-def question(code: str, datatype: str, required: bool = False, **extra) -> dict:
-    return {
-        "code": code,
-        "text_tr": f"{code} soru",
-        "text_en": f"{code} question",
-        "datatype": datatype,
-        "required": required,
-        **extra,
-    }
-
-
-LAMP_VALUES = [
-    {"key": "lamp", "name_tr": "Lamba", "name_en": "Lamp"},
-    {"key": "pole", "name_tr": "Kırık direk", "name_en": "Broken pole"},
-    {"key": "cable", "name_tr": "Açık kablo", "name_en": "Bare cable"},
-]
 YES_NO = [
     {"key": "yes", "name_tr": "Evet", "name_en": "Yes"},
     {"key": "no", "name_tr": "Hayır", "name_en": "No"},
