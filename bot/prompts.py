@@ -144,7 +144,7 @@ def summary(s: Snapshot, draft: Draft) -> str:
     loc = s.locale
     category = s.category(draft.category_id)
     if draft.location_approximate:
-        where = t("around", loc, area=draft.address or "-")
+        where = t("around", loc, address=shorten(draft.address or "-", 30))
     elif draft.has_point:
         where = draft.address or t("pin", loc)
     else:

@@ -169,7 +169,7 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     "summary_answer": {"tr": "{question} {answer}\n", "en": "{question} {answer}\n"},
     "pin": {"tr": "paylaşılan konum", "en": "shared location"},
-    "around": {"tr": "yaklaşık {area}", "en": "around {area}"},
+    "around": {"tr": "{address} (haritada yaklaşık)", "en": "{address} (approximate on the map)"},
     "dropped": {"tr": "Bildirim gönderilmedi.", "en": "The report was not sent."},
     "duplicate_offer": {
         "tr": "Bu, {distance} m ötedeki #{number} bildirimine benziyor ({age}).\n"
