@@ -7,7 +7,9 @@ snapshot at that step; a message counts as understood when the bot does what it 
 without "Anlayamadım". The corpus is frozen: the share is what moves.
 
 Run `.venv/bin/python -m pytest tests/test_citizen_corpus.py -s` to see the share and
-every message not understood.
+every message not understood. `tests/corpus/held_out_messages.tsv` was written after
+the bot learnt the corpus and is never used to tune it: its share says how much of
+that carries over to messages the bot has not seen.
 
 Steps (the conversation's states, with the draft a citizen has at that point):
 start, consent, name (WhatsApp profile "Ayşe"), menu, menu_resolved (the menu after
@@ -82,9 +84,15 @@ from core.tickets.opening import DESCRIPTION_MIN
 from core.tickets.seed_data import DEFAULT_CATEGORIES
 
 CORPUS = Path(__file__).parent / "corpus" / "citizen_messages.tsv"
-# Measured on the code before the bot learnt these words: 153 of 448 (34.2 %).
+# Messages written after the bot learnt the corpus's words, never used to tune it.
+HELD_OUT = Path(__file__).parent / "corpus" / "held_out_messages.tsv"
+# Measured on the code before the bot learnt these words: 153 of 448 (34.2 %);
+# after: 448 of 448.
 BASELINE = 0.34
-TARGET = BASELINE
+TARGET = 0.95
+# The held-out messages, measured once when written (54 of 72): a floor, so what
+# carries over to new messages does not get worse unnoticed.
+HELD_OUT_FLOOR = 0.75
 NOW = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
 IN_CITY = (41.0082, 28.9784)
 OWN_OR_OTHER_TICKET = 5
@@ -190,10 +198,10 @@ class Entry:
     expect: str
 
 
-def load_corpus() -> list[Entry]:
+def load_corpus(path: Path = CORPUS) -> list[Entry]:
     lines = [
         (number, line)
-        for number, line in enumerate(CORPUS.read_text(encoding="utf-8").splitlines(), 1)
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
         if line and not line.startswith("#")
     ]
     rows = csv.reader((line for _, line in lines), delimiter="\t", quoting=csv.QUOTE_NONE)
@@ -500,8 +508,8 @@ def _run(entry: Entry) -> bool:
     return understood(entry, s, outcome)
 
 
-def measure() -> tuple[float, list[Entry]]:
-    entries = load_corpus()
+def measure(path: Path = CORPUS) -> tuple[float, list[Entry]]:
+    entries = load_corpus(path)
     missed = [entry for entry in entries if not _run(entry)]
     return 1 - len(missed) / len(entries), missed
 
@@ -523,3 +531,13 @@ def test_the_bot_understands_what_citizens_write() -> None:
             f"  line {entry.line}: {entry.step} [{entry.channel}] {entry.text!r} -> {entry.expect}"
         )
     assert share >= TARGET, f"{share:.1%} understood, target {TARGET:.0%}"
+
+
+def test_what_it_learnt_carries_over_to_messages_it_has_not_seen() -> None:
+    share, missed = measure(HELD_OUT)
+    print(f"\nheld-out messages: {share:.1%} understood ({len(missed)} not)")
+    for entry in missed:
+        print(
+            f"  line {entry.line}: {entry.step} [{entry.channel}] {entry.text!r} -> {entry.expect}"
+        )
+    assert share >= HELD_OUT_FLOOR
