@@ -275,3 +275,20 @@ def test_approximate_points_take_no_part_in_hotspots(
     )
     assert response.status_code == 200, response.json
     assert [spot["count"] for spot in response.json["data"]] == spots
+
+
+def test_staff_placing_an_approximate_ticket_makes_it_precise(
+    client, make_user, bearer, seeded, make_ticket
+) -> None:
+    ticket = make_ticket(lat=40.987, lon=29.062, location_approximate=True, needs_location=True)
+    assert nearby_open_tickets(seeded, 40.987, 29.062, 50) == []
+    shown = client.get(f"/api/v1/tickets/{ticket.id}", headers=bearer(make_user("support")))
+    assert shown.json["location_approximate"] is True and shown.json["needs_location"] is True
+    placed = client.patch(
+        f"/api/v1/tickets/{ticket.id}",
+        json={"location": {"lat": 40.9819, "lon": 29.0251}},
+        headers=bearer(make_user("support")),
+    )
+    assert placed.status_code == 200, placed.json
+    assert placed.json["location_approximate"] is False and placed.json["needs_location"] is False
+    assert [t.id for t, _ in nearby_open_tickets(seeded, 40.9819, 29.0251, 5)] == [ticket.id]

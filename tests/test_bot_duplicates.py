@@ -6,13 +6,17 @@ from __future__ import annotations
 
 import io
 
+import pytest
 import requests
 import responses
 from bot_support import Phone
 from PIL import Image
 from sqlalchemy import select
 
+from core.errors import Forbidden
 from core.models import Comment, Message, Photo, Ticket, TicketEvent, TicketFollower, User
+from core.tickets.comments import add_followers_report
+from core.tickets.following import follow
 from tasks.media import process_inbound_media
 from web.request_session import EXTENSION_KEY
 
@@ -131,3 +135,17 @@ def test_a_photo_still_being_fetched_when_she_follows_is_staff_only_too(
     fetch_last_photo(app, settings, db, png((0, 200, 0)))
     photo = db.scalars(select(Photo)).one()
     assert photo.ticket_id == ticket.id and photo.is_internal
+
+
+def test_only_a_followers_report_is_kept_as_a_note(seeded, make_user, make_ticket) -> None:
+    ticket = make_ticket()
+    stranger = make_user("citizen")
+    with pytest.raises(Forbidden):
+        add_followers_report(
+            seeded, ticket, stranger, "Bizim kapının önü de karanlık", channel="whatsapp"
+        )
+    follow(seeded, ticket, stranger, channel="whatsapp")
+    note = add_followers_report(
+        seeded, ticket, stranger, "  Bizim kapının önü de karanlık ", channel="sms"
+    )
+    assert note.is_internal and note.body == "Bizim kapının önü de karanlık"

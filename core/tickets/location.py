@@ -1,6 +1,7 @@
 """Where a ticket is: staff place the pin of a report that came with only an
-address, or correct a wrong one. From then on the ticket counts on the maps, in
-hotspots, exports and duplicate checks like any other with a point."""
+address (or a district's approximate point), or correct a wrong one. From then on
+the ticket counts on the maps, in hotspots, exports and duplicate checks like any
+other with a point."""
 
 from __future__ import annotations
 
@@ -42,7 +43,9 @@ def set_location(
     if before is not None and _same_point(before, (lat, lon)) and not ticket.needs_location:
         return changed
     ticket.location = point(lat, lon)  # type: ignore[assignment]
+    # Placed by staff: no longer a district's centre standing in for the place.
     ticket.needs_location = False
+    ticket.location_approximate = False
     record_event(
         session, ticket, "location_changed", actor=actor, now=now,
         frm=_text(before) if before else None, to=_text((lat, lon)),
