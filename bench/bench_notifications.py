@@ -39,10 +39,10 @@ from bench.worker_processes import (
 from core.config import Settings
 from core.db import Database
 from core.messaging import outbox
+from core.messaging.outbox_relay import relay
 from core.models import Message, Ticket
 from core.tickets.workflow import apply_transition
 from tasks.celery_app import make_celery
-from tasks.sweeps import relay
 
 BENCH_DATABASE_URL = os.environ.get(
     "BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/sosoft_bench_notify"

@@ -68,6 +68,10 @@ def ping_after_idle(engine: Engine, idle_seconds: float) -> None:
 
 # SQLSTATE classes of a server that is going away or cannot take us: connection
 # exceptions, shutting down or starting up (57P0x), too many connections.
+# Rows a periodic sweep takes per transaction: small enough to keep row locks short,
+# large enough that one beat tick clears a normal day's backlog.
+SWEEP_BATCH = 500
+
 _UNAVAILABLE_STATES = ("08", "57P", "53300")
 
 

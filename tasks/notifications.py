@@ -5,7 +5,7 @@ RETURNING`. Whatever runs the task a second time (the relay, a redelivered Celer
 message, a retry) finds the row no longer pending and does nothing.
 
 A worker killed after claiming leaves the row in `sending`. The relay
-(tasks/sweeps.py) returns rows stuck there for SENDING_STALE_SECONDS and still without a
+(core/messaging/outbox_relay.py) returns rows stuck there for SENDING_STALE_SECONDS and still without a
 Twilio SID to `pending`, marked LOST_IN_SENDING. Likewise a 5xx or a timeout leaves it
 unknown whether Twilio took the message. Before sending such an "unconfirmed" row again
 the task asks the gateway whether it already accepted it (core/sent_lookup.py: recent
@@ -45,6 +45,7 @@ from core.config import Settings
 from core.db import Database
 from core.logging_setup import mask_phone
 from core.messaging.gateway import GatewayError, MessagingGateway, OutboundMessage, make_gateway
+from core.messaging.outbox import SEND_TASK, UNCONFIRMED
 from core.messaging.send_rate import SendRate, cost_of
 from core.messaging.sent_lookup import LookupFailed, already_sent
 from core.messaging.whatsapp_window import OUTSIDE_WINDOW_CODE, Delivery, plan_delivery
@@ -53,10 +54,6 @@ from tasks.context import SoSoftTask
 
 log = logging.getLogger(__name__)
 
-SEND_TASK = "tasks.notifications.send_message"
-# A row whose last try may have reached Twilio: the next try asks Twilio first.
-UNCONFIRMED = "unconfirmed: "
-LOST_IN_SENDING = UNCONFIRMED + "the worker stopped while sending"
 # Twilio's "slow down" answers: the request was not processed, so nothing was sent.
 NOT_PROCESSED_CODES = {20429, 63018}
 UNSUBSCRIBED = 21610

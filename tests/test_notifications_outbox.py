@@ -16,11 +16,11 @@ from sqlalchemy.orm import Session
 from core.config import Settings
 from core.db import Database
 from core.messaging import outbox
+from core.messaging.outbox_relay import relay
 from core.models import Category, Message, Ticket, TicketFollower
 from core.tickets.opening import open_ticket
 from core.tickets.seed_data import seed_defaults
 from core.tickets.workflow import apply_transition
-from tasks.sweeps import relay
 from tests.notify_support import (
     FakeTwilio,
     People,

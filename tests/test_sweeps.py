@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from core.config import Settings
 from core.db import Database
+from core.messaging.outbox_relay import relay
 from core.models import (
     Category,
     Conversation,
@@ -28,11 +29,13 @@ from core.models import (
     TicketFollower,
     User,
 )
+from core.people.retention import retain
 from core.storage import make_storage
+from core.tickets.auto_close import auto_close
 from core.tickets.opening import open_ticket
 from core.tickets.seed_data import seed_defaults
+from core.tickets.sla import flag_breaches
 from tasks.celery_app import BEAT_SCHEDULE, make_celery
-from tasks.sweeps import auto_close, flag_breaches, relay, retain
 from tests.notify_support import queued_ids, running_worker, wait_for, worker_settings
 from web.request_session import EXTENSION_KEY
 

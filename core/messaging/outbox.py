@@ -4,7 +4,7 @@
 that causes them and lists them in `session.info["outbox"]`. Once that transaction has
 committed (never before: a rolled-back change must not be announced), this hook hands
 each id to Celery. If Redis is down the hand-off fails quietly and the rows stay
-`pending` in PostgreSQL, where the relay sweep (tasks/sweeps.py) finds them a minute later.
+`pending` in PostgreSQL, where the relay (core/messaging/outbox_relay.py) finds them a minute later.
 
 `install(settings)` is called by `create_app` and `make_celery`. The listener is
 registered once on SQLAlchemy's `Session` class; which broker to use is looked up by the
@@ -28,6 +28,9 @@ from core.config import Settings
 log = logging.getLogger(__name__)
 
 SEND_TASK = "tasks.notifications.send_message"
+# A row whose last try may have reached Twilio: the next try asks Twilio first.
+UNCONFIRMED = "unconfirmed: "
+LOST_IN_SENDING = UNCONFIRMED + "the worker stopped while sending"
 OUTBOX_KEY = "outbox"
 
 _settings_by_database: dict[str, Settings] = {}
