@@ -27,6 +27,7 @@ def ticket_filters(args: dict[str, Any], principal: Principal) -> TicketFilters:
             abort(422, message="an API key has no 'me'", errors={"query": {"assignee": ["me"]}})
         assignee = principal.user.id
     return TicketFilters(
+        number=args.get("number"),
         statuses=tuple(args.get("status") or ()),
         priorities=tuple(args.get("priority") or ()),
         category_id=args.get("category"),

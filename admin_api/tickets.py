@@ -21,7 +21,7 @@ from admin_api.schemas.tickets import (
     TicketPatchSchema,
 )
 from admin_api.security import current_principal, require
-from admin_api.ticket_access import calling_user, visible_ticket
+from admin_api.ticket_access import NOT_FOUND, calling_user, visible_ticket
 from admin_api.ticket_errors import field_error
 from admin_api.ticket_filters import ticket_filters
 from admin_api.ticket_payloads import category_ref, location, ticket_detail, ticket_summary
@@ -33,7 +33,7 @@ from core.people.users import create_user, find_by_phone
 from core.tickets import changes
 from core.tickets.location import set_address, set_location
 from core.tickets.opening import open_ticket
-from core.tickets.queries import BadCursor, list_tickets_query
+from core.tickets.queries import BadCursor, list_tickets_query, public_number, ticket_by_number
 from core.tickets.questions import InvalidAttributes, validate_attributes
 from web.request_session import request_session
 
@@ -157,6 +157,23 @@ class TicketById(MethodView):
         if changed:
             changes.record_first_response(ticket, caller)
             session.commit()
+        return ticket_detail(session, ticket, caller)
+
+
+@blp.route("/by-number/<string:number>")
+class TicketByNumber(MethodView):
+    @require("ticket.read_own")
+    @blp.response(200, TicketDetailSchema)
+    @blp.alt_response(404, description="No ticket of that number the caller may see")
+    def get(self, number: str) -> dict[str, Any]:
+        """The ticket a citizen names by its public number (`1001`, or `#1001` written
+        `%231001`): the same answer, and the same 404s, as `GET /tickets/{id}`"""
+        caller = calling_user()
+        session = request_session()
+        found = public_number(number)
+        ticket = ticket_by_number(session, found, caller) if found is not None else None
+        if ticket is None:
+            abort(404, message=NOT_FOUND)
         return ticket_detail(session, ticket, caller)
 
 

@@ -11,7 +11,7 @@ from admin_api.pagination import PageSchema, PaginationArgs
 from core.geo import bbox_problem
 from core.models.tickets import PRIORITIES, RESOLUTIONS, STATUSES
 from core.tickets.opening import DESCRIPTION_MAX, DESCRIPTION_MIN, clean_text
-from core.tickets.queries import SORTS
+from core.tickets.queries import SORTS, public_number
 
 MAX_RADIUS_M = 50_000
 MAX_ID = 2**63 - 1  # ids are bigint
@@ -247,6 +247,16 @@ class Assignee(fields.Str):
         raise ValidationError("a user id, 'me' or 'none'")
 
 
+class PublicNumber(fields.Str):
+    """A ticket's public number as citizens give it: `1001` or `#1001`."""
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> int:
+        number = public_number(super()._deserialize(value, attr, data, **kwargs))
+        if number is None:
+            raise ValidationError("a ticket number such as 1001 or #1001")
+        return number
+
+
 class AwareDateTime(fields.DateTime):
     """A time; one without a zone is taken as UTC. Returned in UTC, because
     PostgreSQL refuses zone offsets beyond ±15:59 that Python accepts."""
@@ -262,6 +272,7 @@ class AwareDateTime(fields.DateTime):
 
 
 class TicketListArgs(PaginationArgs):
+    number = PublicNumber(metadata={"description": "The public number: `1001` or `#1001`"})
     status = MultiValue(fields.Str(validate=validate.OneOf(STATUSES)))
     priority = MultiValue(fields.Str(validate=validate.OneOf(PRIORITIES)))
     category = Id(metadata={"description": "Category id"})
@@ -273,7 +284,11 @@ class TicketListArgs(PaginationArgs):
     overdue = fields.Bool()
     q = Text(
         validate=validate.Length(min=1, max=200),
-        metadata={"description": "Turkish full-text search over descriptions and comments"},
+        metadata={
+            "description": "Turkish full-text search over descriptions, addresses and "
+            "comments, with or without Turkish letters; a public number on its own "
+            "(`1001`, `#1001`) also finds that ticket"
+        },
     )
     bbox = CommaFloats(4, metadata={"description": "minLon,minLat,maxLon,maxLat"})
     near = CommaFloats(2, metadata={"description": "lat,lon"})

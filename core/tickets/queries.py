@@ -1,8 +1,10 @@
-"""Finding tickets: who may see which, list filters, sort orders with keyset
-pagination, and Turkish full-text search over descriptions and comments."""
+"""Finding tickets: who may see which, by the public number a citizen was given,
+list filters, sort orders with keyset pagination, and Turkish full-text search over
+descriptions, addresses and comments."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -23,12 +25,12 @@ from sqlalchemy import (
     select,
     tuple_,
 )
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import Session, selectinload
 
 from core.geo import point
 from core.json_values import of_type
 from core.models import Comment, Ticket, TicketFollower, User
-from core.models.tickets import OPEN_STATUSES
+from core.models.tickets import MAX_TICKET_NUMBER, OPEN_STATUSES
 
 PRIORITY_RANK = {"low": 0, "normal": 1, "high": 2, "urgent": 3}
 SORTS = ("newest", "oldest", "priority", "due", "distance")
@@ -54,8 +56,31 @@ def visible_to(user: User) -> ColumnElement[bool]:
     return or_(Ticket.reporter_id == user.id, Ticket.id.in_(followed))
 
 
+# As citizens give it: "1001", "#1001", "# 1001".
+_PUBLIC_NUMBER = re.compile(r"#?\s*(\d{1,10})")
+
+
+def public_number(text: str) -> int | None:
+    """The ticket number `text` is (`1001`, `#1001`), or None: not a number, or one
+    no ticket can have."""
+    match = _PUBLIC_NUMBER.fullmatch(text.strip())
+    number = int(match.group(1)) if match else 0
+    return number if 0 < number <= MAX_TICKET_NUMBER else None
+
+
+def ticket_by_number(session: Session, number: int, viewer: User) -> Ticket | None:
+    """The ticket with public number `number` if `viewer` may see it (the detail's
+    rule: staff any, a citizen theirs or one they follow); None otherwise, so a
+    stranger cannot tell a number that exists from one that does not."""
+    if not 0 < number <= MAX_TICKET_NUMBER:
+        return None
+    return session.scalar(select(Ticket).where(Ticket.number == number, visible_to(viewer)))
+
+
 @dataclass(frozen=True)
 class TicketFilters:
+    # The public number (#1001) a citizen was given.
+    number: int | None = None
     statuses: tuple[str, ...] = ()
     priorities: tuple[str, ...] = ()
     category_id: int | None = None
@@ -79,6 +104,8 @@ def ticket_conditions(
     ticket and every internal note, as a manager or an analytics key does)."""
     f = filters
     conditions: list[ColumnElement[bool]] = [] if viewer is None else [visible_to(viewer)]
+    if f.number is not None:
+        conditions.append(Ticket.number == f.number)
     if f.statuses:
         conditions.append(Ticket.status.in_(f.statuses))
     if f.priorities:
@@ -100,7 +127,7 @@ def ticket_conditions(
     if f.overdue:
         conditions.append(and_(Ticket.status.in_(OPEN_STATUSES), Ticket.due_at < now))
     if f.q:
-        conditions.append(_matches_text(f.q, viewer))
+        conditions.append(_matches_search_box(f.q, viewer))
     if f.bbox is not None:
         envelope = func.ST_MakeEnvelope(*f.bbox, 4326)
         conditions.append(func.ST_Intersects(Ticket.location, cast(envelope, Geography(srid=4326))))
@@ -108,6 +135,16 @@ def ticket_conditions(
         radius = f.radius_m or 1000
         conditions.append(func.ST_DWithin(Ticket.location, point(*f.near), radius))
     return conditions
+
+
+def _matches_search_box(q: str, viewer: User | None) -> ColumnElement[bool]:
+    """What the search box finds: a public number typed on its own (`1001`, `#1001`)
+    finds that ticket, and any whose text holds the number (a house number); any
+    other input is full-text search."""
+    number = public_number(q)
+    if number is None:
+        return _matches_text(q, viewer)
+    return or_(Ticket.number == number, _matches_text(q, viewer))
 
 
 def _matches_text(q: str, viewer: User | None) -> ColumnElement[bool]:
