@@ -285,9 +285,8 @@ class TicketListArgs(PaginationArgs):
     q = Text(
         validate=validate.Length(min=1, max=200),
         metadata={
-            "description": "Turkish full-text search over descriptions, addresses and "
-            "comments, with or without Turkish letters; a public number on its own "
-            "(`1001`, `#1001`) also finds that ticket"
+            "description": "Turkish full-text search over descriptions and comments; "
+            "a public number on its own (`1001`, `#1001`) also finds that ticket"
         },
     )
     bbox = CommaFloats(4, metadata={"description": "minLon,minLat,maxLon,maxLat"})

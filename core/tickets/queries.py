@@ -1,6 +1,6 @@
 """Finding tickets: who may see which, by the public number a citizen was given,
 list filters, sort orders with keyset pagination, and Turkish full-text search over
-descriptions, addresses and comments."""
+descriptions and comments."""
 
 from __future__ import annotations
 
