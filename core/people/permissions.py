@@ -3,8 +3,8 @@
 | role     | may                                                                  |
 |----------|----------------------------------------------------------------------|
 | citizen  | create tickets, see their own (and followed) tickets, comment, feedback |
-| support  | all of that on every ticket; status, assignment, internal notes, escalation requests |
-| manager  | all of that; decide escalations, analytics and exports, users, teams, categories, API keys |
+| support  | all of that on every ticket; status, assignment, internal notes, escalation requests (and the list of their own) |
+| manager  | all of that; every escalation, deciding them, analytics and exports, users, teams, categories, API keys |
 
 API keys carry scopes instead of a role and can never manage users.
 """
@@ -32,6 +32,7 @@ SUPPORT = CITIZEN | {
     "ticket.messages",
     "comment.internal",
     "escalation.request",
+    "escalation.list_own",
     "team.read",
     "user.read_staff",
 }
