@@ -174,7 +174,7 @@ def test_events_are_paged_oldest_first(client, make_user, make_ticket, bearer) -
     assert rest["next_cursor"] is None
 
 
-def test_messages_show_the_thread_with_the_reporter(
+def test_messages_show_the_thread_with_the_reporter_and_followers(
     client, db, make_user, make_ticket, bearer
 ) -> None:
     reporter = make_user("citizen")
@@ -188,9 +188,9 @@ def test_messages_show_the_thread_with_the_reporter(
     ])  # fmt: skip
     db.flush()
     response = client.get(url(ticket, "/messages"), headers=bearer(make_user("support")))
-    bodies = [m["body"] for m in response.json["data"]]
-    assert "Çukur hâlâ orada" in bodies and "takipçiye" not in bodies
-    assert bodies[0].startswith("Bildiriminiz alındı")
+    said = {m["body"]: m["party"] for m in response.json["data"]}
+    assert said["Çukur hâlâ orada"] == "reporter" and said["takipçiye"] == "follower"
+    assert next(iter(said)).startswith("Bildiriminiz alındı")
 
 
 def test_follow_and_unfollow_keep_the_count(client, db, make_user, make_ticket, bearer) -> None:

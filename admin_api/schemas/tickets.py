@@ -347,12 +347,25 @@ class EventPageSchema(PageSchema):
 
 class MessageSchema(Schema):
     id = fields.Int()
-    direction = fields.Str()
+    direction = fields.Str(metadata={"description": "`inbound`: from the citizen"})
     channel = fields.Str()
+    party = fields.Str(
+        allow_none=True,
+        metadata={"description": "The citizen's side: `reporter` or `follower` (null: erased)"},
+    )
+    person = fields.Nested(PersonSchema, allow_none=True)
     kind = fields.Str(allow_none=True)
     body = fields.Str(allow_none=True)
     media = fields.List(fields.Dict())
-    status = fields.Str()
+    reply = fields.Str(
+        allow_none=True, metadata={"description": "Inbound: what the bot answered in the chat"}
+    )
+    status = fields.Str(metadata={"description": "Delivery state (`received` for inbound)"})
+    reason = fields.Str(
+        allow_none=True, metadata={"description": "Why it was skipped, failed or undelivered"}
+    )
+    error_code = fields.Int(allow_none=True, metadata={"description": "Twilio's error code"})
+    sent_at = fields.DateTime(allow_none=True)
     created_at = fields.DateTime()
 
 
