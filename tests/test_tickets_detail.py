@@ -134,7 +134,8 @@ BAD_PATCHES = [
     ({"team_id": 987654}, "team_id"),
     ({"assignee_id": 987654}, "assignee_id"),
     ({"assignee_id": "citizen"}, "assignee_id"),
-    ({"assignee_id": "other_team"}, "assignee_id"),
+    ({"assignee_id": "no_team"}, "assignee_id"),
+    ({"assignee_id": "two_teams"}, "team_id"),
     ({"assignee_id": "inactive"}, "assignee_id"),
     ({"status": "closed"}, "status"),
 ]
@@ -145,7 +146,8 @@ def test_bad_patch_is_422(client, db, make_user, make_ticket, bearer, body, fiel
     ticket = make_ticket()
     people = {
         "citizen": make_user("citizen").id,
-        "other_team": make_user("support", team=team(db, "parks")).id,
+        "no_team": make_user("support").id,
+        "two_teams": make_user("support", teams=(team(db, "parks"), team(db, "lighting"))).id,
         "inactive": make_user("support", team=team(db, "infrastructure"), is_active=False).id,
     }
     body = {k: people.get(v, v) if k == "assignee_id" else v for k, v in body.items()}
@@ -154,6 +156,7 @@ def test_bad_patch_is_422(client, db, make_user, make_ticket, bearer, body, fiel
     assert field in response.json["errors"]["json"]
     db.refresh(ticket)
     assert ticket.priority == "normal" and ticket.assignee_id is None
+    assert ticket.team_id == team(db, "infrastructure").id
 
 
 # --- events, messages, follow ----------------------------------------------------------------

@@ -28,6 +28,7 @@ SUPPORT = CITIZEN | {
     "ticket.create_for_citizen",
     "ticket.update",
     "ticket.transition",
+    "ticket.move_team",
     "ticket.events",
     "ticket.messages",
     "comment.internal",
