@@ -11,10 +11,11 @@ from http import HTTPStatus
 from typing import Any
 
 from flask import current_app
-from flask_smorest import Blueprint, abort
+from flask_smorest import abort
 from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import selectinload
 
+from admin_api.blueprint import ApiBlueprint
 from admin_api.pagination import after_id, page
 from admin_api.schemas.tickets import MAX_ID
 from admin_api.schemas.users import (
@@ -39,7 +40,7 @@ from core.people.users import (
 )
 from web.request_session import request_session
 
-blp = Blueprint(
+blp = ApiBlueprint(
     "users",
     __name__,
     url_prefix="/api/v1/users",
