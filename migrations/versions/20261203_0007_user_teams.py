@@ -48,7 +48,7 @@ def downgrade() -> None:
         op.f("fk_users_team_id_teams"), "users", "teams", ["team_id"], ["id"], ondelete="SET NULL"
     )
     op.create_index(op.f("ix_users_team_id"), "users", ["team_id"], unique=False)
-    # One team per user again: the first they joined.
+    # One team per user again: of several, the one of lowest id (memberships have no order).
     op.execute(
         "UPDATE users SET team_id = m.team_id FROM"
         " (SELECT user_id, min(team_id) AS team_id FROM user_teams GROUP BY user_id) m"
