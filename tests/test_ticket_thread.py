@@ -5,6 +5,7 @@ the other side and whether it arrived."""
 
 from __future__ import annotations
 
+import pytest
 from bot_support import STATUS, Phone, signed_post
 from sqlalchemy import select
 
@@ -23,6 +24,20 @@ def report(phone: Phone, where: tuple[float, float] = IN_CITY) -> str:
     return phone.send("EVET")
 
 
+@pytest.fixture
+def reporter(client, settings, seeded) -> Phone:
+    """A registered citizen who has reported a broken street lamp in the chat."""
+    phone = Phone(client, settings)
+    phone.register()
+    report(phone)
+    return phone
+
+
+@pytest.fixture
+def staff(make_user):
+    return make_user("support")
+
+
 def thread(client, bearer, staff, ticket, query: str = "") -> list[dict]:
     response = client.get(f"/api/v1/tickets/{ticket.id}/messages{query}", headers=bearer(staff))
     assert response.status_code == 200, response.json
@@ -37,13 +52,9 @@ def move(client, bearer, staff, ticket, to: str) -> None:
 
 
 def test_the_thread_holds_everything_said_about_the_ticket(
-    client, settings, seeded, make_user, bearer
+    client, settings, seeded, reporter, staff, bearer
 ) -> None:
     db = seeded
-    staff = make_user("support")
-    reporter = Phone(client, settings)
-    reporter.register()
-    report(reporter)
     ticket = db.scalars(select(Ticket)).one()
     number = ticket.number
     assert "eklendi" in reporter.send(f"#{number} lamba direği de eğildi")
@@ -89,13 +100,9 @@ def test_the_thread_holds_everything_said_about_the_ticket(
 
 
 def test_delivery_state_and_why_a_message_never_arrived(
-    client, settings, seeded, make_user, bearer
+    client, settings, seeded, reporter, staff, bearer
 ) -> None:
     db = seeded
-    staff = make_user("support")
-    reporter = Phone(client, settings)
-    reporter.register()
-    report(reporter)
     ticket = db.scalars(select(Ticket)).one()
     move(client, bearer, staff, ticket, "in_progress")
 
@@ -123,13 +130,9 @@ def test_delivery_state_and_why_a_message_never_arrived(
 
 
 def test_another_ticket_s_messages_stay_in_its_own_thread(
-    client, settings, seeded, make_user, bearer
+    client, settings, seeded, reporter, staff, bearer
 ) -> None:
     db = seeded
-    staff = make_user("support")
-    reporter = Phone(client, settings)
-    reporter.register()
-    report(reporter)
     report(reporter, where=(41.05, 29.01))  # far away: a second ticket
     first, second = db.scalars(select(Ticket).order_by(Ticket.id)).all()
     reporter.send(f"#{second.number} hâlâ karanlık")
