@@ -381,9 +381,10 @@ def save_reply(
     conversation_id: int | None = None,
     conversation: dict[str, Any] | None = None,
 ) -> None:
-    """The reply (and locale, and with `set_user` the citizen, and the ticket it acted
-    on) on the inbound message and, when given, the conversation's `next_state` columns (linking `user_id`):
-    one statement, one round trip, after whatever the effects changed through the ORM.
+    """The reply (and locale, with `set_user` the citizen, and the ticket it acted on)
+    on the inbound message and, when given, the conversation's `next_state` columns
+    (linking `user_id`): one statement, one round trip, after whatever the effects
+    changed through the ORM.
     """
     session.flush()
     params: dict[str, Any] = {
