@@ -186,8 +186,18 @@ class TicketCreateSchema(Schema):
 class TicketPatchSchema(Schema):
     priority = fields.Str(validate=validate.OneOf(PRIORITIES))
     category_id = Id(strict=True)
-    team_id = Id(strict=True, allow_none=True)
-    assignee_id = Id(strict=True, allow_none=True)
+    team_id = Id(
+        strict=True,
+        allow_none=True,
+        metadata={"description": "Hand to this team (with `assignee_id`: theirs, of several)"},
+    )
+    assignee_id = Id(
+        strict=True,
+        allow_none=True,
+        metadata={
+            "description": "Staff; someone outside the ticket's team brings it to their team"
+        },
+    )
     location = fields.Nested(
         LocationSchema, metadata={"description": "Place the pin (an address-only report)"}
     )
