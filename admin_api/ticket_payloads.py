@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from admin_api.ticket_access import is_following
 from core.geo import lat_lon
 from core.models import (
+    ApiKey,
     Category,
     Comment,
     Escalation,
@@ -178,6 +179,24 @@ def transitions_for(ticket: Ticket, viewer: User) -> list[str]:
     return allowed_targets(ticket.status, viewer.role, include_dedicated=False)
 
 
+# What an Open311 client sent beyond the ticket's own fields (core: Ticket.source_details).
+OPEN311_DETAILS = ("media_url", "device_id", "account_id", "address_id", "zipcode")
+
+
+def open311_report(session: Session, ticket: Ticket, viewer: User) -> dict[str, Any] | None:
+    """For staff, what the integration sent with an Open311 request: the media as the
+    link it gave (never fetched: it is any URL), the client's device and account ids,
+    and which key filed it."""
+    if ticket.channel != "open311" or not viewer.is_staff:
+        return None
+    details = ticket.source_details or {}
+    key = session.get(ApiKey, ticket.api_key_id) if ticket.api_key_id else None
+    return {
+        "filed_by": {"id": key.id, "name": key.name} if key else None,
+        **{name: details.get(name) for name in OPEN311_DETAILS},
+    }
+
+
 def ticket_detail(session: Session, ticket: Ticket, viewer: User) -> dict[str, Any]:
     query = select(Photo).where(Photo.ticket_id == ticket.id)
     if not viewer.is_staff:
@@ -196,6 +215,8 @@ def ticket_detail(session: Session, ticket: Ticket, viewer: User) -> dict[str, A
         else None,
         # The phone an integration gave for the person it filed for: for call-backs.
         "contact_phone": ticket.contact_phone if viewer.is_staff else None,
+        "contact_email": ticket.contact_email if viewer.is_staff else None,
+        "open311": open311_report(session, ticket, viewer),
         "duplicate_of": ticket.duplicate_of_id,
         "attributes": ticket.attributes,
         "answers": [

@@ -132,6 +132,8 @@ class Ticket(Base):
     # E.164 phone the integration gave for the person it filed for: shown to staff,
     # never an account, never in an Open311 answer; forgotten like a reporter's phone.
     contact_phone: Mapped[str | None] = mapped_column(String(32))
+    # The email it gave, likewise: for staff only, forgotten with the phone.
+    contact_email: Mapped[str | None] = mapped_column(String(254))
     category_id: Mapped[int] = mapped_column(
         ForeignKey("categories.id", ondelete="RESTRICT"), index=True
     )
@@ -216,6 +218,8 @@ class TicketEvent(Base):
     id: Mapped[int] = pk()
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # An integration working tickets with its key (tickets:* scopes) is the actor here.
+    api_key_id: Mapped[int | None] = mapped_column(ForeignKey("api_keys.id", ondelete="SET NULL"))
     kind: Mapped[str] = mapped_column(String(40))
     from_value: Mapped[str | None] = mapped_column(String(80))
     to_value: Mapped[str | None] = mapped_column(String(80))
