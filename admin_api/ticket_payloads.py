@@ -11,6 +11,7 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from admin_api.security import current_principal
 from admin_api.ticket_access import is_following
 from core.geo import lat_lon
 from core.models import (
@@ -26,7 +27,6 @@ from core.models import (
     User,
 )
 from core.models.tickets import OPEN_STATUSES
-from core.people.permissions import role_can
 from core.tickets.questions import describe_answers
 from core.tickets.workflow import allowed_targets
 
@@ -174,7 +174,8 @@ def current_escalation(session: Session, ticket: Ticket) -> Escalation | None:
 def transitions_for(ticket: Ticket, viewer: User) -> list[str]:
     """What POST /transitions would accept from this caller (escalation moves have
     their own endpoints; a citizen reopens through feedback)."""
-    if not role_can(viewer.role, "ticket.transition"):
+    # The caller's own rights: a key that only reads tickets acts as support yet moves none.
+    if not current_principal().can("ticket.transition"):
         return []
     return allowed_targets(ticket.status, viewer.role, include_dedicated=False)
 
@@ -235,11 +236,18 @@ def ticket_detail(session: Session, ticket: Ticket, viewer: User) -> dict[str, A
     }
 
 
-def event_payload(event: TicketEvent, actor: User | None, viewer: User) -> dict[str, Any]:
+def event_payload(
+    event: TicketEvent, actor: User | None, viewer: User, key: ApiKey | None = None
+) -> dict[str, Any]:
+    """One line of the timeline; a change an integration made names its key."""
+    by_key = {"id": key.id, "name": key.name} if key else None
     return {
         "id": event.id,
         "kind": event.kind,
-        "actor": person(actor, viewer),
+        "actor": {"name": key.name, "role": "api_key"}
+        if key and not actor
+        else person(actor, viewer),
+        "api_key": by_key,
         "from_value": event.from_value,
         "to_value": event.to_value,
         "data": event.data,

@@ -355,7 +355,14 @@ class NearbyResultSchema(Schema):
 class EventSchema(Schema):
     id = fields.Int()
     kind = fields.Str()
-    actor = fields.Nested(PersonSchema, allow_none=True)
+    actor = fields.Nested(
+        PersonSchema,
+        allow_none=True,
+        metadata={"description": "Who did it; an integration as its key's name, role api_key"},
+    )
+    api_key = fields.Nested(
+        RefSchema, allow_none=True, metadata={"description": "The API key that made the change"}
+    )
     from_value = fields.Str(allow_none=True)
     to_value = fields.Str(allow_none=True)
     data = fields.Dict()

@@ -70,6 +70,10 @@ class User(Base):
 
     team: Mapped[Team | None] = relationship(back_populates="members")
 
+    # Not a column: set only on the unsaved support user an integration's API key acts
+    # as (core.people.api_keys.key_as_support), so its events record the key.
+    acting_api_key_id = None
+
     @property
     def is_staff(self) -> bool:
         return self.role in STAFF_ROLES

@@ -127,7 +127,7 @@ class Ticket(Base):
     reporter_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"), index=True
     )
-    # The integration (API key) that filed the ticket through Open311.
+    # The integration (API key) that filed the ticket, through Open311 or /api/v1.
     api_key_id: Mapped[int | None] = mapped_column(ForeignKey("api_keys.id", ondelete="SET NULL"))
     # E.164 phone the integration gave for the person it filed for: shown to staff,
     # never an account, never in an Open311 answer; forgotten like a reporter's phone.

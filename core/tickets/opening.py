@@ -101,7 +101,10 @@ def open_ticket(
     session.add(ticket)
     session.flush()
     actor = actor or reporter
-    record_event(session, ticket, "created", actor=actor, to="new", now=now, channel=channel)
+    record_event(
+        session, ticket, "created", actor=actor, to="new", now=now, channel=channel,
+        api_key_id=api_key_id,
+    )  # fmt: skip
     if reporter is not None:  # a ticket this new has no followers to tell yet
         notifications.queue_message(
             session,
