@@ -10,6 +10,7 @@ from sqlalchemy import select
 from core.models import ApiKey, Category, Comment, Ticket, TicketEvent
 from core.people.api_keys import create_api_key
 from core.people.permissions import SCOPE_PERMISSIONS, SUPPORT
+from tests.open311_support import BASE, ISTANBUL, open311_key
 
 KEYS = "/api/v1/api-keys"
 
@@ -138,8 +139,6 @@ def test_a_write_key_files_a_ticket_for_a_citizen(client, db, seeded, key_header
 
 
 def test_an_open311_filing_is_the_keys_event(client, db, seeded, settings) -> None:
-    from tests.open311_support import BASE, ISTANBUL, open311_key
-
     secret = open311_key(seeded, settings)
     response = client.post(
         f"{BASE}/requests.json",

@@ -185,6 +185,16 @@ def test_resolved_tickets_close_after_the_quiet_days(
     assert closed.body == f"Report #{old.number} is closed. Thank you."
 
 
+def test_without_an_sms_sender_sla_alerts_go_by_whatsapp(
+    seeded: Session, database: Database, settings: Settings, make_user
+) -> None:
+    """So TWILIO_TEMPLATE_SLA_ALERT can carry them outside the 24-hour window."""
+    late = new_ticket(seeded, settings, make_user(), due_at=NOW - timedelta(hours=1))
+    make_user("manager", team=late.team, sla_alerts=True)
+    assert flag_breaches(database, settings.replace(TWILIO_SMS_FROM=""), NOW) == 1
+    assert {m.channel for m in messages_of(seeded, "sla_breached")} == {"whatsapp"}
+
+
 # --- retention --------------------------------------------------------------------------
 
 

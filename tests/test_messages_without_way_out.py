@@ -1,0 +1,172 @@
+"""Messages that never leave, made visible: the development sink lists skipped messages
+with their reason; in production start-up warns of every kind of message with no way
+out and /readyz names them (still 200); the README says which template serves which."""
+
+from __future__ import annotations
+
+import logging
+import re
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+import redis
+from flask import Flask
+
+from core.config import Settings
+from core.messaging.gateway import DevSinkGateway, OutboundMessage
+from core.messaging.notifications import ANSWERED_IN_CHAT
+from core.messaging.ways_out import kinds_without_way_out, message_kinds
+from core.messaging.whatsapp_window import TEMPLATE_SETTINGS, template_for
+from core.models import Message
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+NO_WAY = "outside the WhatsApp 24-hour window, no template for report_received; no SMS sender"
+
+
+def live(settings: Settings, **changes) -> Settings:
+    """Twilio switched on, WhatsApp only unless `changes` say otherwise."""
+    return settings.replace(**{"TWILIO_ENABLED": True, "TWILIO_SMS_FROM": "", **changes})
+
+
+def production(settings: Settings, **changes) -> Settings:
+    return live(settings, APP_ENV="production", JWT_SECRET_KEY="p" * 32, **changes)
+
+
+# --- which kinds have no way out --------------------------------------------------------
+
+
+def test_with_an_sms_sender_every_kind_can_leave(settings) -> None:
+    assert kinds_without_way_out(live(settings, TWILIO_SMS_FROM="SOSOFT")) == {}
+
+
+def test_whatsapp_only_needs_a_template_for_each_kind(settings) -> None:
+    missing = kinds_without_way_out(live(settings, TWILIO_TEMPLATE_STATUS_UPDATE="HX" + "1" * 32))
+    assert "report_received" not in missing and "staff_comment" not in missing
+    assert set(missing) == {"resolved", "address_lookup", "sla_breached", "sign_in_code"}
+    assert "TWILIO_TEMPLATE_FEEDBACK_REQUEST" in missing["resolved"]
+    assert "TWILIO_SMS_FROM" in missing["resolved"]
+
+
+def test_a_per_language_template_counts(settings) -> None:
+    missing = kinds_without_way_out(live(settings, TWILIO_TEMPLATE_OTP="tr=HX1,en=HX2"))
+    assert "sign_in_code" not in missing
+
+
+def test_with_twilio_off_nothing_leaves(settings) -> None:
+    missing = kinds_without_way_out(settings.replace(TWILIO_ENABLED=False))
+    assert set(missing) == set(message_kinds())
+    assert all("TWILIO_ENABLED" in why for why in missing.values())
+
+
+# --- production: start-up and /readyz ---------------------------------------------------
+
+
+def test_production_start_up_warns_of_each_kind_with_no_way_out(
+    settings, app_factory, caplog
+) -> None:
+    with caplog.at_level(logging.WARNING, logger="core.messaging.ways_out"):
+        app_factory(production(settings))
+    warned = {r.getMessage().split(" ")[0] for r in caplog.records if r.levelno == logging.WARNING}
+    assert warned == set(message_kinds())
+    assert any("TWILIO_TEMPLATE_STATUS_UPDATE" in r.getMessage() for r in caplog.records)
+
+
+def test_production_start_up_is_quiet_when_all_can_leave(settings, app_factory, caplog) -> None:
+    with caplog.at_level(logging.WARNING, logger="core.messaging.ways_out"):
+        app_factory(production(settings, TWILIO_SMS_FROM="SOSOFT"))
+    assert [r for r in caplog.records if r.name == "core.messaging.ways_out"] == []
+
+
+def test_readyz_names_them_in_production_and_stays_200(settings, app_factory) -> None:
+    app = app_factory(production(settings, TWILIO_TEMPLATE_STATUS_UPDATE="HX" + "1" * 32))
+    response = app.test_client().get("/readyz")
+    assert response.status_code == 200
+    assert response.json["status"] == "ready"
+    stuck = response.json["messages_without_way_out"]
+    assert set(stuck) == {"resolved", "address_lookup", "sla_breached", "sign_in_code"}
+    assert "TWILIO_TEMPLATE_FEEDBACK_REQUEST" in stuck["resolved"]
+
+
+def test_readyz_outside_production_says_nothing_of_messages(client) -> None:
+    assert "messages_without_way_out" not in client.get("/readyz").json
+
+
+# --- the development sink lists what was skipped ----------------------------------------
+
+
+@pytest.fixture
+def sink(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Iterator[DevSinkGateway]:
+    settings = app.config["SOSOFT"]
+    client = redis.Redis.from_url(settings.REDIS_URL)
+    gateway = DevSinkGateway(settings, client, list_key=f"test:dev:{uuid.uuid4().hex}")
+    monkeypatch.setitem(app.extensions, "sosoft.gateway", gateway)
+    yield gateway
+    gateway.clear()
+    client.delete(f"{gateway.list_key}:cleared_at")
+    client.close()
+
+
+def skipped(db, reason: str, *, minutes_ago: int = 0, body: str = "Bildiriminiz alındı") -> Message:
+    message = Message(
+        direction="outbound", channel="whatsapp", address="+905321234567", kind="report_received",
+        body=body, status="skipped", error_message=reason,
+        created_at=datetime.now(UTC) - timedelta(minutes=minutes_ago),
+    )  # fmt: skip
+    db.add(message)
+    db.flush()
+    return message
+
+
+def test_the_sink_lists_skipped_messages_with_their_reason(client, db, sink) -> None:
+    skipped(db, NO_WAY, minutes_ago=5)
+    sink.send(OutboundMessage(to="+905321234567", channel="sms", body="Kodunuz 123456"))
+    data = client.get("/dev/messages").get_json()["data"]
+    assert [(m["status"], m["body"]) for m in data] == [
+        ("sent", "Kodunuz 123456"),
+        ("skipped", "Bildiriminiz alındı"),
+    ]
+    assert data[1]["reason"] == NO_WAY and data[1]["kind"] == "report_received"
+    assert data[1]["to"] == "+905321234567" and data[1]["channel"] == "whatsapp"
+
+
+def test_the_sink_leaves_out_what_the_chat_reply_carried(client, db, sink) -> None:
+    skipped(db, ANSWERED_IN_CHAT)
+    assert client.get("/dev/messages").get_json()["data"] == []
+
+
+def test_clearing_the_sink_hides_the_skipped_ones_until_then(client, db, sink) -> None:
+    skipped(db, NO_WAY, minutes_ago=1, body="eski")
+    assert client.delete("/dev/messages").status_code == 204
+    assert client.get("/dev/messages").get_json()["data"] == []
+    skipped(db, NO_WAY, body="yeni")
+    assert [m["body"] for m in client.get("/dev/messages").get_json()["data"]] == ["yeni"]
+
+
+def test_the_limit_counts_both(client, db, sink) -> None:
+    for n in range(3):
+        skipped(db, NO_WAY, minutes_ago=10 - n, body=f"skipped {n}")
+    sink.send(OutboundMessage(to="+905321234567", channel="sms", body="sent"))
+    data = client.get("/dev/messages?limit=2").get_json()["data"]
+    assert [m["body"] for m in data] == ["sent", "skipped 2"]
+
+
+# --- the README -------------------------------------------------------------------------
+
+
+def test_the_readme_says_which_template_serves_which_kind() -> None:
+    rows = dict(
+        re.findall(r"^\| `([a-z_]+)` \| `(TWILIO_TEMPLATE_[A-Z_]+)` \|", README.read_text(), re.M)
+    )
+    assert rows == message_kinds()
+    assert set(TEMPLATE_SETTINGS.values()) <= set(rows.values())
+
+
+def test_the_new_template_settings_serve_their_kinds(settings) -> None:
+    set_up = settings.replace(
+        TWILIO_TEMPLATE_SLA_ALERT="HXsla", TWILIO_TEMPLATE_ADDRESS_LOOKUP="HXa"
+    )
+    assert template_for(set_up, "sla_breached") == "HXsla"
+    assert template_for(set_up, "address_lookup") == "HXa"
