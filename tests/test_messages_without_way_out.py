@@ -1,29 +1,18 @@
-"""Messages that never leave, made visible: the development sink lists skipped messages
-with their reason; in production start-up warns of every kind of message with no way
-out and /readyz names them (still 200); the README says which template serves which."""
+"""Messages that never leave, made visible: in production start-up warns of every kind
+of message with no way out and /readyz names them (still 200); the README says which
+template serves which (the development sink's skipped list: tests/test_dev_messages.py)."""
 
 from __future__ import annotations
 
 import logging
 import re
-import uuid
-from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import pytest
-import redis
-from flask import Flask
-
 from core.config import Settings
-from core.messaging.gateway import DevSinkGateway, OutboundMessage
-from core.messaging.notifications import ANSWERED_IN_CHAT
 from core.messaging.ways_out import kinds_without_way_out, message_kinds
 from core.messaging.whatsapp_window import TEMPLATE_SETTINGS, template_for
-from core.models import Message
 
 README = Path(__file__).resolve().parent.parent / "README.md"
-NO_WAY = "outside the WhatsApp 24-hour window, no template for report_received; no SMS sender"
 
 
 def live(settings: Settings, **changes) -> Settings:
@@ -92,65 +81,6 @@ def test_readyz_names_them_in_production_and_stays_200(settings, app_factory) ->
 
 def test_readyz_outside_production_says_nothing_of_messages(client) -> None:
     assert "messages_without_way_out" not in client.get("/readyz").json
-
-
-# --- the development sink lists what was skipped ----------------------------------------
-
-
-@pytest.fixture
-def sink(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Iterator[DevSinkGateway]:
-    settings = app.config["SOSOFT"]
-    client = redis.Redis.from_url(settings.REDIS_URL)
-    gateway = DevSinkGateway(settings, client, list_key=f"test:dev:{uuid.uuid4().hex}")
-    monkeypatch.setitem(app.extensions, "sosoft.gateway", gateway)
-    yield gateway
-    gateway.clear()
-    client.delete(f"{gateway.list_key}:cleared_at")
-    client.close()
-
-
-def skipped(db, reason: str, *, minutes_ago: int = 0, body: str = "Bildiriminiz alındı") -> Message:
-    message = Message(
-        direction="outbound", channel="whatsapp", address="+905321234567", kind="report_received",
-        body=body, status="skipped", error_message=reason,
-        created_at=datetime.now(UTC) - timedelta(minutes=minutes_ago),
-    )  # fmt: skip
-    db.add(message)
-    db.flush()
-    return message
-
-
-def test_the_sink_lists_skipped_messages_with_their_reason(client, db, sink) -> None:
-    skipped(db, NO_WAY, minutes_ago=5)
-    sink.send(OutboundMessage(to="+905321234567", channel="sms", body="Kodunuz 123456"))
-    data = client.get("/dev/messages").get_json()["data"]
-    assert [(m["status"], m["body"]) for m in data] == [
-        ("sent", "Kodunuz 123456"),
-        ("skipped", "Bildiriminiz alındı"),
-    ]
-    assert data[1]["reason"] == NO_WAY and data[1]["kind"] == "report_received"
-    assert data[1]["to"] == "+905321234567" and data[1]["channel"] == "whatsapp"
-
-
-def test_the_sink_leaves_out_what_the_chat_reply_carried(client, db, sink) -> None:
-    skipped(db, ANSWERED_IN_CHAT)
-    assert client.get("/dev/messages").get_json()["data"] == []
-
-
-def test_clearing_the_sink_hides_the_skipped_ones_until_then(client, db, sink) -> None:
-    skipped(db, NO_WAY, minutes_ago=1, body="eski")
-    assert client.delete("/dev/messages").status_code == 204
-    assert client.get("/dev/messages").get_json()["data"] == []
-    skipped(db, NO_WAY, body="yeni")
-    assert [m["body"] for m in client.get("/dev/messages").get_json()["data"]] == ["yeni"]
-
-
-def test_the_limit_counts_both(client, db, sink) -> None:
-    for n in range(3):
-        skipped(db, NO_WAY, minutes_ago=10 - n, body=f"skipped {n}")
-    sink.send(OutboundMessage(to="+905321234567", channel="sms", body="sent"))
-    data = client.get("/dev/messages?limit=2").get_json()["data"]
-    assert [m["body"] for m in data] == ["sent", "skipped 2"]
 
 
 # --- the README -------------------------------------------------------------------------
