@@ -116,12 +116,18 @@ def photo_payload(photo: Photo) -> dict[str, Any]:
     }
 
 
+def key_as_actor(key: ApiKey) -> dict[str, Any]:
+    """An integration as the one who did something: its key's name."""
+    return {"name": key.name, "role": "api_key"}
+
+
 def comment_payload(comment: Comment, viewer: User) -> dict[str, Any]:
+    by_key = comment.api_key_id is not None and comment.author_id is None
     return {
         "id": comment.id,
         "body": comment.body,
         "internal": comment.is_internal,
-        "author": person(comment.author, viewer),
+        "author": key_as_actor(comment.api_key) if by_key else person(comment.author, viewer),
         "created_at": comment.created_at,
     }
 
@@ -244,9 +250,7 @@ def event_payload(
     return {
         "id": event.id,
         "kind": event.kind,
-        "actor": {"name": key.name, "role": "api_key"}
-        if key and not actor
-        else person(actor, viewer),
+        "actor": key_as_actor(key) if key and not actor else person(actor, viewer),
         "api_key": by_key,
         "from_value": event.from_value,
         "to_value": event.to_value,

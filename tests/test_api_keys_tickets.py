@@ -104,9 +104,14 @@ def test_a_write_key_works_a_ticket_and_the_timeline_names_it(
     ).all()
     assert {e.kind for e in events} == {"priority_changed", "status_changed", "internal_note"}
     assert all(e.api_key_id == key_id and e.actor_id is None for e in events)
-    assert db.scalar(select(Comment.author_id).where(Comment.ticket_id == ticket.id)) is None
+    comment = db.scalar(select(Comment).where(Comment.ticket_id == ticket.id))
+    assert (comment.author_id, comment.api_key_id) == (None, key_id)
+    assert noted.json["author"] == {"name": "Çağrı Merkezi", "role": "api_key"}
+    staff = bearer(make_user("support"))
+    [listed] = client.get(f"{url}/comments", headers=staff).json["data"]
+    assert listed["author"] == {"name": "Çağrı Merkezi", "role": "api_key"}
     # Staff read the change as the key's, by its name.
-    timeline = client.get(f"{url}/events", headers=bearer(make_user("support"))).json["data"]
+    timeline = client.get(f"{url}/events", headers=staff).json["data"]
     by_key = [e for e in timeline if e["kind"] != "created"]
     assert by_key and all(
         e["actor"] == {"name": "Çağrı Merkezi", "role": "api_key"}

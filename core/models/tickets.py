@@ -26,7 +26,7 @@ from sqlalchemy.dialects.postgresql import JSONB, TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.models.base import Base, created_at, in_values, pk
-from core.models.people import Team, User
+from core.models.people import ApiKey, Team, User
 
 STATUSES = ("new", "in_progress", "escalated", "resolved", "closed")
 OPEN_STATUSES = ("new", "in_progress", "escalated")
@@ -242,12 +242,15 @@ class Comment(Base):
     id: Mapped[int] = pk()
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # Written by an integration working tickets with its key (tickets:write).
+    api_key_id: Mapped[int | None] = mapped_column(ForeignKey("api_keys.id", ondelete="SET NULL"))
     body: Mapped[str] = mapped_column(Text)
     # Internal notes are for staff only and never reach a citizen by any path.
     is_internal: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
     created_at: Mapped[datetime] = created_at()
 
     author: Mapped[User | None] = relationship()
+    api_key: Mapped[ApiKey | None] = relationship()
 
 
 class Photo(Base):

@@ -4,7 +4,8 @@
   filed for, kept beside `contact_phone` for staff; forgotten by retention and erasure
   like the phone, never shown in an Open311 answer.
 - `ticket_events.api_key_id`: the integration key that made the change, for events
-  caused by a key with a `tickets:*` scope (`actor_id` is then NULL).
+  caused by a key with a `tickets:*` scope (`actor_id` is then NULL), and likewise
+  `comments.api_key_id` for the comments and internal notes such a key writes.
 
 Revision ID: 0008
 Revises: 0005
@@ -24,17 +25,19 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     op.add_column("tickets", sa.Column("contact_email", sa.String(length=254), nullable=True))
-    op.add_column(
-        "ticket_events",
-        sa.Column(
-            "api_key_id",
-            sa.BigInteger(),
-            sa.ForeignKey("api_keys.id", ondelete="SET NULL"),
-            nullable=True,
-        ),
-    )
+    for table in ("ticket_events", "comments"):
+        op.add_column(
+            table,
+            sa.Column(
+                "api_key_id",
+                sa.BigInteger(),
+                sa.ForeignKey("api_keys.id", ondelete="SET NULL"),
+                nullable=True,
+            ),
+        )
 
 
 def downgrade() -> None:
+    op.drop_column("comments", "api_key_id")
     op.drop_column("ticket_events", "api_key_id")
     op.drop_column("tickets", "contact_email")
