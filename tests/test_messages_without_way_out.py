@@ -6,11 +6,16 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
+
 from core.config import Settings
+from core.messaging import outbox
 from core.messaging.ways_out import kinds_without_way_out, message_kinds
 from core.messaging.whatsapp_window import TEMPLATE_SETTINGS, template_for
+from tasks.celery_app import make_celery
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 
@@ -53,6 +58,14 @@ def test_with_twilio_off_nothing_leaves(settings) -> None:
 # --- production: start-up and /readyz ---------------------------------------------------
 
 
+@pytest.fixture(autouse=True)
+def _session_outbox(settings) -> Iterator[None]:
+    """Building a production app or worker installs its settings for the outbox: put the
+    suite's back."""
+    yield
+    outbox.install(settings)
+
+
 def test_production_start_up_warns_of_each_kind_with_no_way_out(
     settings, app_factory, caplog
 ) -> None:
@@ -61,6 +74,13 @@ def test_production_start_up_warns_of_each_kind_with_no_way_out(
     warned = {r.getMessage().split(" ")[0] for r in caplog.records if r.levelno == logging.WARNING}
     assert warned == set(message_kinds())
     assert any("TWILIO_TEMPLATE_STATUS_UPDATE" in r.getMessage() for r in caplog.records)
+
+
+def test_the_production_worker_warns_too(settings, caplog) -> None:
+    with caplog.at_level(logging.WARNING, logger="core.messaging.ways_out"):
+        make_celery(production(settings, TWILIO_TEMPLATE_STATUS_UPDATE="HX" + "1" * 32))
+    warned = {r.getMessage().split(" ")[0] for r in caplog.records if r.levelno == logging.WARNING}
+    assert warned == {"resolved", "address_lookup", "sla_breached", "sign_in_code"}
 
 
 def test_production_start_up_is_quiet_when_all_can_leave(settings, app_factory, caplog) -> None:
