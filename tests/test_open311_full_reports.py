@@ -130,3 +130,14 @@ def test_the_forms_key_wins_over_the_query_strings(client, db, key) -> None:
         data={"api_key": key, **FULL_REPORT},
     )  # fmt: skip
     assert response.status_code == 200, response.data
+
+
+def test_a_key_in_the_query_string_shares_the_keys_budget(
+    app, client, settings, key, monkeypatch
+) -> None:
+    monkeypatch.setitem(app.config, "SOSOFT", settings.replace(OPEN311_RATE_LIMIT="2 per minute"))
+    url = f"{BASE}/requests.json"
+    assert client.post(url, data={"api_key": key, **FULL_REPORT}).status_code == 200
+    assert client.post(url, query_string={"api_key": key}, data=FULL_REPORT).status_code == 200
+    assert_errors(client.post(url, query_string={"api_key": key}, data=FULL_REPORT), 429)
+    assert_errors(client.post(url, data={"api_key": key, **FULL_REPORT}), 429)
