@@ -100,6 +100,7 @@ class Tickets(MethodView):
             lon=place.get("lon"),
             address=data.get("address"),
             attributes=attributes,
+            api_key_id=caller.acting_api_key_id,
         )
         session.commit()
         return ticket_detail(session, ticket, caller)
