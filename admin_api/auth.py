@@ -16,8 +16,9 @@ from typing import Any
 from flask import Response, current_app, g, request
 from flask_limiter.errors import RateLimitExceeded
 from flask_limiter.util import get_remote_address
-from flask_smorest import Blueprint, abort
+from flask_smorest import abort
 
+from admin_api.blueprint import ApiBlueprint
 from admin_api.schemas.auth import (
     OtpSentSchema,
     RefreshSchema,
@@ -43,7 +44,7 @@ from web.request_session import request_session
 
 log = logging.getLogger(__name__)
 
-blp = Blueprint(
+blp = ApiBlueprint(
     "auth",
     __name__,
     url_prefix="/api/v1/auth",
