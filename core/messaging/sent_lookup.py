@@ -3,8 +3,9 @@ worker died mid-send.
 
 A worker killed between Twilio accepting a message and the SID being committed leaves
 the row in `sending` with no SID; sending it again blindly would text the citizen twice.
-So the recovered row is first looked up at the gateway: the recent messages to that
-number from our sender, matched on the text and on having been created after the row.
+So the recovered row is first looked up at the gateway: every message to that number
+from our sender created since the row was (not just the last few: a manager receiving
+SLA alerts gets dozens in the minutes a row waits), matched on the text.
 """
 
 from __future__ import annotations
@@ -15,7 +16,9 @@ from core.messaging.gateway import DevSinkGateway, MessagingGateway, OutboundMes
 
 # Clock skew allowed between our database and Twilio when comparing creation times.
 SKEW = timedelta(seconds=5)
-LOOKBACK = 20
+# Twilio lists newest first, a page at a time; a whole page of messages older than the
+# row in a row means nothing newer is left (tolerating a list slightly out of order).
+PAGE_SIZE = 50
 
 
 class LookupFailed(Exception):
@@ -43,13 +46,17 @@ def _same_content(msg: OutboundMessage, body: str | None) -> bool:
 
 def _twilio(gateway: TwilioGateway, msg: OutboundMessage, created_after: datetime) -> str | None:
     sender, to = gateway._addresses(msg)
-    for sent in gateway.client.messages.list(to=to, from_=sender, limit=LOOKBACK):
+    cutoff = created_after - SKEW
+    older_in_a_row = 0
+    for sent in gateway.client.messages.stream(to=to, from_=sender, page_size=PAGE_SIZE):
         created = sent.date_created
-        if (
-            created is not None
-            and created >= created_after - SKEW
-            and _same_content(msg, sent.body)
-        ):
+        if created is not None and created < cutoff:
+            older_in_a_row += 1
+            if older_in_a_row >= PAGE_SIZE:
+                return None
+            continue
+        older_in_a_row = 0
+        if created is not None and _same_content(msg, sent.body):
             return str(sent.sid)
     return None
 
