@@ -58,6 +58,7 @@ class Citizen:
         self.validator = RequestValidator(AUTH_TOKEN)
         self.reports = 0
         self.registered = False
+        self.think = 0.0  # seconds a person takes to type the next message
 
     def send(self, body: str = "", **extra: str) -> str:
         params = {
@@ -72,6 +73,8 @@ class Citizen:
         }
         url = self.stack.settings.PUBLIC_BASE_URL + INBOUND
         headers = {"X-Twilio-Signature": self.validator.compute_signature(url, params)}
+        if self.think:
+            time.sleep(self.think)  # traffic shaping: a person typing, not a wait for state
         deadline = time.monotonic() + 120
         delay = 0.2
         while True:
@@ -212,9 +215,17 @@ class Traffic:
         self.stopping = threading.Event()
         self.threads: list[threading.Thread] = []
         self.errors: list[BaseException] = []
+        self.between_reports = 0.0
 
-    def start(self, *, staff_every: float = 2.0) -> Traffic:
+    def start(
+        self, *, staff_every: float = 2.0, think: float = 0.0, between_reports: float = 0.0
+    ) -> Traffic:
+        """Every citizen reports again and again (`think` seconds before each message,
+        `between_reports` after each report); staff work every `staff_every` seconds."""
         self.stopping.clear()
+        self.between_reports = between_reports
+        for citizen in self.citizens:
+            citizen.think = think
         self.threads = [
             threading.Thread(target=self._guard(self._citizen_loop, c), daemon=True)
             for c in self.citizens
@@ -248,6 +259,7 @@ class Traffic:
                 return
             # Every fifth report sends a "photo" that is not an image (F1's scenario).
             citizen.report(usable_photo=(n + citizen.index) % 5 != 0)
+            self.stopping.wait(self.between_reports)
 
     def _staff_loop(self, every: float) -> None:
         while not self.stopping.wait(every):
