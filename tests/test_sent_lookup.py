@@ -63,3 +63,19 @@ def test_a_same_text_sent_before_the_row_was_created_is_not_it(
 
     msg = OutboundMessage(to=MANAGER, channel="sms", body=alert(1000))
     assert already_sent(gateway, msg, datetime.now(UTC) + timedelta(minutes=1)) is None
+
+
+def test_a_same_text_another_row_holds_is_not_it(
+    gateway: TwilioGateway, twilio: FakeTwilio
+) -> None:
+    """Two alike texts to one number: the later one's SID is stored on its row, so the
+    lost row's message is the earlier one."""
+    created = datetime.now(UTC) - timedelta(seconds=1)
+    ours = twilio.accept({"To": MANAGER, "From": SMS_FROM, "Body": alert(1000)})
+    theirs = twilio.accept({"To": MANAGER, "From": SMS_FROM, "Body": alert(1000)})
+
+    msg = OutboundMessage(to=MANAGER, channel="sms", body=alert(1000))
+    assert already_sent(gateway, msg, created) == theirs["sid"]  # newest first
+    held = {theirs["sid"]}.__contains__
+    assert already_sent(gateway, msg, created, held) == ours["sid"]
+    assert already_sent(gateway, msg, created, {ours["sid"], theirs["sid"]}.__contains__) is None

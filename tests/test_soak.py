@@ -87,6 +87,23 @@ def test_a_child_killed_while_sending_is_sent_exactly_once(soak, mode: str) -> N
     assert row.status == "queued"
 
 
+def test_a_lost_send_is_not_taken_for_a_later_one_of_the_same_text(soak) -> None:
+    """Two "your photo could not be used" to one citizen read alike. The first one's
+    child is killed after Twilio took it; the second goes out meanwhile. Recovering the
+    first must find its own message at Twilio, not the second's (whose SID is stored)."""
+    stack, ledger, traffic = soak
+    citizen = traffic.citizens[3]
+    stack.kill_sending_child("after_accept", lambda: citizen.report(usable_photo=False))
+    assert citizen.report(usable_photo=False)
+    settle_and_check(stack, ledger)
+    rows = stack.sql(
+        "SELECT twilio_sid FROM messages m JOIN users u ON u.id = m.user_id"
+        " WHERE u.phone = :phone AND m.kind = 'photo_unusable' AND m.status = 'queued'",
+        phone=citizen.number,
+    )
+    assert len(rows) == 2 and len({r.twilio_sid for r in rows}) == 2
+
+
 def test_redis_stopped_while_citizens_report(soak) -> None:
     stack, ledger, traffic = soak
     before = len(ledger.acknowledged)
