@@ -9,6 +9,7 @@ from dotenv import load_dotenv
 from core.config import Settings
 from core.error_reporting import init_error_reporting
 from core.messaging import outbox
+from tasks import broker
 from tasks.context import SoSoftTask
 
 # Every module that defines tasks; beat schedules live next to their tasks.
@@ -73,6 +74,8 @@ def make_celery(settings: Settings | None = None) -> Celery:
         load_dotenv(override=False)
         settings = Settings.from_env()
     settings.check()
+    # Redis going away must not end the worker (tasks/broker.py).
+    broker.install()
     init_error_reporting(settings, "worker")
     app = Celery(
         "sosoft",
