@@ -31,6 +31,7 @@ from core.geo import point
 from core.json_values import of_type
 from core.models import Comment, Ticket, TicketFollower, User
 from core.models.tickets import MAX_TICKET_NUMBER, OPEN_STATUSES
+from core.tickets.views import citizen_wrote_since_staff_looked
 
 PRIORITY_RANK = {"low": 0, "normal": 1, "high": 2, "urgent": 3}
 SORTS = ("newest", "oldest", "priority", "due", "distance")
@@ -91,10 +92,14 @@ class TicketFilters:
     created_from: datetime | None = None
     created_to: datetime | None = None
     overdue: bool = False
+    # True: reports still waiting for a pin; False: placed ones.
+    needs_location: bool | None = None
     q: str | None = None
     bbox: tuple[float, float, float, float] | None = None
     near: tuple[float, float] | None = None
     radius_m: float | None = None
+    # The console's "citizen wrote since staff last looked" (core/tickets/views.py).
+    citizen_wrote: bool = False
 
 
 def ticket_conditions(
@@ -126,6 +131,10 @@ def ticket_conditions(
         conditions.append(Ticket.created_at < f.created_to)
     if f.overdue:
         conditions.append(and_(Ticket.status.in_(OPEN_STATUSES), Ticket.due_at < now))
+    if f.needs_location is not None:
+        conditions.append(Ticket.needs_location.is_(f.needs_location))
+    if f.citizen_wrote:
+        conditions.append(citizen_wrote_since_staff_looked())
     if f.q:
         conditions.append(_matches_search_box(f.q, viewer))
     if f.bbox is not None:

@@ -1,0 +1,119 @@
+"""The ticket page: everything support needs to work one ticket, on one page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app, render_template, request
+from sqlalchemy import select
+
+from console.blueprint import bp, settings
+from console.errors import _not_found
+from console.inbox import active_teams, staff_members
+from console.session import signed_in_user
+from console.thread import thread_messages
+from core.geo import lat_lon
+from core.messaging.delivery_preview import reply_routes
+from core.models import Comment, Photo, Ticket, TicketEvent, User
+from core.models.tickets import OPEN_STATUSES
+from core.people.permissions import role_can
+from core.tickets.escalations import pending_escalation
+from core.tickets.questions import describe_answers
+from core.tickets.saved_replies import saved_replies
+from core.tickets.views import mark_seen
+from core.tickets.workflow import CLOSE_RESOLUTIONS, allowed_targets
+from web.request_session import request_session
+
+
+def ticket_or_none(ticket_id: int, *, lock: bool = False) -> Ticket | None:
+    if not 0 < ticket_id < 2**63:
+        return None
+    return request_session().get(Ticket, ticket_id, with_for_update=lock or None)
+
+
+def moves_for(ticket: Ticket, user: User) -> list[str]:
+    """The buttons: exactly the moves the workflow table allows this user from here."""
+    if not role_can(user.role, "ticket.transition"):
+        return []
+    return allowed_targets(ticket.status, user.role, include_dedicated=False)
+
+
+def _timeline(session: Any, ticket: Ticket) -> list[tuple[TicketEvent, User | None]]:
+    rows = session.execute(
+        select(TicketEvent, User)
+        .outerjoin(User, User.id == TicketEvent.actor_id)
+        .where(TicketEvent.ticket_id == ticket.id)
+        .order_by(TicketEvent.id)
+    )
+    return [(event, actor) for event, actor in rows]
+
+
+def _photos(session: Any, ticket: Ticket) -> list[dict[str, Any]]:
+    storage = current_app.extensions["sosoft.storage"]
+    photos = session.scalars(
+        select(Photo).where(Photo.ticket_id == ticket.id).order_by(Photo.created_at, Photo.id)
+    )
+    return [{"photo": p, "url": storage.url(p.storage_key)} for p in photos]
+
+
+@bp.get("/tickets/<int:ticket_id>")
+def ticket_detail(ticket_id: int):
+    user = signed_in_user()
+    session = request_session()
+    ticket = ticket_or_none(ticket_id)
+    if ticket is None:
+        return _not_found(None)
+    reporter = session.get(User, ticket.reporter_id) if ticket.reporter_id else None
+    comments = session.execute(
+        select(Comment, User)
+        .outerjoin(User, User.id == Comment.author_id)
+        .where(Comment.ticket_id == ticket.id)
+        .order_by(Comment.created_at, Comment.id)
+    ).all()
+    messages = thread_messages(session, ticket)
+    page = render_template(
+        "ticket.html",
+        ticket=ticket,
+        reporter=reporter,
+        answers=describe_answers(ticket.category.questions, ticket.attributes, user.locale),
+        point=lat_lon(ticket.location) if ticket.location is not None else None,
+        photos=_photos(session, ticket),
+        messages=messages,
+        last_message_id=messages[-1].id if messages else 0,
+        comments=comments,
+        timeline=_timeline(session, ticket),
+        moves=moves_for(ticket, user),
+        resolutions=CLOSE_RESOLUTIONS,
+        is_open=ticket.status in OPEN_STATUSES,
+        routes=reply_routes(session, settings(), ticket),
+        saved=saved_replies(session),
+        reply_locale=reporter.locale if reporter else settings().DEFAULT_LOCALE,
+        escalation=pending_escalation(session, ticket),
+        can_escalate="escalated" in allowed_targets(ticket.status, user.role),
+        teams=active_teams(session),
+        staff=staff_members(session),
+        bbox=settings().SERVICE_AREA_BBOX,
+        tile_url=settings().CONSOLE_TILE_URL,
+        tile_attribution=settings().CONSOLE_TILE_ATTRIBUTION,
+        poll_seconds=settings().CONSOLE_POLL_SECONDS,
+        notice=request.args.get("done"),
+    )
+    mark_seen(session, user, ticket)
+    session.commit()
+    return page
+
+
+@bp.get("/tickets/<int:ticket_id>/thread")
+def thread_since(ticket_id: int):
+    """The thread's messages after `after` (the page's last), as rows to append: the
+    page polls this instead of holding a connection open."""
+    session = request_session()
+    ticket = ticket_or_none(ticket_id)
+    if ticket is None:
+        return _not_found(None)
+    after = request.args.get("after", type=int) or 0
+    messages = thread_messages(session, ticket, after)
+    if messages:
+        mark_seen(session, signed_in_user(), ticket)
+        session.commit()
+    return render_template("_thread.html", messages=messages)
