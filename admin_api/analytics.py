@@ -14,10 +14,12 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import Response, current_app
-from flask_smorest import Blueprint, abort
+from flask_smorest import abort
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
-from sqlalchemy import select, text
+from sqlalchemy import text
 
+from admin_api.blueprint import ApiBlueprint
+from admin_api.category_filter import CategoryIdOrCode, category_id
 from admin_api.schemas.analytics import (
     BreakdownSchema,
     FeatureCollectionSchema,
@@ -30,7 +32,7 @@ from admin_api.security import require
 from core.analytics import breakdowns, geo_grid, hotspots, kpis, trends
 from core.analytics.scope import Scope, default_period
 from core.geo import bbox_problem
-from core.models import Category, Team
+from core.models import Team
 from core.models.tickets import CHANNELS, STATUSES
 from web.request_session import request_session
 
@@ -38,7 +40,7 @@ MAX_PERIOD_DAYS = 3 * 366
 _DAYS = validate.Range(min=date(2000, 1, 1), max=date(2100, 12, 31))
 _ID = validate.Range(min=1, max=2**63 - 1)
 
-blp = Blueprint(
+blp = ApiBlueprint(
     "analytics",
     __name__,
     url_prefix="/api/v1/analytics",
@@ -51,9 +53,7 @@ class AnalyticsArgs(Schema):
         data_key="from", validate=_DAYS, metadata={"description": "First day (city time)"}
     )
     to = fields.Date(validate=_DAYS, metadata={"description": "Last day, inclusive (city time)"})
-    category = fields.Str(
-        validate=validate.Length(min=1, max=40), metadata={"description": "Id or code"}
-    )
+    category = CategoryIdOrCode()
     team = fields.Int(validate=_ID, metadata={"description": "Team id"})
     channel = fields.Str(validate=validate.OneOf(CHANNELS))
 
@@ -96,39 +96,38 @@ def _field_error(field: str, message: str) -> None:
     abort(422, message=message, errors={"query": {field: [message]}})
 
 
-def _category_id(value: str) -> int:
-    session = request_session()
-    if value.isdecimal():
-        found = session.get(Category, int(value)) if len(value) < 19 else None
-    else:
-        found = session.scalar(select(Category).where(Category.code == value))
-    if found is None:
-        _field_error("category", f"no category {value!r}")
-    return found.id
-
-
 def scope_from(args: dict[str, Any]) -> Scope:
     settings = current_app.config["SOSOFT"]
     zone_name = settings.CITY_TIMEZONE
     first, last = args.get("from_"), args.get("to")
     if first is None or last is None:
-        _, default_last = default_period(datetime.now(UTC), ZoneInfo(zone_name))
-        last = last or (first + timedelta(days=29) if first else default_last)
-        first = first or last - timedelta(days=29)
-        if first > last:
-            _field_error("from", "must not be after `to`")
+        # `to` alone: the 30 days ending then; `from` alone: from then to today, so
+        # "since the first of last month" never silently leaves out the latest days.
+        _, today = default_period(datetime.now(UTC), ZoneInfo(zone_name))
+        if first is not None:
+            last = today
+            if first > today:
+                _field_error("from", "`from` alone runs to today: it must not be after today")
+            if (today - first).days >= MAX_PERIOD_DAYS:
+                _field_error(
+                    "from",
+                    f"`from` alone runs to today, which is more than {MAX_PERIOD_DAYS} days;"
+                    " give `to` as well",
+                )
+        else:
+            last = last or today
+            first = last - timedelta(days=29)
     # These queries take milliseconds; at a million tickets their cost estimates would
     # make PostgreSQL JIT-compile them, which alone takes hundreds of milliseconds.
     request_session().execute(text("SET LOCAL jit = off"))
     team = args.get("team")
     if team is not None and request_session().get(Team, team) is None:
         _field_error("team", f"no team #{team}")
-    category = args.get("category")
     return Scope(
         first,
         last,
         zone_name,
-        category_id=_category_id(category) if category else None,
+        category_id=category_id(request_session(), args.get("category")),
         team_id=team,
         channel=args.get("channel"),
     )

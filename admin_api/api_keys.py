@@ -6,9 +6,10 @@ from http import HTTPStatus
 from typing import Any
 
 from flask import current_app
-from flask_smorest import Blueprint, abort
+from flask_smorest import abort
 from sqlalchemy import select
 
+from admin_api.blueprint import ApiBlueprint
 from admin_api.pagination import PaginationArgs, after_id, page
 from admin_api.schemas.api_keys import (
     ApiKeyCreatedSchema,
@@ -22,7 +23,7 @@ from core.models import ApiKey
 from core.people.api_keys import create_api_key, revoke_api_key
 from web.request_session import request_session
 
-blp = Blueprint(
+blp = ApiBlueprint(
     "api_keys",
     __name__,
     url_prefix="/api/v1/api-keys",

@@ -14,8 +14,9 @@ from typing import Any
 
 from flask import Response, current_app
 from flask_limiter.errors import RateLimitExceeded
-from flask_smorest import Blueprint, abort
+from flask_smorest import abort
 
+from admin_api.blueprint import ApiBlueprint
 from admin_api.schemas.auth import (
     OtpSentSchema,
     RefreshSchema,
@@ -41,7 +42,7 @@ from web.sign_in_limits import REQUEST_CODE, TRY_CODE, per_ip, per_phone, retry_
 
 log = logging.getLogger(__name__)
 
-blp = Blueprint(
+blp = ApiBlueprint(
     "auth",
     __name__,
     url_prefix="/api/v1/auth",
@@ -61,6 +62,7 @@ def _phone_or_422(raw: str) -> str:
 
 
 # --- rate limits: shared with the console's sign-in (web/sign_in_limits.py) -----------------
+
 
 @blp.errorhandler(RateLimitExceeded)
 def _too_many(exc: RateLimitExceeded) -> Response:

@@ -10,10 +10,11 @@ from __future__ import annotations
 from typing import Any
 
 from flask.views import MethodView
-from flask_smorest import Blueprint, abort
+from flask_smorest import abort
 from sqlalchemy import select, tuple_
 from sqlalchemy.orm import Session
 
+from admin_api.blueprint import ApiBlueprint
 from admin_api.pagination import PaginationArgs, page, typed_cursor
 from admin_api.schemas.categories import (
     CategoryCreateSchema,
@@ -31,7 +32,7 @@ from core.tickets.changes import active_team
 from core.tickets.questions import InvalidQuestions, validate_definitions
 from web.request_session import request_session
 
-blp = Blueprint(
+blp = ApiBlueprint(
     "categories",
     __name__,
     url_prefix="/api/v1/categories",

@@ -9,15 +9,16 @@ from __future__ import annotations
 from http import HTTPStatus
 from typing import Any
 
-from flask_smorest import Blueprint, abort
+from flask_smorest import abort
 
+from admin_api.blueprint import ApiBlueprint
 from admin_api.schemas.category_questions import CategoryQuestionsSchema, QuestionsUpdateSchema
 from admin_api.security import require
 from core.models import Category
 from core.tickets.questions import InvalidQuestions, validate_definitions
 from web.request_session import request_session
 
-blp = Blueprint(
+blp = ApiBlueprint(
     "category_questions",
     __name__,
     url_prefix="/api/v1/categories",

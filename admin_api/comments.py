@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from flask.views import MethodView
-from flask_smorest import Blueprint, abort
+from flask_smorest import abort
 from sqlalchemy import select
 
+from admin_api.blueprint import ApiBlueprint
 from admin_api.pagination import PaginationArgs, after_id, page
 from admin_api.schemas.ticket_activity import CommentCreateSchema, CommentPageSchema
 from admin_api.schemas.tickets import CommentSchema
@@ -18,7 +19,7 @@ from core.models import Comment
 from core.tickets.comments import add_comment
 from web.request_session import request_session
 
-blp = Blueprint(
+blp = ApiBlueprint(
     "comments",
     __name__,
     url_prefix="/api/v1/tickets",

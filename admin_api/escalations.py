@@ -7,9 +7,10 @@ from __future__ import annotations
 from typing import Any
 
 from flask.views import MethodView
-from flask_smorest import Blueprint, abort
+from flask_smorest import abort
 from sqlalchemy import select
 
+from admin_api.blueprint import ApiBlueprint
 from admin_api.pagination import after_id, page
 from admin_api.schemas.ticket_activity import (
     DecisionSchema,
@@ -26,7 +27,7 @@ from core.models import Escalation, Ticket
 from core.tickets.escalations import decide_escalation, request_escalation
 from web.request_session import request_session
 
-blp = Blueprint(
+blp = ApiBlueprint(
     "escalations",
     __name__,
     url_prefix="/api/v1",

@@ -10,9 +10,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flask import Response, current_app, url_for
-from flask_smorest import Blueprint, abort
+from flask_smorest import abort
 from marshmallow import Schema, fields, validate
 
+from admin_api.blueprint import ApiBlueprint
 from admin_api.schemas.tickets import TicketListArgs
 from admin_api.security import current_principal, require
 from admin_api.ticket_filters import ticket_filters
@@ -22,7 +23,7 @@ from core.models.exports import EXPORT_FORMATS
 from core.tickets import export_jobs, exports
 from web.request_session import keep_session_for, request_session
 
-blp = Blueprint(
+blp = ApiBlueprint(
     "exports",
     __name__,
     url_prefix="/api/v1/analytics/exports",
@@ -65,14 +66,15 @@ def _download(fmt: str, args: dict[str, Any]) -> Response:
     filters = ticket_filters(args, current_principal())
     settings = current_app.config["SOSOFT"]
     now = datetime.now(UTC)
-    sql, params = exports.export_query(filters, settings.PUBLIC_BASE_URL, now, for_csv=fmt == "csv")
+    sql, params = exports.export_query(filters, settings, now, fmt=fmt)
     # The request's own connection: the rows are read in the request's transaction,
     # which stays open until the body has been sent.
     raw = request_session().connection().connection.driver_connection
     filename = f"tickets-{now:%Y%m%d-%H%M%S}.{fmt}"
     response = Response(
         exports.stream(fmt, raw, sql, params),
-        mimetype=exports.MEDIA_TYPES[fmt],
+        # content_type, not mimetype: Werkzeug would add a second charset.
+        content_type=exports.MEDIA_TYPES[fmt],
         headers={
             "Content-Disposition": f'attachment; filename="{filename}"',
             "Cache-Control": "no-store",

@@ -7,9 +7,9 @@ from typing import Any
 
 from flask import current_app
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from sqlalchemy import select
 
+from admin_api.blueprint import ApiBlueprint
 from admin_api.pagination import after_id, page
 from admin_api.schemas.ticket_activity import (
     FeedbackCreateSchema,
@@ -24,7 +24,7 @@ from core.models import Feedback, Ticket
 from core.tickets.feedback import give_feedback
 from web.request_session import request_session
 
-blp = Blueprint(
+blp = ApiBlueprint(
     "feedback",
     __name__,
     url_prefix="/api/v1",

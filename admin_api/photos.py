@@ -10,10 +10,11 @@ from typing import Any
 
 from flask import current_app, request
 from flask.views import MethodView
-from flask_smorest import Blueprint, abort
+from flask_smorest import abort
 from sqlalchemy import func, select
 from werkzeug.datastructures import FileStorage
 
+from admin_api.blueprint import ApiBlueprint
 from admin_api.schemas.ticket_activity import PhotoUploadResultSchema, PhotoUploadSchema
 from admin_api.security import require
 from admin_api.ticket_access import calling_user, require_reporter_or_staff, visible_ticket
@@ -23,7 +24,7 @@ from core.models import Photo, Ticket
 from core.tickets.photos import CleanImage, ImageRejected, inspect_image, store_photo
 from web.request_session import request_session
 
-blp = Blueprint(
+blp = ApiBlueprint(
     "photos",
     __name__,
     url_prefix="/api/v1/tickets",

@@ -5,9 +5,10 @@ from __future__ import annotations
 from http import HTTPStatus
 from typing import Any
 
-from flask_smorest import Blueprint, abort
+from flask_smorest import abort
 from sqlalchemy import exists, func, select
 
+from admin_api.blueprint import ApiBlueprint
 from admin_api.pagination import PaginationArgs, page, typed_cursor
 from admin_api.schemas.teams import TeamPageSchema, TeamSchema, TeamUpdateSchema
 from admin_api.schemas.tickets import MAX_ID
@@ -16,7 +17,7 @@ from core.models import Team, Ticket
 from core.models.tickets import OPEN_STATUSES
 from web.request_session import request_session
 
-blp = Blueprint(
+blp = ApiBlueprint(
     "teams", __name__, url_prefix="/api/v1/teams", description="Teams that work tickets."
 )
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from sqlalchemy import or_, select
 
+from admin_api.blueprint import ApiBlueprint
 from admin_api.pagination import PaginationArgs, after_id, page
 from admin_api.schemas.tickets import (
     EventPageSchema,
@@ -27,7 +27,7 @@ from core.tickets.following import follow, unfollow
 from core.tickets.workflow import apply_transition
 from web.request_session import request_session
 
-blp = Blueprint(
+blp = ApiBlueprint(
     "ticket_workflow",
     __name__,
     url_prefix="/api/v1/tickets",

@@ -6,10 +6,12 @@ from typing import Any
 
 from flask import current_app
 from flask.views import MethodView
-from flask_smorest import Blueprint, abort
+from flask_smorest import abort
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from admin_api.blueprint import ApiBlueprint
+from admin_api.category_filter import category_id
 from admin_api.pagination import decode_cursor, invalid_cursor, page
 from admin_api.schemas.tickets import (
     NearbyArgs,
@@ -37,7 +39,7 @@ from core.tickets.queries import BadCursor, list_tickets_query, public_number, t
 from core.tickets.questions import InvalidAttributes, validate_attributes
 from web.request_session import request_session
 
-blp = Blueprint(
+blp = ApiBlueprint(
     "tickets",
     __name__,
     url_prefix="/api/v1/tickets",
@@ -191,7 +193,7 @@ class NearbyTickets(MethodView):
             args["lat"],
             args["lon"],
             args["radius_m"],
-            category_id=args.get("category"),
+            category_id=category_id(session, args.get("category")),
             limit=args["limit"],
         )
         # One query for the categories shown, instead of a lazy load per ticket.

@@ -11,9 +11,10 @@ from http import HTTPStatus
 from typing import Any
 
 from flask import current_app
-from flask_smorest import Blueprint, abort
+from flask_smorest import abort
 from sqlalchemy import Select, or_, select
 
+from admin_api.blueprint import ApiBlueprint
 from admin_api.pagination import after_id, page
 from admin_api.schemas.tickets import MAX_ID
 from admin_api.schemas.users import (
@@ -37,7 +38,7 @@ from core.people.users import (
 )
 from web.request_session import request_session
 
-blp = Blueprint(
+blp = ApiBlueprint(
     "users",
     __name__,
     url_prefix="/api/v1/users",

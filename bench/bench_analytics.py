@@ -116,9 +116,7 @@ def time_endpoints(app, endpoints: tuple[str, ...], runs: int, before: Write) ->
 
 
 def time_copy(url: str, settings: Settings) -> tuple[int, float]:
-    sql, params = export_query(
-        TicketFilters(), settings.PUBLIC_BASE_URL, datetime.now(UTC), for_csv=True
-    )
+    sql, params = export_query(TicketFilters(), settings, datetime.now(UTC), fmt="csv")
     with psycopg.connect(libpq_url(url)) as conn, conn.cursor() as cursor:
         start = time.perf_counter()
         with cursor.copy(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)", params) as copy:

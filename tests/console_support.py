@@ -35,7 +35,7 @@ def console_sign_in(client: FlaskClient, phone: str) -> Any:
     )
 
 
-def post_form(client: FlaskClient, page_url: str, action: str, **data: Any) -> Any:
+def post_form(client: FlaskClient, page_url: str, target: str, **data: Any) -> Any:
     """Post a form of the page at `page_url` with the page's CSRF token."""
     token = csrf_of(client.get(page_url))
-    return client.post(action, data={"csrf_token": token, **data})
+    return client.post(target, data={"csrf_token": token, **data})

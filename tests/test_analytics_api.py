@@ -4,7 +4,8 @@
 from __future__ import annotations
 
 import random
-from datetime import date
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from geoalchemy2.shape import to_shape
@@ -112,8 +113,28 @@ def test_default_period_is_the_last_30_days(client, manager, city):
     body = client.get(f"{BASE}/kpis", headers=manager).json
     first, last = body["period"]["from"], body["period"]["to"]
     assert (date.fromisoformat(last) - date.fromisoformat(first)).days == 29
-    only_from = client.get(f"{BASE}/kpis?from=2026-10-01", headers=manager).json["period"]
-    assert only_from["to"] == "2026-10-30"
+    only_to = client.get(f"{BASE}/kpis?to=2026-10-30", headers=manager).json["period"]
+    assert only_to["from"] == "2026-10-01"
+
+
+def test_from_alone_runs_to_today(client, manager, city):
+    today = datetime.now(ZoneInfo("Europe/Istanbul")).date()
+    first = today - timedelta(days=45)
+    body = client.get(f"{BASE}/kpis?from={first}", headers=manager).json
+    assert body["period"]["from"] == first.isoformat()
+    assert body["period"]["to"] == today.isoformat()
+
+
+@pytest.mark.parametrize(
+    ("days_back", "says"), [(-1, "after today"), (3 * 366 + 1, "more than 1098 days")]
+)
+def test_from_alone_beyond_what_one_period_may_hold_is_422(
+    client, manager, seeded, days_back, says
+):
+    first = datetime.now(ZoneInfo("Europe/Istanbul")).date() - timedelta(days=days_back)
+    response = client.get(f"{BASE}/kpis?from={first}", headers=manager)
+    assert response.status_code == 422
+    assert says in response.json["errors"]["query"]["from"][0]
 
 
 def test_teams_and_categories_sorted(client, manager, city):

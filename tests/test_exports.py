@@ -7,13 +7,16 @@ from __future__ import annotations
 import csv
 import io
 import json
+from dataclasses import replace
+from datetime import UTC, datetime
 
 import pytest
 from geoalchemy2.shape import to_shape
 from openpyxl import load_workbook
 
 from core.people.api_keys import create_api_key
-from core.tickets.exports import HEADERS
+from core.tickets.exports import HEADERS, export_query, headers
+from core.tickets.queries import TicketFilters
 from tests.analytics_dataset import TRICKY_DESCRIPTION, build_city
 
 BASE = "/api/v1/analytics/exports"
@@ -53,7 +56,7 @@ def _assert_private_data_absent(blob: bytes | str) -> None:
 
 def test_csv_reads_back_equal_to_the_database(client, manager, city, settings):
     response = client.get(f"{BASE}/tickets.csv", headers=manager)
-    assert response.mimetype == "text/csv"
+    assert response.headers["Content-Type"] == "text/csv; charset=utf-8"  # one charset
     assert "attachment" in response.headers["Content-Disposition"]
     rows = _csv_rows(response)
     assert [r["number"] for r in rows] == [f"#{city.tickets[f'T{i}'].number}" for i in range(1, 9)]
@@ -62,7 +65,7 @@ def test_csv_reads_back_equal_to_the_database(client, manager, city, settings):
     assert {k: t1[k] for k in ("number", "lat", "lon")} == _expected(city, "T1")
     assert t1 == {
         **t1,
-        "created": "2026-09-30T20:59:00Z",
+        "created": "2026-09-30T23:59:00+03:00",  # the city's clock, with its offset
         "category": "infrastructure",
         "status": "resolved",
         "resolution": "",
@@ -70,10 +73,10 @@ def test_csv_reads_back_equal_to_the_database(client, manager, city, settings):
         "team": "Fen İşleri",
         "assignee": "Mehmet Çalışkan",
         "address": "Moda Cd. 1, Kadıköy",
-        "first_response": "2026-09-30T21:59:00Z",
-        "resolved": "2026-10-01T02:00:00Z",
+        "first_response": "2026-10-01T00:59:00+03:00",
+        "resolved": "2026-10-01T05:00:00+03:00",
         "closed": "",
-        "due": "2026-10-02T00:00:00Z",
+        "due": "2026-10-02T03:00:00+03:00",
         "overdue": "false",
         "rating": "5",
         "fixed": "true",
@@ -107,6 +110,7 @@ def test_filters_are_those_of_the_ticket_list(client, manager, city):
     assert numbers("status=new") == [n["T4"], n["T5"]]
     assert numbers("status=new,escalated") == [n["T4"], n["T5"], n["T8"]]
     assert numbers(f"category={city.categories['lighting'].id}") == [n["T3"], n["T4"], n["T5"]]
+    assert numbers("category=lighting") == [n["T3"], n["T4"], n["T5"]]
     assert numbers(f"team={city.teams['Aydınlatma'].id}&overdue=true") == [n["T3"], n["T4"]]
     assert numbers(f"assignee={city.assignee.id}") == [n["T1"]]
     assert numbers("created_from=2026-10-31T20:59:00Z&created_to=2026-10-31T21:00:00Z") == [n["T4"]]
@@ -121,7 +125,16 @@ def test_filters_are_those_of_the_ticket_list(client, manager, city):
 
 @pytest.mark.parametrize(
     "query",
-    ["status=lost", "bbox=1,2,3", "bbox=-90,0,90,10", "assignee=someone", "overdue=maybe"],
+    [
+        "status=lost",
+        "bbox=1,2,3",
+        "bbox=-90,0,90,10",
+        "assignee=someone",
+        "overdue=maybe",
+        "category=no_such_code",
+        "limit=10",
+        "numbr=1001",
+    ],
 )
 def test_bad_filters_are_422(client, manager, seeded, query):
     response = client.get(f"{BASE}/tickets.csv?{query}", headers=manager)
@@ -134,15 +147,25 @@ def test_xlsx_reads_back_without_formulas(client, manager, city):
     workbook = load_workbook(io.BytesIO(response.data), read_only=False)
     sheet = workbook["tickets"]
     rows = list(sheet.iter_rows(values_only=True))
-    assert list(rows[0]) == HEADERS
+    zone = "(Europe/Istanbul)"
+    assert list(rows[0]) == [
+        f"{h} {zone}" if h in ("created", "first_response", "resolved", "closed", "due") else h
+        for h in HEADERS
+    ]
     assert len(rows) == 9
     t1 = dict(zip(HEADERS, rows[1], strict=True))
+    # Real date-time cells on the city's wall clock; real booleans.
+    assert t1["created"] == datetime(2026, 9, 30, 23, 59)
+    assert t1["due"] == datetime(2026, 10, 2, 3, 0)
+    assert t1["closed"] is None
+    assert sheet.cell(row=2, column=HEADERS.index("created") + 1).is_date
+    assert (t1["overdue"], t1["fixed"]) == (False, True)
     assert t1["description"] == TRICKY_DESCRIPTION  # stored as text, not as a formula
     assert sheet.cell(row=2, column=HEADERS.index("description") + 1).data_type == "s"
     assert t1["number"] == f"#{city.tickets['T1'].number}"
     p = to_shape(city.tickets["T1"].location)
     assert (t1["lat"], t1["lon"]) == (round(p.y, 6), round(p.x, 6))
-    assert (t1["rating"], t1["fixed"], t1["team"]) == (5, "true", "Fen İşleri")
+    assert (t1["rating"], t1["team"]) == (5, "Fen İşleri")
     assert not any(
         isinstance(v, str) and v.startswith("=") and cell.data_type == "f"
         for row in sheet.iter_rows() for cell in row for v in [cell.value]
@@ -173,6 +196,7 @@ def test_geojson_is_a_feature_collection_of_the_tickets(client, manager, city):
     t1 = everything["features"][0]["properties"]
     assert t1["description"] == TRICKY_DESCRIPTION
     assert t1["fixed"] is True and t1["rating"] == 5
+    assert t1["created"] == "2026-09-30T23:59:00+03:00"
     _assert_private_data_absent(response.data)
 
 
@@ -187,7 +211,7 @@ def test_empty_exports_are_still_well_formed(client, manager, seeded):
             "tickets"
         ].iter_rows(values_only=True)
     )
-    assert rows == [tuple(HEADERS)]
+    assert rows == [tuple(headers("xlsx", "Europe/Istanbul"))]
 
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx", "geojson"])
@@ -228,3 +252,26 @@ def test_an_export_holds_what_the_list_shows_for_the_same_filter(client, manager
     assert sorted(r["number"] for r in exported) == sorted(
         t["public_number"] for t in listed.json["data"]
     )
+
+
+@pytest.mark.parametrize(
+    ("zone", "expected"),
+    [
+        ("America/St_Johns", ["2026-01-15T08:30:00-03:30", "2026-07-15T09:30:00-02:30"]),
+        ("Asia/Kolkata", ["2026-01-15T17:30:00+05:30", "2026-07-15T17:30:00+05:30"]),
+        ("UTC", ["2026-01-15T12:00:00+00:00", "2026-07-15T12:00:00+00:00"]),
+    ],
+)
+def test_csv_times_carry_the_offset_of_their_day(db, settings, city, zone, expected):
+    """Summer and winter offsets, negative and half-hour ones, as a city elsewhere sees them."""
+    for name, month in (("T1", 1), ("T2", 7)):
+        city.tickets[name].created_at = datetime(2026, month, 15, 12, 0, tzinfo=UTC)
+    db.flush()
+    sql, params = export_query(
+        TicketFilters(), replace(settings, CITY_TIMEZONE=zone), datetime.now(UTC), fmt="csv"
+    )
+    raw = db.connection().connection.driver_connection
+    with raw.cursor() as cursor:
+        cursor.execute(f"SELECT e.number, e.created FROM ({sql}) AS e", params)  # noqa: S608
+        created = dict(cursor.fetchall())
+    assert [created[f"#{city.tickets[n].number}"] for n in ("T1", "T2")] == expected

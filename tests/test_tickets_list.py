@@ -111,6 +111,8 @@ FILTERS = [
     ("assignee=none&status=in_progress", ["overdue"]),
     ("reporter={reporter}", ["new_roads"]),
     ("overdue=true", ["overdue"]),
+    ("overdue=false", ["new_roads", "wip_light", "resolved", "closed"]),
+    ("category=lighting", ["wip_light", "resolved"]),
     ("created_from={three_days_ago}", ["overdue", "resolved", "closed"]),
     ("created_to={three_days_ago}", ["new_roads", "wip_light"]),
     ("status=closed&category={lighting}", []),
@@ -141,7 +143,12 @@ BAD_QUERIES = [
     ("priority=extreme", "priority"),
     ("limit=0", "limit"),
     ("limit=201", "limit"),
-    ("category=lighting", "category"),
+    ("category=no_such_code", "category"),
+    ("category=999999", "category"),
+    ("needs_location=perhaps", "needs_location"),
+    # Never a silent filter: a parameter the list does not have (a typo) is refused.
+    ("numbr=1001", "numbr"),
+    ("overdue=true&color=red", "color"),
     ("created_from=yesterday", "created_from"),
     ("overdue=perhaps", "overdue"),
     ("bbox=1,2,3", "bbox"),
@@ -318,3 +325,47 @@ def test_nearby_by_category(client, db, make_user, make_ticket, bearer) -> None:
 def test_nearby_bad_query_is_422(client, make_user, bearer, seeded, query) -> None:
     response = client.get(f"{NEARBY}?{query}", headers=bearer(make_user("citizen")))
     assert response.status_code == 422
+
+
+def test_needs_location_lists_reports_waiting_for_a_pin(client, db, make_user, make_ticket, bearer):
+    placed = make_ticket()
+    address_only = make_ticket(lat=None, lon=None, address="Moda Caddesi 12, Kadıköy")
+    staff = bearer(make_user("support"))
+    assert ids(client.get(f"{URL}?needs_location=true", headers=staff)) == [address_only.id]
+    assert ids(client.get(f"{URL}?needs_location=false", headers=staff)) == [placed.id]
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/tickets/nearby?lat=41&lon=29",
+        "/api/v1/users",
+        "/api/v1/teams",
+        "/api/v1/categories",
+        "/api/v1/escalations",
+        "/api/v1/feedback",
+        "/api/v1/api-keys",
+        "/api/v1/tickets/{ticket}/comments",
+        "/api/v1/tickets/{ticket}/events",
+        "/api/v1/tickets/{ticket}/messages",
+        "/api/v1/analytics/kpis",
+        "/api/v1/analytics/heatmap",
+        "/api/v1/analytics/exports/tickets.csv",
+    ],
+)
+def test_every_list_refuses_a_parameter_it_does_not_have(
+    client, make_user, make_ticket, bearer, path
+) -> None:
+    url = path.format(ticket=make_ticket().id)
+    joiner = "&" if "?" in url else "?"
+    response = client.get(f"{url}{joiner}numbr=1001", headers=bearer(make_user("manager")))
+    assert response.status_code == 422, response.json
+    assert "numbr" in response.json["errors"]["query"]
+
+
+def test_nearby_takes_a_category_code(client, db, make_user, make_ticket, bearer) -> None:
+    light = make_ticket(category="lighting")
+    make_ticket(category="waste")
+    url = "/api/v1/tickets/nearby?lat=41.0082&lon=28.9784&category=lighting"
+    found = client.get(url, headers=bearer(make_user("support"))).json["data"]
+    assert [t["id"] for t in found] == [light.id]

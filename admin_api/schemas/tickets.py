@@ -7,6 +7,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from admin_api.category_filter import CategoryIdOrCode
 from admin_api.pagination import PageSchema, PaginationArgs
 from core.geo import bbox_problem
 from core.models.tickets import PRIORITIES, RESOLUTIONS, STATUSES
@@ -275,13 +276,16 @@ class TicketListArgs(PaginationArgs):
     number = PublicNumber(metadata={"description": "The public number: `1001` or `#1001`"})
     status = MultiValue(fields.Str(validate=validate.OneOf(STATUSES)))
     priority = MultiValue(fields.Str(validate=validate.OneOf(PRIORITIES)))
-    category = Id(metadata={"description": "Category id"})
+    category = CategoryIdOrCode()
     team = Id(metadata={"description": "Team id"})
     assignee = Assignee(metadata={"description": "User id, `me` or `none`"})
     reporter = Id(metadata={"description": "Reporter's user id (staff only)"})
     created_from = AwareDateTime()
     created_to = AwareDateTime()
-    overdue = fields.Bool()
+    overdue = fields.Bool(metadata={"description": "`true` overdue only, `false` none overdue"})
+    needs_location = fields.Bool(
+        metadata={"description": "`true`: reports still waiting for a pin (address only)"}
+    )
     q = Text(
         validate=validate.Length(min=1, max=200),
         metadata={
@@ -310,7 +314,7 @@ class NearbyArgs(Schema):
     lat = fields.Float(required=True, validate=validate.Range(min=-90, max=90))
     lon = fields.Float(required=True, validate=validate.Range(min=-180, max=180))
     radius_m = fields.Float(validate=validate.Range(min=1, max=5000), load_default=250)
-    category = Id(metadata={"description": "Category id"})
+    category = CategoryIdOrCode()
     limit = fields.Int(validate=validate.Range(min=1, max=100), load_default=20)
 
 

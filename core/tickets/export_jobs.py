@@ -67,9 +67,7 @@ def build(session: Session, settings: Settings, storage: Storage, job: ExportJob
     raw: psycopg.Connection = session.connection().connection.driver_connection
     now = datetime.now(UTC)
     filters = filters_from_json(job.filters)
-    sql, params = exports.export_query(
-        filters, settings.PUBLIC_BASE_URL, now, for_csv=job.format == "csv"
-    )
+    sql, params = exports.export_query(filters, settings, now, fmt=job.format)
     with tempfile.TemporaryDirectory(prefix="sosoft-export-") as folder:
         path = os.path.join(folder, f"export.{job.format}")
         rows = _WRITERS[job.format](raw, sql, params, path)

@@ -23,6 +23,7 @@ import xlsxwriter
 from sqlalchemy import select, text
 from sqlalchemy.dialects.postgresql.psycopg import dialect as psycopg_dialect
 
+from core.config import Settings
 from core.models import Category, Feedback, Team, Ticket, User
 from core.tickets.queries import TicketFilters, ticket_conditions
 
@@ -43,13 +44,27 @@ class Column:
     kind: str  # text | time | number | bool
 
 
-def _time(expr: str) -> str:
-    return f"""to_char({expr} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')"""
+def _local_time_text(expr: str) -> str:
+    """ISO 8601 in the city's time zone with its offset that day (+03:00), e.g. for CSV.
+
+    The offset is computed rather than taken from the session's TimeZone, so the
+    statement means the same on every connection (the request's, a worker's, COPY's)."""
+    offset = f"(({expr} AT TIME ZONE :tz) - ({expr} AT TIME ZONE 'UTC'))"
+    return (
+        f"""to_char({expr} AT TIME ZONE :tz, 'YYYY-MM-DD"T"HH24:MI:SS') || """
+        f"CASE WHEN {offset} < interval '0' THEN '-' || to_char(-{offset}, 'HH24:MI') "
+        f"ELSE '+' || to_char({offset}, 'HH24:MI') END"
+    )
+
+
+def _local_time(expr: str) -> str:
+    """A zone-less timestamp of the city's wall clock: XLSX cells carry no zone."""
+    return f"({expr} AT TIME ZONE :tz)"
 
 
 COLUMNS = (
     Column("number", "'#' || tickets.number", "text"),
-    Column("created", _time("tickets.created_at"), "time"),
+    Column("created", "tickets.created_at", "time"),
     Column("category", "c.code", "text"),
     Column("status", "tickets.status", "text"),
     Column("resolution", "tickets.resolution", "text"),
@@ -60,10 +75,10 @@ COLUMNS = (
     Column("lon", "round(ST_X(tickets.location::geometry)::numeric, 6)", "number"),
     Column("address", "tickets.address", "text"),
     Column("description", "tickets.description", "text"),
-    Column("first_response", _time("tickets.first_response_at"), "time"),
-    Column("resolved", _time("tickets.resolved_at"), "time"),
-    Column("closed", _time("tickets.closed_at"), "time"),
-    Column("due", _time("tickets.due_at"), "time"),
+    Column("first_response", "tickets.first_response_at", "time"),
+    Column("resolved", "tickets.resolved_at", "time"),
+    Column("closed", "tickets.closed_at", "time"),
+    Column("due", "tickets.due_at", "time"),
     Column(
         "overdue",
         "(tickets.status IN ('new', 'in_progress', 'escalated') AND tickets.due_at < :now)",
@@ -97,22 +112,34 @@ def neutralise_sql(expr: str) -> str:
     return f"CASE WHEN {expr} ~ '^[=+@\\t\\r-]' THEN '''' || {expr} ELSE {expr} END"
 
 
+def headers(fmt: str, timezone: str) -> list[str]:
+    """Column names; a workbook's time columns name the zone their cells are in."""
+    if fmt != "xlsx":
+        return HEADERS
+    return [f"{c.header} ({timezone})" if c.kind == "time" else c.header for c in COLUMNS]
+
+
 def export_query(
-    filters: TicketFilters, api_base_url: str, now: datetime, *, for_csv: bool
+    filters: TicketFilters, settings: Settings, now: datetime, *, fmt: str
 ) -> tuple[str, dict]:
-    """The export SELECT (psycopg `%(name)s` parameters), oldest ticket first. Its
-    filters are the ticket list's own (`ticket_conditions`), for a caller who sees
-    every ticket."""
+    """The export SELECT for `fmt` (psycopg `%(name)s` parameters), oldest ticket
+    first. Its filters are the ticket list's own (`ticket_conditions`), for a caller
+    who sees every ticket. Times are the city's (CITY_TIMEZONE): text with the offset
+    in CSV and GeoJSON, date-time values in XLSX."""
     select_list = []
     for column in COLUMNS:
         expr = column.sql
-        if for_csv and column.kind == "text":
+        if column.kind == "time":
+            expr = _local_time(expr) if fmt == "xlsx" else _local_time_text(expr)
+        elif fmt == "csv" and column.kind == "text":
             expr = neutralise_sql(f"({expr})")
-        elif for_csv and column.kind == "bool":
+        elif fmt == "csv" and column.kind == "bool":
             expr = f"CAST(({expr}) AS text)"  # true/false rather than COPY's t/f
         select_list.append(f"{expr} AS {column.header}")
     columns = text(", ".join(select_list)).bindparams(
-        now=now, ticket_url=api_base_url.rstrip("/") + "/api/v1/tickets/"
+        now=now,
+        tz=settings.CITY_TIMEZONE,
+        ticket_url=settings.PUBLIC_BASE_URL.rstrip("/") + "/api/v1/tickets/",
     )
     statement = (
         select(columns)
@@ -161,10 +188,12 @@ def write_xlsx(conn: psycopg.Connection, sql: str, params: dict, path: str) -> i
             "strings_to_urls": False,
             "strings_to_numbers": False,
             "tmpdir": os.path.dirname(path),
+            # Time cells are real date-times, shown as the city's wall clock.
+            "default_date_format": "yyyy-mm-dd hh:mm:ss",
         },
     )
     sheet = workbook.add_worksheet("tickets")
-    sheet.write_row(0, 0, HEADERS)
+    sheet.write_row(0, 0, headers("xlsx", params["tz"]))  # the query's own zone
     count = 0
     for count, row in enumerate(_rows(conn, sql, params), start=1):
         sheet.write_row(count, 0, [_cell(value) for value in row])
@@ -175,10 +204,8 @@ def write_xlsx(conn: psycopg.Connection, sql: str, params: dict, path: str) -> i
 def _cell(value: object) -> object:
     if value is None:
         return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float | str):
-        return value
+    if isinstance(value, bool | int | float | str | datetime):
+        return value  # xlsxwriter writes bools and date-times as such
     return float(value)  # Decimal coordinates
 
 

@@ -21,6 +21,7 @@ from sqlalchemy import (
     false,
     func,
     literal_column,
+    not_,
     or_,
     select,
     tuple_,
@@ -91,7 +92,8 @@ class TicketFilters:
     reporter_id: int | None = None
     created_from: datetime | None = None
     created_to: datetime | None = None
-    overdue: bool = False
+    # True: overdue only; False: none that is overdue; None: either.
+    overdue: bool | None = None
     # True: reports still waiting for a pin; False: placed ones.
     needs_location: bool | None = None
     q: str | None = None
@@ -129,8 +131,10 @@ def ticket_conditions(
         conditions.append(Ticket.created_at >= f.created_from)
     if f.created_to is not None:
         conditions.append(Ticket.created_at < f.created_to)
-    if f.overdue:
-        conditions.append(and_(Ticket.status.in_(OPEN_STATUSES), Ticket.due_at < now))
+    if f.overdue is not None:
+        overdue = and_(Ticket.status.in_(OPEN_STATUSES), Ticket.due_at < now)
+        # A ticket without a due time is not overdue (NOT over a NULL would drop it).
+        conditions.append(overdue if f.overdue else not_(func.coalesce(overdue, false())))
     if f.needs_location is not None:
         conditions.append(Ticket.needs_location.is_(f.needs_location))
     if f.citizen_wrote:

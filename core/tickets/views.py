@@ -37,6 +37,7 @@ def citizen_wrote_since_staff_looked() -> ColumnElement[bool]:
     looked = (
         select(func.max(TicketView.seen_at))
         .where(TicketView.ticket_id == Ticket.id)
+        .correlate(Ticket)
         .scalar_subquery()
     )
     since = func.coalesce(looked, func.to_timestamp(0))
