@@ -249,3 +249,12 @@ def make_ticket(seeded: Session, settings: Settings, make_user: UserFactory):
         return ticket
 
     return create
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Iterator[None]:
+    # Each phase's report on the test item, so fixtures can tell in teardown whether
+    # the test failed (the browser tests keep a screenshot then).
+    outcome = yield
+    report = outcome.get_result()
+    setattr(item, f"report_{report.when}", report)
