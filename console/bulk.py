@@ -24,7 +24,9 @@ MAX_SELECTED = 200
 
 
 def _selected(session) -> list[Ticket]:
-    ids = sorted({int(i) for i in request.form.getlist("ticket_id") if i.isdigit()})[:MAX_SELECTED]
+    ids = sorted(
+        {int(i) for i in request.form.getlist("ticket_id") if i.isdigit() and len(i) < 19}
+    )[:MAX_SELECTED]
     # Locked in id order, so two bulk actions over overlapping selections cannot deadlock.
     return list(
         session.scalars(

@@ -18,6 +18,8 @@ from core.models.tickets import OPEN_STATUSES, STATUSES
 from core.tickets.queries import BadCursor, list_tickets_query
 from web.request_session import request_session
 
+MAX_ID = 2**63 - 1
+
 PAGE_SIZE = 50
 
 
@@ -84,7 +86,7 @@ def inbox() -> str:
 def inbox_poll() -> dict[str, Any]:
     """What changed since the page was drawn: tickets newer than `after`, and the counts
     (cached: polling costs no count over the table)."""
-    after = request.args.get("after", type=int) or 0
+    after = min(max(request.args.get("after", type=int) or 0, 0), MAX_ID)
     session = request_session()
     new = session.scalar(
         select(func.count()).select_from(

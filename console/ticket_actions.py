@@ -107,14 +107,14 @@ def assign(ticket_id: int):
         return _not_found(None)
     _require(user, "ticket.update")
     wanted: dict[str, int | None] = {}
-    team = request.form.get("team_id", "")
-    if team:
-        wanted["team_id"] = int(team) if team.isdigit() else None
-    assignee = request.form.get("assignee_id", "")
-    if assignee:
-        wanted["assignee_id"] = (
-            user.id if assignee == "me" else int(assignee) if assignee.isdigit() else None
-        )
+    for field in ("team_id", "assignee_id"):
+        raw = request.form.get(field, "")
+        if raw == "me" and field == "assignee_id":
+            wanted[field] = user.id
+        elif raw.isdigit() and len(raw) < 19:  # a bigint id
+            wanted[field] = int(raw)
+        elif raw:
+            raise Refused("choose one from the list", field=field)
     if changes.apply_changes(request_session(), ticket, user, wanted):
         request_session().commit()
     return _back(ticket, "assign")

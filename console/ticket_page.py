@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from console.blueprint import bp, settings
 from console.errors import _not_found
-from console.inbox import active_teams, staff_members
+from console.inbox import MAX_ID, active_teams, staff_members
 from console.session import signed_in_user
 from console.thread import thread_messages
 from core.geo import lat_lon
@@ -26,7 +26,7 @@ from web.request_session import request_session
 
 
 def ticket_or_none(ticket_id: int, *, lock: bool = False) -> Ticket | None:
-    if not 0 < ticket_id < 2**63:
+    if not 0 < ticket_id <= MAX_ID:
         return None
     return request_session().get(Ticket, ticket_id, with_for_update=lock or None)
 
@@ -111,7 +111,7 @@ def thread_since(ticket_id: int):
     ticket = ticket_or_none(ticket_id)
     if ticket is None:
         return _not_found(None)
-    after = request.args.get("after", type=int) or 0
+    after = min(max(request.args.get("after", type=int) or 0, 0), MAX_ID)
     messages = thread_messages(session, ticket, after)
     if messages:
         mark_seen(session, signed_in_user(), ticket)

@@ -155,3 +155,14 @@ def test_bulk_without_a_selection_is_a_clear_422(browser) -> None:
 def test_a_ticket_number_out_of_range_is_a_404_page(browser) -> None:
     assert browser.get("/console/tickets/99999999999999999999").status_code == 404
     assert browser.get("/console/tickets/123456").status_code == 404
+
+
+def test_numbers_past_any_id_are_handled_as_pages(browser, make_ticket) -> None:
+    ticket = make_ticket()
+    poll = browser.get("/console/inbox/poll", query_string={"after": "9" * 30})
+    assert poll.status_code == 200 and poll.get_json()["new_tickets"] == 0
+    thread = browser.get(f"/console/tickets/{ticket.id}/thread", query_string={"after": "9" * 30})
+    assert thread.status_code == 200
+    response = post_form(browser, INBOX, f"{INBOX}/bulk", action="assign", assignee_id="me",
+                         ticket_id=["9" * 30])  # fmt: skip
+    assert response.status_code == 422 and "text/html" in response.content_type

@@ -182,3 +182,34 @@ def test_saved_replies_in_both_languages(browser, make_ticket, db) -> None:
     assert missing.status_code == 422
     # The reporter writes Turkish: the ticket page offers the Turkish text.
     assert 'value="Ekibimiz yolda."' in browser.get(page_of(make_ticket())).get_data(as_text=True)
+
+
+def test_how_a_reply_will_go_follows_the_outbox_rules(make_ticket, make_user, settings, db) -> None:
+    from datetime import UTC, datetime
+
+    from core.messaging.delivery_preview import reply_routes
+    from core.models import Conversation
+
+    reporter = make_user("citizen")
+    ticket = make_ticket(reporter=reporter)
+    assert [r.way for r in reply_routes(db, settings, ticket)] == ["sms"]
+    with_template = settings.replace(TWILIO_TEMPLATE_STATUS_UPDATE="HX" + "1" * 32)
+    assert [r.way for r in reply_routes(db, with_template, ticket)] == ["template"]
+    no_sms = settings.replace(TWILIO_SMS_FROM="")
+    (route,) = reply_routes(db, no_sms, ticket)
+    assert route.way == "none" and "TWILIO_SMS_FROM" in route.reason
+    db.add(Conversation(address=reporter.phone, user_id=reporter.id, channel="whatsapp",
+                        last_inbound_at=datetime.now(UTC)))  # fmt: skip
+    db.flush()
+    assert [r.way for r in reply_routes(db, no_sms, ticket)] == ["whatsapp"]
+    reporter.opted_out_at = datetime.now(UTC)
+    db.flush()
+    assert [r.way for r in reply_routes(db, settings, ticket)] == ["none"]
+
+
+def test_assigning_someone_not_on_the_list_is_a_422(browser, make_ticket) -> None:
+    ticket = make_ticket()
+    bad = post_form(browser, page_of(ticket), page_of(ticket) + "/assign", assignee_id="nobody")
+    assert bad.status_code == 422
+    huge = post_form(browser, page_of(ticket), page_of(ticket) + "/assign", assignee_id="9" * 30)
+    assert huge.status_code == 422 and "text/html" in huge.content_type
