@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from flask import current_app, render_template, request
+from flask import current_app, make_response, render_template, request
 from sqlalchemy import select
 
 from console.blueprint import bp, settings
@@ -96,6 +97,7 @@ def ticket_detail(ticket_id: int):
         tile_url=settings().CONSOLE_TILE_URL,
         tile_attribution=settings().CONSOLE_TILE_ATTRIBUTION,
         poll_seconds=settings().CONSOLE_POLL_SECONDS,
+        poll_since=poll_mark(),
         notice=request.args.get("done"),
     )
     mark_seen(session, user, ticket)
@@ -105,15 +107,35 @@ def ticket_detail(ticket_id: int):
 
 @bp.get("/tickets/<int:ticket_id>/thread")
 def thread_since(ticket_id: int):
-    """The thread's messages after `after` (the page's last), as rows to append: the
-    page polls this instead of holding a connection open."""
+    """What the thread gained since the page's last poll: messages after `after` (to
+    append) and earlier ones whose delivery state changed since `since` (to redraw).
+    The page polls this instead of holding a connection open."""
     session = request_session()
     ticket = ticket_or_none(ticket_id)
     if ticket is None:
         return _not_found(None)
     after = min(max(request.args.get("after", type=int) or 0, 0), MAX_ID)
-    messages = thread_messages(session, ticket, after)
-    if messages:
+    messages = thread_messages(session, ticket, after, _since(request.args.get("since")))
+    if any(m.id > after for m in messages):
         mark_seen(session, signed_in_user(), ticket)
         session.commit()
-    return render_template("_thread.html", messages=messages)
+    response = make_response(render_template("_thread.html", messages=messages))
+    response.headers["X-Thread-Since"] = poll_mark()
+    return response
+
+
+# A delivery state stamped in a transaction that began just before a poll's mark
+# is still caught by the next poll; redrawing a message twice is harmless.
+POLL_OVERLAP = timedelta(seconds=5)
+
+
+def poll_mark() -> str:
+    return (datetime.now(UTC) - POLL_OVERLAP).isoformat()
+
+
+def _since(raw: str | None) -> datetime | None:
+    try:
+        since = datetime.fromisoformat(raw or "")
+    except ValueError:
+        return None
+    return since if since.tzinfo is not None else None

@@ -180,6 +180,8 @@ def test_a_report_from_the_webhook_is_found_worked_and_answered(driver, live, db
     sink = live.app.test_client().get("/dev/messages?limit=20").get_json()["data"]
     assert any("Ekibimiz yarın sabah" in (m.get("body") or "") and m["to"].endswith("1110001")
                for m in sink)  # fmt: skip
+    # The poll redraws the delivery state of what was queued ("sırada") a moment ago.
+    wait_for(lambda: "sırada" not in by_id(driver, "thread").text)
     phone.send(f"#{ticket.number} Teşekkürler, bekliyorum")
     wait_for(lambda: "Teşekkürler, bekliyorum" in by_id(driver, "thread").text)
     if os.environ.get("CONSOLE_README_SCREENSHOTS"):

@@ -213,3 +213,27 @@ def test_assigning_someone_not_on_the_list_is_a_422(browser, make_ticket) -> Non
     assert bad.status_code == 422
     huge = post_form(browser, page_of(ticket), page_of(ticket) + "/assign", assignee_id="9" * 30)
     assert huge.status_code == 422 and "text/html" in huge.content_type
+
+
+def test_the_thread_poll_redraws_a_message_whose_delivery_changed(browser, make_ticket, db) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import update
+
+    ticket = make_ticket()
+    sent = Message(direction="outbound", channel="whatsapp", ticket_id=ticket.id,
+                   user_id=ticket.reporter_id, body="Kaydınız alındı", status="sent")  # fmt: skip
+    db.add(sent)
+    db.flush()
+    since = (datetime.now(UTC) + timedelta(minutes=1)).isoformat()
+    quiet = browser.get(
+        page_of(ticket) + "/thread", query_string={"after": sent.id, "since": since}
+    )
+    assert quiet.get_data(as_text=True).strip() == "" and quiet.headers["X-Thread-Since"]
+    db.execute(update(Message).where(Message.id == sent.id).values(
+        status="delivered", updated_at=datetime.now(UTC) + timedelta(minutes=2)))  # fmt: skip
+    redrawn = browser.get(
+        page_of(ticket) + "/thread", query_string={"after": sent.id, "since": since}
+    )
+    assert f'data-message-id="{sent.id}"' in redrawn.get_data(as_text=True)
+    assert "iletildi" in redrawn.get_data(as_text=True)

@@ -43,14 +43,26 @@
   var thread = document.getElementById("thread");
   if (thread) {
     every(thread, function () {
-      var url = thread.getAttribute("data-poll-url") + "?after=" + thread.getAttribute("data-after");
-      get(url, false).then(function (html) {
-        if (!html.trim()) { return; }
+      var url = thread.getAttribute("data-poll-url") + "?after=" + thread.getAttribute("data-after") +
+        "&since=" + encodeURIComponent(thread.getAttribute("data-since"));
+      fetch(url, { credentials: "same-origin", headers: { "Accept": "text/html" } }).then(function (response) {
+        if (response.status === 401) { window.location.reload(); return null; }
+        if (!response.ok) { return null; }
+        thread.setAttribute("data-since", response.headers.get("X-Thread-Since") || thread.getAttribute("data-since"));
+        return response.text();
+      }).then(function (html) {
+        if (!html || !html.trim()) { return; }
         var holder = document.createElement("ol");
         holder.innerHTML = html;  // rendered and escaped by the server
         Array.prototype.slice.call(holder.children).forEach(function (item) {
-          thread.appendChild(item);
-          thread.setAttribute("data-after", item.getAttribute("data-message-id"));
+          var id = item.getAttribute("data-message-id");
+          var shown = thread.querySelector('[data-message-id="' + id + '"]');
+          if (shown) {
+            thread.replaceChild(item, shown);  // its delivery state changed
+          } else {
+            thread.appendChild(item);
+            if (Number(id) > Number(thread.getAttribute("data-after"))) { thread.setAttribute("data-after", id); }
+          }
         });
       }).catch(function () {});
     });
