@@ -140,7 +140,8 @@ def main() -> None:
 
     first_load = len(console.get(f"/console/inbox?{OPEN}&team=any&sort=due").data)
     for asset in ("/console/static/console.js", "/console/static/console.css"):
-        first_load += len(console.get(asset).data)
+        with console.get(asset) as response:
+            first_load += len(response.data)
     print(
         f"\ninbox first load: {first_load / 1024:.0f} KB (page, script, style sheet; uncompressed)"
     )

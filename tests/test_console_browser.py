@@ -307,3 +307,14 @@ def test_the_ticket_page_fits_a_phone(driver, live, db) -> None:
     for element_id in ("reply-body", "send-reply", "move-in_progress", "map"):
         element = by_id(driver, element_id)
         assert element.is_displayed() and element.rect["x"] + element.rect["width"] <= width + 1
+
+
+def test_the_inbox_fits_a_tablet(driver, live, db) -> None:
+    for _ in range(3):
+        ticket_for(db, live.settings)
+    sign_in(driver, live, person(db, "support"))
+    driver.set_window_size(1024, 768)
+    driver.get(f"{live.url}/console/inbox")
+    width = driver.execute_script("return window.innerWidth")
+    scroll = driver.execute_script("return document.documentElement.scrollWidth")
+    assert scroll <= width, f"the inbox is {scroll} px wide in a {width} px window"

@@ -166,3 +166,14 @@ def test_numbers_past_any_id_are_handled_as_pages(browser, make_ticket) -> None:
     response = post_form(browser, INBOX, f"{INBOX}/bulk", action="assign", assignee_id="me",
                          ticket_id=["9" * 30])  # fmt: skip
     assert response.status_code == 422 and "text/html" in response.content_type
+
+
+def test_the_first_load_is_well_under_500_kb(browser, make_ticket) -> None:
+    for _ in range(50):
+        make_ticket()
+    total = len(browser.get(INBOX).data)
+    for name in ("console.js", "console.css"):
+        with browser.get(f"/console/static/{name}") as asset:  # a file: closed after
+            assert asset.status_code == 200
+            total += len(asset.data)
+    assert total < 500 * 1024, f"{total} bytes"
