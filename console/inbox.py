@@ -9,11 +9,12 @@ from flask import Response, redirect, render_template, request, url_for
 from sqlalchemy import func, select
 
 from console.blueprint import bp, settings
+from console.choices import choices
 from console.i18n import t
 from console.inbox_filters import INBOX_SORTS, decode_cursor, encode_cursor, inbox_view
 from console.session import signed_in_user
 from console.status_counts import status_counts
-from core.models import Category, Team, Ticket, User
+from core.models import Ticket
 from core.models.tickets import OPEN_STATUSES, STATUSES
 from core.tickets.queries import BadCursor, list_tickets_query
 from web.request_session import request_session
@@ -26,20 +27,6 @@ PAGE_SIZE = 50
 @bp.get("/")
 def home() -> Response:
     return redirect(url_for("console.inbox"))
-
-
-def staff_members(session: Any) -> list[User]:
-    return list(
-        session.scalars(
-            select(User)
-            .where(User.role.in_(("support", "manager")), User.is_active.is_(True))
-            .order_by(User.full_name)
-        )
-    )
-
-
-def active_teams(session: Any) -> list[Team]:
-    return list(session.scalars(select(Team).where(Team.is_active.is_(True)).order_by(Team.name)))
 
 
 @bp.get("/inbox")
@@ -72,9 +59,7 @@ def inbox() -> str:
         statuses=STATUSES,
         open_statuses=OPEN_STATUSES,
         sorts=INBOX_SORTS,
-        categories=session.scalars(select(Category).order_by(Category.sort_order)).all(),
-        teams=active_teams(session),
-        staff=staff_members(session),
+        choices=choices(session),
         newest_id=newest,
         poll_seconds=settings().CONSOLE_POLL_SECONDS,
         notice=request.args.get("done"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import redirect, render_template, request, url_for
 
 from console.blueprint import bp
+from console.choices import forget_choices
 from console.session import signed_in_user
 from core.tickets.saved_replies import add_saved_reply, saved_replies
 from web.request_session import request_session
@@ -22,4 +23,5 @@ def saved_reply_add():
         body_tr=request.form.get("body_tr", ""), body_en=request.form.get("body_en", ""),
     )  # fmt: skip
     request_session().commit()
+    forget_choices()
     return redirect(url_for("console.saved_replies_list"))

@@ -6,11 +6,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import current_app, make_response, render_template, request
-from sqlalchemy import select
+from sqlalchemy import select, text
+from sqlalchemy.orm import joinedload
 
 from console.blueprint import bp, settings
+from console.choices import choices
 from console.errors import _not_found
-from console.inbox import MAX_ID, active_teams, staff_members
+from console.inbox import MAX_ID
 from console.session import signed_in_user
 from console.thread import thread_messages
 from core.geo import lat_lon
@@ -20,7 +22,6 @@ from core.models.tickets import OPEN_STATUSES
 from core.people.permissions import role_can
 from core.tickets.escalations import pending_escalation
 from core.tickets.questions import describe_answers
-from core.tickets.saved_replies import saved_replies
 from core.tickets.views import mark_seen
 from core.tickets.workflow import CLOSE_RESOLUTIONS, allowed_targets
 from web.request_session import request_session
@@ -29,7 +30,19 @@ from web.request_session import request_session
 def ticket_or_none(ticket_id: int, *, lock: bool = False) -> Ticket | None:
     if not 0 < ticket_id <= MAX_ID:
         return None
-    return request_session().get(Ticket, ticket_id, with_for_update=lock or None)
+    if lock:
+        return request_session().get(Ticket, ticket_id, with_for_update=True)
+    # The page shows all four: one query rather than four.
+    return request_session().scalar(
+        select(Ticket)
+        .where(Ticket.id == ticket_id)
+        .options(
+            joinedload(Ticket.category),
+            joinedload(Ticket.team),
+            joinedload(Ticket.assignee),
+            joinedload(Ticket.reporter),
+        )
+    )
 
 
 def moves_for(ticket: Ticket, user: User) -> list[str]:
@@ -64,7 +77,7 @@ def ticket_detail(ticket_id: int):
     ticket = ticket_or_none(ticket_id)
     if ticket is None:
         return _not_found(None)
-    reporter = session.get(User, ticket.reporter_id) if ticket.reporter_id else None
+    reporter = ticket.reporter
     comments = session.execute(
         select(Comment, User)
         .outerjoin(User, User.id == Comment.author_id)
@@ -87,12 +100,10 @@ def ticket_detail(ticket_id: int):
         resolutions=CLOSE_RESOLUTIONS,
         is_open=ticket.status in OPEN_STATUSES,
         routes=reply_routes(session, settings(), ticket),
-        saved=saved_replies(session),
         reply_locale=reporter.locale if reporter else settings().DEFAULT_LOCALE,
         escalation=pending_escalation(session, ticket),
         can_escalate="escalated" in allowed_targets(ticket.status, user.role),
-        teams=active_teams(session),
-        staff=staff_members(session),
+        choices=choices(session),
         bbox=settings().SERVICE_AREA_BBOX,
         tile_url=settings().CONSOLE_TILE_URL,
         tile_attribution=settings().CONSOLE_TILE_ATTRIBUTION,
@@ -101,6 +112,9 @@ def ticket_detail(ticket_id: int):
         notice=request.args.get("done"),
     )
     mark_seen(session, user, ticket)
+    # Who looked last may be lost in a crash's last moment; no page view should wait
+    # for the disk to say so.
+    session.execute(text("SET LOCAL synchronous_commit TO OFF"))
     session.commit()
     return page
 

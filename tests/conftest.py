@@ -121,6 +121,9 @@ def db(app: Flask, engine: Engine) -> Iterator[Session]:
     savepoints, so what a request commits is visible here and gone afterwards.
     """
     database: Database = app.extensions[EXTENSION_KEY]
+    # The console keeps its form choices (teams, staff) per process for a few seconds:
+    # each test's rows are new, so none may see the last test's.
+    app.extensions.pop("console.choices", None)
     original = database.session_factory
     connection = engine.connect()
     outer = connection.begin()

@@ -63,13 +63,15 @@ def find_session(
     if not token or len(token) > 128:
         return None
     now = now or datetime.now(UTC)
-    row = session.scalar(
-        select(ConsoleSession).where(ConsoleSession.token_hash == _hash(settings, token))
-    )
-    if row is None or row.ended_at is not None or row.expires_at <= now:
+    found = session.execute(
+        select(ConsoleSession, User)
+        .join(User, User.id == ConsoleSession.user_id)
+        .where(ConsoleSession.token_hash == _hash(settings, token))
+    ).first()
+    if found is None:
         return None
-    user = session.get(User, row.user_id)
-    if not may_use_console(user):
+    row, user = found
+    if row.ended_at is not None or row.expires_at <= now or not may_use_console(user):
         return None
     if now - row.last_seen_at > TOUCH_RESOLUTION:
         row.last_seen_at = now
