@@ -143,7 +143,7 @@ def main() -> None:
     cold = percentiles(timed(cold_counts, max(10, args.runs // 10), 2))
     print(f"{'inbox poll (cached)':24} {poll[0]:12.2f} {poll[1]:8.2f}")
     print(
-        f"{'poll, counts cold':20} {cold[0]:12.2f} {cold[1]:8.2f}   (the count per status, at most once per 15 s)"
+        f"{'poll, counts cold':24} {cold[0]:12.2f} {cold[1]:8.2f}   (the count per status, at most once per 15 s)"
     )
 
     first_load = len(console.get(f"/console/inbox?{OPEN}&team=any&sort=due").data)
