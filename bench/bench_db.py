@@ -61,6 +61,16 @@ def top_up(url: str, wanted: int, seed: int) -> None:
          "--tickets", str(wanted - have), "--seed", str(seed)],
         cwd=ROOT, env=env, check=True,
     )  # fmt: skip
+    vacuum(url)
+
+
+def vacuum(url: str) -> None:
+    """VACUUM ANALYZE the freshly loaded tables, as autovacuum would soon after in a
+    running city: until then a GIN index's pending list (text search) is read row by
+    row, and a search that takes 1 ms takes 600."""
+    with psycopg.connect(url.replace("+psycopg", ""), autocommit=True) as conn:
+        for table in ("tickets", "comments", "ticket_events", "messages", "users"):
+            conn.execute(f"VACUUM (ANALYZE) {table}")
 
 
 def percentiles(samples: list[float]) -> tuple[float, float]:

@@ -89,6 +89,8 @@ class Workload:
 
 STATUS_MIX = ("new", "in_progress", "resolved", "new,in_progress", "closed")
 SEARCH_WORDS = ("çukur", "lamba", "çöp", "ağaç", "trafik ışığı")
+# The same words as typed on a keyboard without Turkish letters.
+FOLDED_WORDS = ("cukur", "lambalar", "cop", "agac", "trafik isigi")
 
 
 def scenarios(client: FlaskClient, headers: dict[str, str], work: Workload) -> dict[str, Callable]:
@@ -116,6 +118,9 @@ def scenarios(client: FlaskClient, headers: dict[str, str], work: Workload) -> d
     def text_search(i: int) -> object:
         return get(f"/api/v1/tickets?q={SEARCH_WORDS[i % len(SEARCH_WORDS)]}&limit=50")
 
+    def folded_search(i: int) -> object:
+        return get(f"/api/v1/tickets?q={FOLDED_WORDS[i % len(FOLDED_WORDS)]}&limit=50")
+
     def detail(i: int) -> object:
         ticket_id = work.ids[i % len(work.ids)]
         response = client.get(f"/api/v1/tickets/{ticket_id}", headers=headers)
@@ -129,6 +134,7 @@ def scenarios(client: FlaskClient, headers: dict[str, str], work: Workload) -> d
         "nearby 250 m": nearby,
         "ticket detail": detail,
         "text search q=": text_search,
+        "search without letters": folded_search,
     }
 
 

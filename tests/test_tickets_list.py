@@ -250,6 +250,16 @@ SEARCHES = [
     ("lambalar", "lamp"),
     ("ışık", "shouting"),
     ("taşmış", "comment"),
+    # Typed without Turkish letters, as on most keyboards.
+    ("cukur", "pothole"),
+    ("isik", "shouting"),
+    ("kirik direk", "shouting"),
+    ("tasmis", "comment"),
+    ("aksamlari", "lamp"),
+    # The address is searched too, with or without its letters.
+    ("sisli", "addressed"),
+    ("Şişli", "addressed"),
+    ("SISLI", "addressed"),
 ]
 
 
@@ -261,11 +271,28 @@ def test_turkish_text_search(client, db, make_user, make_ticket, bearer, q, expe
         "lamp": make_ticket(reporter, description="Parktaki lamba akşamları yanmıyor."),
         "shouting": make_ticket(reporter, description="IŞIKLAR YANMIYOR, DİREK KIRIK!"),
         "comment": make_ticket(reporter, description="Konteyner sorunu var, bakın lütfen."),
-    }
+        "addressed": make_ticket(
+            reporter, description="Kaldırım bozulmuş, yürümek zor.",
+            lat=None, lon=None, address="Halaskargazi Caddesi 40, Şişli",
+        ),
+    }  # fmt: skip
     db.add(Comment(ticket_id=tickets["comment"].id, body="Konteynerler yine taşmış durumda."))
     db.flush()
     response = client.get(f"{URL}?q={q}", headers=bearer(make_user("support")))
     assert ids(response) == [tickets[expected].id]
+
+
+def test_search_without_letters_finds_comments_of_staff_only_to_staff(
+    client, db, make_user, make_ticket, bearer
+) -> None:
+    reporter = make_user("citizen")
+    ticket = make_ticket(reporter)
+    db.add(Comment(ticket_id=ticket.id, body="Müteahhit çalışmayı erteledi.", is_internal=True))
+    db.flush()
+    assert ids(client.get(f"{URL}?q=muteahhit", headers=bearer(reporter))) == []
+    assert ids(client.get(f"{URL}?q=muteahhit", headers=bearer(make_user("support")))) == [
+        ticket.id
+    ]
 
 
 def test_citizen_search_finds_public_comments(client, db, make_user, make_ticket, bearer) -> None:
@@ -369,3 +396,15 @@ def test_nearby_takes_a_category_code(client, db, make_user, make_ticket, bearer
     url = "/api/v1/tickets/nearby?lat=41.0082&lon=28.9784&category=lighting"
     found = client.get(url, headers=bearer(make_user("support"))).json["data"]
     assert [t["id"] for t in found] == [light.id]
+
+
+def test_search_follows_a_corrected_address(client, make_user, make_ticket, bearer) -> None:
+    ticket = make_ticket(lat=None, lon=None, address="Bağdat Caddesi, Kadıköy")
+    staff = bearer(make_user("support"))
+    assert ids(client.get(f"{URL}?q=bagdat", headers=staff)) == [ticket.id]
+    patched = client.patch(
+        f"{URL}/{ticket.id}", json={"address": "Büyükdere Caddesi, Şişli"}, headers=staff
+    )
+    assert patched.status_code == 200, patched.json
+    assert ids(client.get(f"{URL}?q=buyukdere", headers=staff)) == [ticket.id]
+    assert ids(client.get(f"{URL}?q=bagdat", headers=staff)) == []

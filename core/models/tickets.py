@@ -10,7 +10,6 @@ from geoalchemy2 import Geography, WKBElement
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
-    Computed,
     ForeignKey,
     Index,
     Integer,
@@ -25,6 +24,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB, TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from core.models import search_text
 from core.models.base import Base, created_at, in_values, pk
 from core.models.people import Team, User
 
@@ -89,7 +89,7 @@ class Ticket(Base):
         Index("ix_tickets_status_created_at", "status", "created_at"),
         Index("ix_tickets_created_at", "created_at"),
         Index("ix_tickets_location", "location", postgresql_using="gist"),
-        Index("ix_tickets_search_vector", "search_vector", postgresql_using="gin"),
+        Index("ix_tickets_search_document", "search_document", postgresql_using="gin"),
         Index(
             "ix_tickets_open_due_at",
             "due_at",
@@ -177,12 +177,10 @@ class Ticket(Base):
     resolved_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
     sla_breached_at: Mapped[datetime | None]
-    # Turkish stemming, so "çukur" finds "Çukurlar". I/İ are folded to ı/i first:
-    # the database's ctype lower-cases them the English way ("IŞIK" → "işik").
-    search_vector: Mapped[str | None] = mapped_column(
-        TSVECTOR,
-        Computed("to_tsvector('turkish', translate(description, 'Iİ', 'ıi'))", persisted=True),
-    )
+    # What text search matches (core/models/search_text.py): written by the database's
+    # trigger on every insert and on a change of description or address; never read
+    # into Python, hence deferred.
+    search_document: Mapped[str | None] = mapped_column(TSVECTOR, deferred=True)
 
     category: Mapped[Category] = relationship()
     reporter: Mapped[User | None] = relationship(foreign_keys=[reporter_id])
@@ -229,8 +227,8 @@ class Comment(Base):
     __tablename__ = "comments"
     __table_args__ = (
         Index(
-            "ix_comments_body_search",
-            text("to_tsvector('turkish', translate(body, 'Iİ', 'ıi'))"),
+            "ix_comments_search_text",
+            text(search_text.comment_vector()),
             postgresql_using="gin",
         ),
     )

@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from core.geo import point
 from core.json_values import of_type
-from core.models import Comment, Ticket, TicketFollower, User
+from core.models import Comment, Ticket, TicketFollower, User, search_text
 from core.models.tickets import MAX_TICKET_NUMBER, OPEN_STATUSES
 from core.tickets.views import citizen_wrote_since_staff_looked
 
@@ -38,16 +38,17 @@ PRIORITY_RANK = {"low": 0, "normal": 1, "high": 2, "urgent": 3}
 SORTS = ("newest", "oldest", "priority", "due", "distance")
 # Stands in for "no due time" so such tickets sort last and still have a cursor key.
 NO_DUE_DATE = datetime(9999, 12, 31, tzinfo=UTC)
-_COMMENT_VECTOR = literal_column("to_tsvector('turkish', translate(comments.body, 'Iİ', 'ıi'))")
-
-
-def fold_turkish(text: str) -> str:
-    """I/İ as Turkish spells them in lower case (the search vectors do the same)."""
-    return text.replace("I", "ı").replace("İ", "i")
+_COMMENT_VECTOR = literal_column(search_text.comment_vector("comments"))
 
 
 def text_query(q: str) -> ColumnElement[Any]:
-    return func.websearch_to_tsquery(literal_column("'turkish'"), fold_turkish(q))
+    """The search box's words, matching the text as written or without Turkish letters."""
+    config = literal_column(f"'{search_text.CONFIG}'")
+    query = func.websearch_to_tsquery(config, search_text.as_written_query(q))
+    folded = search_text.folded_query(q)
+    if folded is None:
+        return query
+    return query.op("||")(func.to_tsquery(config, folded))
 
 
 def visible_to(user: User) -> ColumnElement[bool]:
@@ -167,7 +168,7 @@ def _matches_text(q: str, viewer: User | None) -> ColumnElement[bool]:
         # An internal note must not even reveal itself by making a ticket match.
         comment_match.append(Comment.is_internal.is_(false()))
     return or_(
-        Ticket.search_vector.op("@@")(query),
+        Ticket.search_document.op("@@")(query),
         exists().where(*comment_match),
     )
 
