@@ -65,6 +65,8 @@ def start_chromium(width: int = 1280, height: int = 900) -> Any:
     for argument in ("--headless=new", "--no-sandbox", "--disable-gpu",
                      "--disable-dev-shm-usage", f"--window-size={width},{height}"):  # fmt: skip
         options.add_argument(argument)
+    # The page's console (CSP refusals, script errors) for the tests to read.
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     # The driver's path given: Selenium never tries to download one.
     driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
     driver.implicitly_wait(0)

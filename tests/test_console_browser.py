@@ -186,6 +186,10 @@ def test_a_report_from_the_webhook_is_found_worked_and_answered(driver, live, db
     wait_for(lambda: "Teşekkürler, bekliyorum" in by_id(driver, "thread").text)
     if os.environ.get("CONSOLE_README_SCREENSHOTS"):
         keep_screenshot(driver, "console-ticket")
+    refused = [
+        e["message"] for e in driver.get_log("browser") if "Content Security Policy" in e["message"]
+    ]
+    assert not refused, refused  # the pages need nothing the policy forbids
 
 
 def test_an_address_only_report_is_placed_and_then_on_the_maps(driver, live, db) -> None:
