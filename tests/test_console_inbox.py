@@ -48,10 +48,13 @@ def test_the_search_box_takes_a_public_number(browser, make_ticket, typed) -> No
     assert other.number not in numbers(page)
 
 
-def test_the_search_box_takes_text(browser, make_ticket) -> None:
+@pytest.mark.parametrize("typed", ["yanmıyor", "karanlik", "LAMBASI"])
+def test_the_search_box_takes_text_with_or_without_turkish_letters(
+    browser, make_ticket, typed
+) -> None:
     lamp = make_ticket(description="Sokak lambası yanmıyor, çok karanlık")
     make_ticket(description="Çöp konteyneri taşıyor")
-    page = browser.get(INBOX, query_string={"q": "yanmıyor", "sort": "due"})
+    page = browser.get(INBOX, query_string={"q": typed, "sort": "due"})
     assert numbers(page) == {lamp.number}
 
 
