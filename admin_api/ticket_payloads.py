@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from admin_api.ticket_access import is_following
 from core.geo import lat_lon
+from core.messaging.thread import ThreadMessage
 from core.models import (
     Category,
     Comment,
@@ -139,6 +140,26 @@ def escalation_payload(session: Session, escalation: Escalation, viewer: User) -
         "decision_note": escalation.decision_note,
         "decided_at": escalation.decided_at,
         "created_at": escalation.created_at,
+    }
+
+
+def thread_message_payload(item: ThreadMessage, viewer: User) -> dict[str, Any]:
+    message = item.message
+    return {
+        "id": message.id,
+        "direction": message.direction,
+        "channel": message.channel,
+        "party": item.party,
+        "person": person(item.user, viewer),
+        "kind": message.kind,
+        "body": message.body,
+        "media": message.media,
+        "reply": item.reply,
+        "status": message.status,
+        "reason": item.reason,
+        "error_code": message.error_code,
+        "sent_at": message.sent_at,
+        "created_at": message.created_at,
     }
 
 

@@ -93,6 +93,8 @@ def test_sla_breach_is_flagged_once_with_a_priority_bump_and_manager_alerts(
     city_manager = make_user("manager", sla_alerts=True)
     make_user("manager", team=late.team)  # did not ask for alerts
     make_user("manager", team=other_team, sla_alerts=True)  # another team's
+    # One who covers another team as well as the late ticket's.
+    both = make_user("manager", teams=(other_team, late.team), sla_alerts=True)
 
     assert flag_breaches(database, settings, NOW) == 1
     assert flag_breaches(database, settings, NOW + timedelta(minutes=1)) == 0
@@ -103,7 +105,7 @@ def test_sla_breach_is_flagged_once_with_a_priority_bump_and_manager_alerts(
     [event] = events_of(db, late, "sla_breached")
     assert (event.from_value, event.to_value) == ("normal", "high")
     alerts = messages_of(db, "sla_breached")
-    assert {m.user_id for m in alerts} == {team_manager.id, city_manager.id}
+    assert {m.user_id for m in alerts} == {team_manager.id, city_manager.id, both.id}
     assert {m.channel for m in alerts} == {"sms"}
     by_user = {m.user_id: m.body for m in alerts}
     assert by_user[team_manager.id].startswith(f"SLA breached: #{late.number}")

@@ -186,8 +186,18 @@ class TicketCreateSchema(Schema):
 class TicketPatchSchema(Schema):
     priority = fields.Str(validate=validate.OneOf(PRIORITIES))
     category_id = Id(strict=True)
-    team_id = Id(strict=True, allow_none=True)
-    assignee_id = Id(strict=True, allow_none=True)
+    team_id = Id(
+        strict=True,
+        allow_none=True,
+        metadata={"description": "Hand to this team (with `assignee_id`: theirs, of several)"},
+    )
+    assignee_id = Id(
+        strict=True,
+        allow_none=True,
+        metadata={
+            "description": "Staff; someone outside the ticket's team brings it to their team"
+        },
+    )
     location = fields.Nested(
         LocationSchema, metadata={"description": "Place the pin (an address-only report)"}
     )
@@ -351,12 +361,25 @@ class EventPageSchema(PageSchema):
 
 class MessageSchema(Schema):
     id = fields.Int()
-    direction = fields.Str()
+    direction = fields.Str(metadata={"description": "`inbound`: from the citizen"})
     channel = fields.Str()
+    party = fields.Str(
+        allow_none=True,
+        metadata={"description": "The citizen's side: `reporter` or `follower` (null: erased)"},
+    )
+    person = fields.Nested(PersonSchema, allow_none=True)
     kind = fields.Str(allow_none=True)
     body = fields.Str(allow_none=True)
     media = fields.List(fields.Dict())
-    status = fields.Str()
+    reply = fields.Str(
+        allow_none=True, metadata={"description": "Inbound: what the bot answered in the chat"}
+    )
+    status = fields.Str(metadata={"description": "Delivery state (`received` for inbound)"})
+    reason = fields.Str(
+        allow_none=True, metadata={"description": "Why it was skipped, failed or undelivered"}
+    )
+    error_code = fields.Int(allow_none=True, metadata={"description": "Twilio's error code"})
+    sent_at = fields.DateTime(allow_none=True)
     created_at = fields.DateTime()
 
 

@@ -12,7 +12,7 @@ from core.models.base import Base
 from core.models.console import ConsoleSession, SavedReply, TicketView
 from core.models.exports import ExportJob
 from core.models.messages import Conversation, Message
-from core.models.people import ApiKey, OtpCode, RefreshToken, Team, User
+from core.models.people import ApiKey, OtpCode, RefreshToken, Team, User, user_teams
 from core.models.tickets import (
     Category,
     Comment,
@@ -51,4 +51,5 @@ __all__ = [
     "TicketFollower",
     "TicketView",
     "User",
+    "user_teams",
 ]

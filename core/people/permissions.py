@@ -3,8 +3,8 @@
 | role     | may                                                                  |
 |----------|----------------------------------------------------------------------|
 | citizen  | create tickets, see their own (and followed) tickets, comment, feedback |
-| support  | all of that on every ticket; status, assignment, internal notes, escalation requests |
-| manager  | all of that; decide escalations, analytics and exports, users, teams, categories, API keys |
+| support  | all of that on every ticket; status, assignment, internal notes, escalation requests (and the list of their own) |
+| manager  | all of that; every escalation, deciding them, analytics and exports, users, teams, categories, API keys |
 
 API keys carry scopes instead of a role and can never manage users.
 """
@@ -28,10 +28,12 @@ SUPPORT = CITIZEN | {
     "ticket.create_for_citizen",
     "ticket.update",
     "ticket.transition",
+    "ticket.move_team",
     "ticket.events",
     "ticket.messages",
     "comment.internal",
     "escalation.request",
+    "escalation.list_own",
     "team.read",
     "user.read_staff",
 }
