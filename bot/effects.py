@@ -263,10 +263,6 @@ def add_comment(citizen: Citizen, effect: AddComment) -> str:
         )  # fmt: skip
     except DomainError as exc:
         return refusal_reply(exc, citizen.locale, number=ticket.number)
-    # The message is about this ticket: staff read it in the ticket's thread.
-    citizen.session.execute(
-        update(Message).where(Message.id == citizen.message_id).values(ticket_id=ticket.id)
-    )
     return t("comment_added", citizen.locale, number=ticket.number)
 
 

@@ -44,9 +44,9 @@ class InboxView:
     sort: str
 
     def filters(self, user: User) -> TicketFilters:
-        team_id = None
+        team_id, team_ids = None, None
         if self.team == "mine":
-            team_id = user.team_id
+            team_ids = tuple(user.team_ids) or None
         elif self.team != "any":
             team_id = _int(self.team)
         assignee: int | str | None = None
@@ -58,6 +58,7 @@ class InboxView:
             statuses=self.statuses,
             category_id=self.category_id,
             team_id=team_id,
+            team_ids=team_ids,
             assignee=assignee,
             overdue=True if self.overdue else None,
             needs_location=True if self.needs_location else None,
@@ -75,7 +76,7 @@ def inbox_view(args: MultiDict[str, str], user: User) -> InboxView:
     statuses = tuple(s for s in args.getlist("status") if s in STATUSES)
     if first_visit and not statuses:
         statuses = OPEN_STATUSES
-    team = args.get("team", "mine" if user.team_id else "any")
+    team = args.get("team", "mine" if user.team_ids else "any")
     assignee = args.get("assignee", "anyone")
     sort = args.get("sort", DEFAULT_SORT)
     return InboxView(

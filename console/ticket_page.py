@@ -14,9 +14,9 @@ from console.choices import choices
 from console.errors import _not_found
 from console.inbox import MAX_ID
 from console.session import signed_in_user
-from console.thread import thread_messages
 from core.geo import lat_lon
 from core.messaging.delivery_preview import reply_routes
+from core.messaging.thread import ticket_thread
 from core.models import Comment, Photo, Ticket, TicketEvent, User
 from core.models.tickets import OPEN_STATUSES
 from core.people.permissions import role_can
@@ -25,6 +25,9 @@ from core.tickets.questions import describe_answers
 from core.tickets.views import mark_seen
 from core.tickets.workflow import CLOSE_RESOLUTIONS, allowed_targets
 from web.request_session import request_session
+
+# The thread shown (and redrawn by one poll) at most: a long one's first messages.
+THREAD_LIMIT = 200
 
 
 def ticket_or_none(ticket_id: int, *, lock: bool = False) -> Ticket | None:
@@ -84,7 +87,7 @@ def ticket_detail(ticket_id: int):
         .where(Comment.ticket_id == ticket.id)
         .order_by(Comment.created_at, Comment.id)
     ).all()
-    messages = thread_messages(session, ticket)
+    messages = ticket_thread(session, ticket, limit=THREAD_LIMIT)
     page = render_template(
         "ticket.html",
         ticket=ticket,
@@ -93,7 +96,7 @@ def ticket_detail(ticket_id: int):
         point=lat_lon(ticket.location) if ticket.location is not None else None,
         photos=_photos(session, ticket),
         messages=messages,
-        last_message_id=messages[-1].id if messages else 0,
+        last_message_id=messages[-1].message.id if messages else 0,
         comments=comments,
         timeline=_timeline(session, ticket),
         moves=moves_for(ticket, user),
@@ -129,8 +132,11 @@ def thread_since(ticket_id: int):
     if ticket is None:
         return _not_found(None)
     after = min(max(request.args.get("after", type=int) or 0, 0), MAX_ID)
-    messages = thread_messages(session, ticket, after, _since(request.args.get("since")))
-    if any(m.id > after for m in messages):
+    messages = ticket_thread(
+        session, ticket, after_id=after, changed_since=_since(request.args.get("since")),
+        limit=THREAD_LIMIT,
+    )  # fmt: skip
+    if any(item.message.id > after for item in messages):
         mark_seen(session, signed_in_user(), ticket)
         session.commit()
     response = make_response(render_template("_thread.html", messages=messages))

@@ -14,7 +14,7 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from core.config import Settings
-from core.models import Base, Category, Message, Ticket, User
+from core.models import Base, Category, Message, Team, Ticket, User
 from core.people.tokens import issue_access_token
 from core.tickets.opening import open_ticket
 from core.tickets.seed_data import seed_defaults
@@ -84,12 +84,12 @@ _phones = iter(range(1, 10_000))
 def person(
     db: Session, role: str, *, team: str | None = "lighting", locale: str = "tr", **extra: Any
 ) -> User:
-    team_id = None
+    teams = []
     if team:
         category = db.scalar(select(Category).where(Category.code == team))
-        team_id = category.default_team_id
+        teams = [db.get(Team, category.default_team_id)]
     user = User(phone=f"+90533{next(_phones):07d}", full_name=f"{role.title()} {locale}",
-                role=role, team_id=team_id, locale=locale, **extra)  # fmt: skip
+                role=role, teams=teams, locale=locale, **extra)  # fmt: skip
     db.add(user)
     db.commit()
     return user
