@@ -46,6 +46,9 @@ PUBLIC_ENDPOINTS = frozenset(
     }
 )
 
+# Asked by the pages' script, not by a person: no redirect to the sign-in page.
+POLL_ENDPOINTS = frozenset({"console.inbox_poll", "console.thread_since"})
+
 
 def settings() -> Settings:
     return current_app.config["SOSOFT"]
@@ -59,7 +62,8 @@ def _signed_in_and_same_site() -> Any:
         return i18n.error_page(403, "error.csrf")
     if request.endpoint in PUBLIC_ENDPOINTS or current_user() is not None:
         return None
-    if request.endpoint and request.endpoint.endswith(("_poll", "thread_since")):
+    if request.endpoint in POLL_ENDPOINTS:
+        # A page's script asks: it reloads the page on a 401, which then signs in.
         return i18n.error_page(401, "error.signed_out")
     return redirect(
         url_for("console.sign_in_form", next=request.full_path if request.method == "GET" else None)

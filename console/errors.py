@@ -28,7 +28,7 @@ def _too_many(_exc: RateLimitExceeded) -> tuple[str, int, dict[str, str]]:
 
 
 @bp.errorhandler(404)
-def _not_found(_exc: Exception) -> tuple[str, int]:
+def not_found_page(_exc: Exception | None = None) -> tuple[str, int]:
     return error_page(404, "error.not_found")
 
 

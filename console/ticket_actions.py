@@ -9,7 +9,7 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from console.blueprint import bp, settings
-from console.errors import _not_found, bad_input
+from console.errors import bad_input, not_found_page
 from console.session import signed_in_user
 from console.status_counts import forget_counts
 from console.ticket_page import ticket_or_none
@@ -57,7 +57,7 @@ def _comment(ticket_id: int, *, internal: bool):
     user = signed_in_user()
     ticket = _locked(ticket_id)
     if ticket is None:
-        return _not_found(None)
+        return not_found_page()
     if internal:
         _require(user, "comment.internal")
     add_comment(
@@ -85,7 +85,7 @@ def move(ticket_id: int):
     user = signed_in_user()
     ticket = _locked(ticket_id)
     if ticket is None:
-        return _not_found(None)
+        return not_found_page()
     _require(user, "ticket.transition")
     to = request.form.get("to", "")
     resolution = request.form.get("resolution") or None if to == "closed" else None
@@ -104,7 +104,7 @@ def assign(ticket_id: int):
     user = signed_in_user()
     ticket = _locked(ticket_id)
     if ticket is None:
-        return _not_found(None)
+        return not_found_page()
     _require(user, "ticket.update")
     wanted: dict[str, int | None] = {}
     for field in ("team_id", "assignee_id"):
@@ -125,7 +125,7 @@ def escalate(ticket_id: int):
     user = signed_in_user()
     ticket = _locked(ticket_id)
     if ticket is None:
-        return _not_found(None)
+        return not_found_page()
     _require(user, "escalation.request")
     request_escalation(request_session(), ticket, user, request.form.get("reason"))
     request_session().commit()
@@ -150,7 +150,7 @@ def place(ticket_id: int):
     user = signed_in_user()
     ticket = _locked(ticket_id)
     if ticket is None:
-        return _not_found(None)
+        return not_found_page()
     _require(user, "ticket.update")
     lat, lon = _coordinate("lat"), _coordinate("lon")
     if set_location(request_session(), settings(), ticket, user, lat=lat, lon=lon):
@@ -165,7 +165,7 @@ def attach_photo(ticket_id: int):
     user = signed_in_user()
     ticket = _locked(ticket_id)
     if ticket is None:
-        return _not_found(None)
+        return not_found_page()
     _require(user, "photo.upload")
     upload = request.files.get("photo")
     if upload is None:

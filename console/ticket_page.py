@@ -11,7 +11,7 @@ from sqlalchemy.orm import joinedload
 
 from console.blueprint import bp, settings
 from console.choices import choices
-from console.errors import _not_found
+from console.errors import not_found_page
 from console.inbox import MAX_ID
 from console.session import signed_in_user
 from core.geo import lat_lon
@@ -79,7 +79,7 @@ def ticket_detail(ticket_id: int):
     session = request_session()
     ticket = ticket_or_none(ticket_id)
     if ticket is None:
-        return _not_found(None)
+        return not_found_page()
     reporter = ticket.reporter
     comments = session.execute(
         select(Comment, User)
@@ -130,7 +130,7 @@ def thread_since(ticket_id: int):
     session = request_session()
     ticket = ticket_or_none(ticket_id)
     if ticket is None:
-        return _not_found(None)
+        return not_found_page()
     after = min(max(request.args.get("after", type=int) or 0, 0), MAX_ID)
     messages = ticket_thread(
         session, ticket, after_id=after, changed_since=_since(request.args.get("since")),
