@@ -22,7 +22,7 @@ from admin_api.ticket_access import calling_user, get_ticket, visible_ticket
 from admin_api.ticket_errors import field_error
 from admin_api.ticket_payloads import event_payload, thread_message_payload, ticket_detail
 from core.messaging.thread import ticket_thread
-from core.models import Ticket, TicketEvent, User
+from core.models import ApiKey, Ticket, TicketEvent, User
 from core.tickets.escalations import request_escalation
 from core.tickets.following import follow, unfollow
 from core.tickets.workflow import apply_transition
@@ -97,13 +97,19 @@ class Events(MethodView):
         caller = calling_user()
         ticket = visible_ticket(ticket_id)
         after = after_id(args.get("cursor"))
-        query = select(TicketEvent, User).outerjoin(User, User.id == TicketEvent.actor_id)
-        query = query.where(TicketEvent.ticket_id == ticket.id)
+        query = (
+            select(TicketEvent, User, ApiKey)
+            .outerjoin(User, User.id == TicketEvent.actor_id)
+            .outerjoin(ApiKey, ApiKey.id == TicketEvent.api_key_id)
+            .where(TicketEvent.ticket_id == ticket.id)
+        )
         if after is not None:
             query = query.where(TicketEvent.id > after)
         rows = request_session().execute(query.order_by(TicketEvent.id).limit(args["limit"] + 1))
         result = page(rows.all(), args["limit"], key=lambda row: (row[0].id,))
-        result["data"] = [event_payload(event, actor, caller) for event, actor in result["data"]]
+        result["data"] = [
+            event_payload(event, actor, caller, key) for event, actor, key in result["data"]
+        ]
         return result
 
 

@@ -135,6 +135,18 @@ class AnswerSchema(Schema):
     answer = fields.Str()
 
 
+class Open311ReportSchema(Schema):
+    filed_by = fields.Nested(RefSchema, allow_none=True, metadata={"description": "The API key"})
+    media_url = fields.Str(
+        allow_none=True,
+        metadata={"description": "The link the client sent; SoSoft never fetches it"},
+    )
+    device_id = fields.Str(allow_none=True)
+    account_id = fields.Str(allow_none=True, metadata={"description": "The client's user id"})
+    address_id = fields.Str(allow_none=True)
+    zipcode = fields.Str(allow_none=True)
+
+
 class TicketDetailSchema(TicketSummarySchema):
     reporter = fields.Nested(PersonSchema, allow_none=True)
     contact_phone = fields.Str(
@@ -143,6 +155,15 @@ class TicketDetailSchema(TicketSummarySchema):
             "description": "Staff only: E.164 phone an integration (Open311) gave for the"
             " person it filed for; never an account"
         },
+    )
+    contact_email = fields.Str(
+        allow_none=True,
+        metadata={"description": "Staff only: the email an integration gave with the contact"},
+    )
+    open311 = fields.Nested(
+        Open311ReportSchema,
+        allow_none=True,
+        metadata={"description": "Staff only, Open311 tickets: what the client sent"},
     )
     duplicate_of = fields.Int(allow_none=True, metadata={"description": "Ticket id"})
     attributes = fields.Dict(
@@ -348,7 +369,14 @@ class NearbyResultSchema(Schema):
 class EventSchema(Schema):
     id = fields.Int()
     kind = fields.Str()
-    actor = fields.Nested(PersonSchema, allow_none=True)
+    actor = fields.Nested(
+        PersonSchema,
+        allow_none=True,
+        metadata={"description": "Who did it; an integration as its key's name, role api_key"},
+    )
+    api_key = fields.Nested(
+        RefSchema, allow_none=True, metadata={"description": "The API key that made the change"}
+    )
     from_value = fields.Str(allow_none=True)
     to_value = fields.Str(allow_none=True)
     data = fields.Dict()

@@ -87,6 +87,10 @@ class User(Base):
         secondary=user_teams, back_populates="members", order_by=Team.id
     )
 
+    # Not a column: set only on the unsaved support user an integration's API key acts
+    # as (core.people.api_keys.key_as_support), so its events record the key.
+    acting_api_key_id = None
+
     @property
     def is_staff(self) -> bool:
         return self.role in STAFF_ROLES

@@ -66,7 +66,10 @@ def _breach(session: Session, settings: Settings, ticket: Ticket, now: datetime)
             category=ticket.category.name(manager.locale),
             due=due.strftime("%d.%m.%Y %H:%M"),
         )
-        queue_message(session, manager, "sla_breached", body, ticket=ticket, channel="sms")
+        # SMS reaches a manager whatever they last wrote on; without an SMS sender,
+        # WhatsApp (TWILIO_TEMPLATE_SLA_ALERT outside the 24-hour window).
+        channel = "sms" if settings.TWILIO_SMS_FROM else "whatsapp"
+        queue_message(session, manager, "sla_breached", body, ticket=ticket, channel=channel)
 
 
 def _alerted_managers(session: Session, ticket: Ticket) -> list[User]:
