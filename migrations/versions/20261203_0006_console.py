@@ -7,7 +7,7 @@
 - `saved_replies`: public replies kept for reuse, in Turkish and English.
 
 Revision ID: 0006
-Revises: 0010
+Revises: 0011
 Create Date: 2026-12-03 09:00:00
 """
 
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0006"
-down_revision: str | None = "0010"
+down_revision: str | None = "0011"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
