@@ -111,6 +111,13 @@ class Settings:
     OTP_VERIFY_RATE_LIMIT_IP: str = "60 per hour"
     REFRESH_RATE_LIMIT_IP: str = "120 per hour"
     RATELIMIT_ENABLED: bool = True
+    # The staff console (/console/): how long a browser stays signed in, how often its
+    # pages ask for news, and the map tiles (a URL with {z}/{x}/{y}; empty: no tiles,
+    # the maps draw their points on a plain background).
+    CONSOLE_SESSION_HOURS: int = 12
+    CONSOLE_POLL_SECONDS: int = 20
+    CONSOLE_TILE_URL: str = ""
+    CONSOLE_TILE_ATTRIBUTION: str = ""
 
     # --- Twilio ----------------------------------------------------------------------
     TWILIO_ENABLED: bool = False
