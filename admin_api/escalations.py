@@ -8,7 +8,6 @@ from typing import Any
 
 from flask.views import MethodView
 from flask_smorest import abort
-from sqlalchemy import select
 
 from admin_api.blueprint import ApiBlueprint
 from admin_api.pagination import after_id, page
@@ -23,8 +22,8 @@ from admin_api.schemas.tickets import MAX_ID, EscalationSchema
 from admin_api.security import require
 from admin_api.ticket_access import calling_user, visible_ticket
 from admin_api.ticket_payloads import escalation_payload, ticket_summary
-from core.models import Escalation, Ticket
-from core.tickets.escalations import decide_escalation, request_escalation
+from core.models import Escalation
+from core.tickets.escalations import decide_escalation, listed_escalations, request_escalation
 from web.request_session import request_session
 
 blp = ApiBlueprint(
@@ -53,20 +52,18 @@ class TicketEscalations(MethodView):
 
 @blp.route("/escalations")
 class Escalations(MethodView):
-    @require("escalation.list")
+    @require("escalation.list_own")
     @blp.arguments(EscalationListArgs, location="query")
     @blp.response(200, EscalationPageSchema)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
-        """Escalations, oldest first (`?status=pending` is the manager's queue)"""
+        """Escalations, oldest first: a manager's are all (`?status=pending` is the
+        queue), support's the ones they requested"""
         caller = calling_user()
         session = request_session()
-        query = select(Escalation, Ticket).join(Ticket, Ticket.id == Escalation.ticket_id)
-        if args.get("status"):
-            query = query.where(Escalation.status == args["status"])
-        after = after_id(args.get("cursor"))
-        if after is not None:
-            query = query.where(Escalation.id > after)
-        rows = session.execute(query.order_by(Escalation.id).limit(args["limit"] + 1)).all()
+        rows = listed_escalations(
+            session, caller, status=args.get("status"), after_id=after_id(args.get("cursor")),
+            limit=args["limit"],
+        )  # fmt: skip
         result = page(rows, args["limit"], key=lambda row: (row[0].id,))
         result["data"] = [
             {**escalation_payload(session, e, caller), "ticket": ticket_summary(t, caller)}

@@ -17,8 +17,8 @@ from flask import current_app, g, request
 from flask_smorest import abort
 
 from core.models import ApiKey, User
-from core.people.api_keys import API_KEY_PREFIX, find_api_key
-from core.people.permissions import role_can, scopes_can
+from core.people.api_keys import API_KEY_PREFIX, find_api_key, key_as_support
+from core.people.permissions import role_can, scopes_can, works_tickets
 from core.people.refresh_tokens import sign_in_ended
 from core.people.tokens import InvalidToken, decode_access_token
 from web.request_session import request_session
@@ -34,6 +34,7 @@ class Principal:
     user: User | None = None
     api_key: ApiKey | None = None
     scopes: tuple[str, ...] = field(default_factory=tuple)
+    _stand_in: User | None = field(default=None, repr=False)
 
     @property
     def role(self) -> str:
@@ -47,6 +48,18 @@ class Principal:
         if self.user is not None:
             return role_can(self.user.role, permission)
         return scopes_can(self.scopes, permission)
+
+    def acting_user(self) -> User | None:
+        """Whom the ticket endpoints serve: the signed-in user, or for a key with a
+        `tickets:*` scope the support user it acts as (one per request); else None."""
+        if self.user is not None:
+            return self.user
+        if self.api_key is None or not works_tickets(self.scopes):
+            return None
+        if self._stand_in is None:
+            locale = current_app.config["SOSOFT"].DEFAULT_LOCALE
+            self._stand_in = key_as_support(self.api_key, locale)
+        return self._stand_in
 
 
 def _unauthorized(message: str) -> None:

@@ -19,8 +19,9 @@ NOT_FOUND = "ticket not found"
 
 
 def calling_user() -> User:
-    """The signed-in user; API keys have no person behind them for these endpoints."""
-    user = current_principal().user
+    """The signed-in user, or the support user a key with a `tickets:*` scope acts as;
+    other API keys have no person behind them for these endpoints."""
+    user = current_principal().acting_user()
     if user is None:
         abort(403, message="this operation needs a user's sign-in, not an API key")
     return user

@@ -11,9 +11,12 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from admin_api.security import current_principal
 from admin_api.ticket_access import is_following
 from core.geo import lat_lon
+from core.messaging.thread import ThreadMessage
 from core.models import (
+    ApiKey,
     Category,
     Comment,
     Escalation,
@@ -25,7 +28,6 @@ from core.models import (
     User,
 )
 from core.models.tickets import OPEN_STATUSES
-from core.people.permissions import role_can
 from core.tickets.questions import describe_answers
 from core.tickets.workflow import allowed_targets
 
@@ -115,12 +117,18 @@ def photo_payload(photo: Photo) -> dict[str, Any]:
     }
 
 
+def key_as_actor(key: ApiKey) -> dict[str, Any]:
+    """An integration as the one who did something: its key's name."""
+    return {"name": key.name, "role": "api_key"}
+
+
 def comment_payload(comment: Comment, viewer: User) -> dict[str, Any]:
+    by_key = comment.api_key_id is not None and comment.author_id is None
     return {
         "id": comment.id,
         "body": comment.body,
         "internal": comment.is_internal,
-        "author": person(comment.author, viewer),
+        "author": key_as_actor(comment.api_key) if by_key else person(comment.author, viewer),
         "created_at": comment.created_at,
     }
 
@@ -139,6 +147,26 @@ def escalation_payload(session: Session, escalation: Escalation, viewer: User) -
         "decision_note": escalation.decision_note,
         "decided_at": escalation.decided_at,
         "created_at": escalation.created_at,
+    }
+
+
+def thread_message_payload(item: ThreadMessage, viewer: User) -> dict[str, Any]:
+    message = item.message
+    return {
+        "id": message.id,
+        "direction": message.direction,
+        "channel": message.channel,
+        "party": item.party,
+        "person": person(item.user, viewer),
+        "kind": message.kind,
+        "body": message.body,
+        "media": message.media,
+        "reply": item.reply,
+        "status": message.status,
+        "reason": item.reason,
+        "error_code": message.error_code,
+        "sent_at": message.sent_at,
+        "created_at": message.created_at,
     }
 
 
@@ -173,9 +201,28 @@ def current_escalation(session: Session, ticket: Ticket) -> Escalation | None:
 def transitions_for(ticket: Ticket, viewer: User) -> list[str]:
     """What POST /transitions would accept from this caller (escalation moves have
     their own endpoints; a citizen reopens through feedback)."""
-    if not role_can(viewer.role, "ticket.transition"):
+    # The caller's own rights: a key that only reads tickets acts as support yet moves none.
+    if not current_principal().can("ticket.transition"):
         return []
     return allowed_targets(ticket.status, viewer.role, include_dedicated=False)
+
+
+# What an Open311 client sent beyond the ticket's own fields (core: Ticket.source_details).
+OPEN311_DETAILS = ("media_url", "device_id", "account_id", "address_id", "zipcode")
+
+
+def open311_report(session: Session, ticket: Ticket, viewer: User) -> dict[str, Any] | None:
+    """For staff, what the integration sent with an Open311 request: the media as the
+    link it gave (never fetched: it is any URL), the client's device and account ids,
+    and which key filed it."""
+    if ticket.channel != "open311" or not viewer.is_staff:
+        return None
+    details = ticket.source_details or {}
+    key = session.get(ApiKey, ticket.api_key_id) if ticket.api_key_id else None
+    return {
+        "filed_by": {"id": key.id, "name": key.name} if key else None,
+        **{name: details.get(name) for name in OPEN311_DETAILS},
+    }
 
 
 def ticket_detail(session: Session, ticket: Ticket, viewer: User) -> dict[str, Any]:
@@ -196,6 +243,8 @@ def ticket_detail(session: Session, ticket: Ticket, viewer: User) -> dict[str, A
         else None,
         # The phone an integration gave for the person it filed for: for call-backs.
         "contact_phone": ticket.contact_phone if viewer.is_staff else None,
+        "contact_email": ticket.contact_email if viewer.is_staff else None,
+        "open311": open311_report(session, ticket, viewer),
         "duplicate_of": ticket.duplicate_of_id,
         "attributes": ticket.attributes,
         "answers": [
@@ -214,11 +263,16 @@ def ticket_detail(session: Session, ticket: Ticket, viewer: User) -> dict[str, A
     }
 
 
-def event_payload(event: TicketEvent, actor: User | None, viewer: User) -> dict[str, Any]:
+def event_payload(
+    event: TicketEvent, actor: User | None, viewer: User, key: ApiKey | None = None
+) -> dict[str, Any]:
+    """One line of the timeline; a change an integration made names its key."""
+    by_key = {"id": key.id, "name": key.name} if key else None
     return {
         "id": event.id,
         "kind": event.kind,
-        "actor": person(actor, viewer),
+        "actor": key_as_actor(key) if key and not actor else person(actor, viewer),
+        "api_key": by_key,
         "from_value": event.from_value,
         "to_value": event.to_value,
         "data": event.data,

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask.views import MethodView
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
 from admin_api.blueprint import ApiBlueprint
 from admin_api.pagination import PaginationArgs, after_id, page
@@ -20,8 +20,9 @@ from admin_api.schemas.tickets import (
 from admin_api.security import require
 from admin_api.ticket_access import calling_user, get_ticket, visible_ticket
 from admin_api.ticket_errors import field_error
-from admin_api.ticket_payloads import event_payload, ticket_detail
-from core.models import Message, Ticket, TicketEvent, User
+from admin_api.ticket_payloads import event_payload, thread_message_payload, ticket_detail
+from core.messaging.thread import ticket_thread
+from core.models import ApiKey, Ticket, TicketEvent, User
 from core.tickets.escalations import request_escalation
 from core.tickets.following import follow, unfollow
 from core.tickets.workflow import apply_transition
@@ -96,13 +97,19 @@ class Events(MethodView):
         caller = calling_user()
         ticket = visible_ticket(ticket_id)
         after = after_id(args.get("cursor"))
-        query = select(TicketEvent, User).outerjoin(User, User.id == TicketEvent.actor_id)
-        query = query.where(TicketEvent.ticket_id == ticket.id)
+        query = (
+            select(TicketEvent, User, ApiKey)
+            .outerjoin(User, User.id == TicketEvent.actor_id)
+            .outerjoin(ApiKey, ApiKey.id == TicketEvent.api_key_id)
+            .where(TicketEvent.ticket_id == ticket.id)
+        )
         if after is not None:
             query = query.where(TicketEvent.id > after)
         rows = request_session().execute(query.order_by(TicketEvent.id).limit(args["limit"] + 1))
         result = page(rows.all(), args["limit"], key=lambda row: (row[0].id,))
-        result["data"] = [event_payload(event, actor, caller) for event, actor in result["data"]]
+        result["data"] = [
+            event_payload(event, actor, caller, key) for event, actor, key in result["data"]
+        ]
         return result
 
 
@@ -112,17 +119,16 @@ class Messages(MethodView):
     @blp.arguments(PaginationArgs, location="query")
     @blp.response(200, MessagePageSchema)
     def get(self, args: dict[str, Any], ticket_id: int) -> dict[str, Any]:
-        """The chat thread with the reporter about this ticket, oldest first (staff)"""
+        """The ticket's thread, oldest first (staff): every message between the city and
+        its reporter or a follower about it, with its delivery state"""
+        caller = calling_user()
         ticket = visible_ticket(ticket_id)
-        after = after_id(args.get("cursor"))
-        query = select(Message).where(
-            Message.ticket_id == ticket.id,
-            or_(Message.user_id.is_(None), Message.user_id == ticket.reporter_id),
+        thread = ticket_thread(
+            request_session(), ticket, after_id=after_id(args.get("cursor")), limit=args["limit"]
         )
-        if after is not None:
-            query = query.where(Message.id > after)
-        rows = request_session().scalars(query.order_by(Message.id).limit(args["limit"] + 1))
-        return page(rows.all(), args["limit"], key=lambda m: (m.id,))
+        result = page(thread, args["limit"], key=lambda item: (item.message.id,))
+        result["data"] = [thread_message_payload(item, caller) for item in result["data"]]
+        return result
 
 
 @blp.route("/<int:ticket_id>/follow")

@@ -100,6 +100,7 @@ class Tickets(MethodView):
             lon=place.get("lon"),
             address=data.get("address"),
             attributes=attributes,
+            api_key_id=caller.acting_api_key_id,
         )
         session.commit()
         return ticket_detail(session, ticket, caller)
@@ -123,7 +124,7 @@ class Tickets(MethodView):
             )
         except BadCursor:
             invalid_cursor()
-        rows = request_session().execute(query.statement).all()
+        rows = query.rows(request_session())
         result = page(rows, args["limit"], key=lambda row: query.order.key(*row))
         result["data"] = [ticket_summary(t, caller, d) for t, d in result["data"]]
         return result

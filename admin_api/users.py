@@ -13,6 +13,7 @@ from typing import Any
 from flask import current_app
 from flask_smorest import abort
 from sqlalchemy import Select, or_, select
+from sqlalchemy.orm import selectinload
 
 from admin_api.blueprint import ApiBlueprint
 from admin_api.pagination import after_id, page
@@ -34,6 +35,7 @@ from core.people.users import (
     clean_name,
     create_user,
     find_by_phone,
+    teams_by_id,
     update_user,
 )
 from web.request_session import request_session
@@ -81,7 +83,7 @@ def list_users(args: dict[str, Any]) -> dict[str, Any]:
     if "role" in args:
         query = query.where(User.role == args["role"])
     if "team_id" in args:
-        query = query.where(User.team_id == args["team_id"])
+        query = query.where(User.teams.any(Team.id == args["team_id"]))
     if "is_active" in args:
         query = query.where(User.is_active.is_(args["is_active"]))
     if "q" in args:
@@ -89,7 +91,8 @@ def list_users(args: dict[str, Any]) -> dict[str, Any]:
     after = after_id(args["cursor"])
     if after is not None:
         query = query.where(User.id > after)
-    rows = request_session().scalars(query.order_by(User.id).limit(args["limit"] + 1)).all()
+    query = query.options(selectinload(User.teams)).order_by(User.id).limit(args["limit"] + 1)
+    rows = request_session().scalars(query).all()
     return page(rows, args["limit"], key=lambda user: (user.id,))
 
 
@@ -110,18 +113,13 @@ def add_staff(body: dict[str, Any]) -> User:
     if existing is not None:
         message = f"user #{existing.id} has this number; change their role or team with PATCH"
         _field_error("phone_number", message, 409)
-    team = None
-    if body["team_id"] is not None:
-        team = session.get(Team, body["team_id"])
-        if team is None:
-            _field_error("team_id", f"no team #{body['team_id']}")
     user = create_user(
         session,
         settings,
         phone=phone,
         full_name=clean_name(body["full_name"]),
         role=body["role"],
-        team=team,
+        teams=teams_by_id(session, body["team_ids"]),
         locale=body["locale"],
     )
     session.commit()

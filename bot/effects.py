@@ -70,6 +70,9 @@ class Citizen:
     notes: list[str] = field(default_factory=list)
     # Typed addresses to look up after the commit (the inbound message ids).
     lookups: list[int] = field(default_factory=list)
+    # The ticket the message acted on (commented, rated, asked after, ...): saved on the
+    # inbound message with the reply, so the message is in that ticket's thread.
+    ticket_id: int | None = None
 
 
 def run_effects(citizen: Citizen, effects: list[Effect]) -> list[str]:
@@ -172,24 +175,35 @@ def create_ticket(citizen: Citizen, effect: CreateTicket) -> str:
         )
     except Refused as exc:
         return t("create_failed", citizen.locale, reason=exc.message)
-    _link_draft_media(session, ticket, draft, citizen.user)
+    _link_draft(citizen, ticket, draft)
     return t("created", citizen.locale, number=ticket.number)
 
 
-def _link_draft_media(
-    session: Session, ticket: Ticket, draft: Draft, uploaded_by: User | None
-) -> None:
-    """Photos fetched during the draft join the ticket; ones still being fetched will
-    find the ticket on their message (staff-only on a ticket she did not report)."""
-    attach_draft_photos(session, ticket, list(draft.photo_ids), uploaded_by)
-    message_ids = [item.message_id for item in draft.media]
-    if message_ids:
-        session.execute(
-            update(Message)
-            .where(Message.id.in_(message_ids))
-            .values(ticket_id=ticket.id)
-            .execution_options(synchronize_session=False)
+def _link_draft(citizen: Citizen, ticket: Ticket, draft: Draft) -> None:
+    """The report's messages join `ticket`'s thread, and so do its photos: fetched ones
+    join the ticket, ones still being fetched will find the ticket on their message
+    (staff-only on a ticket she did not report)."""
+    session = citizen.session
+    citizen.ticket_id = ticket.id
+    attach_draft_photos(session, ticket, list(draft.photo_ids), citizen.user)
+    of_the_report = Message.id.in_([item.message_id for item in draft.media])
+    if draft.opened_by is not None:
+        # What she wrote while making the report (not what she wrote about another
+        # ticket meanwhile, say "#1001 ..."): this conversation's inbound messages since.
+        of_the_report = or_(
+            of_the_report,
+            (Message.id >= draft.opened_by)
+            & (Message.id < citizen.message_id)
+            & (Message.direction == "inbound")
+            & (Message.address == citizen.inbound.address)
+            & Message.ticket_id.is_(None),
         )
+    session.execute(
+        update(Message)
+        .where(of_the_report)
+        .values(ticket_id=ticket.id)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def follow_ticket(citizen: Citizen, effect: FollowTicket) -> str:
@@ -197,6 +211,7 @@ def follow_ticket(citizen: Citizen, effect: FollowTicket) -> str:
     ticket = session.get(Ticket, effect.ticket_id, with_for_update=True)
     if ticket is None or citizen.user is None:
         return t("not_found", citizen.locale, number="?")
+    citizen.ticket_id = ticket.id
     try:
         follow(session, ticket, citizen.user, channel=citizen.inbound.channel, now=citizen.now)
     except DomainError as exc:
@@ -228,7 +243,7 @@ def _keep_report(citizen: Citizen, ticket: Ticket, draft: Draft, *, internal: bo
             citizen.session, ticket, user, draft.description,
             channel=citizen.inbound.channel, now=citizen.now,
         )  # fmt: skip
-    _link_draft_media(citizen.session, ticket, draft, user)
+    _link_draft(citizen, ticket, draft)
 
 
 def look_up_address(citizen: Citizen, effect: LookUpAddress) -> None:
@@ -240,6 +255,7 @@ def add_comment(citizen: Citizen, effect: AddComment) -> str:
     ticket = _own_ticket(citizen, effect.number)
     if ticket is None or citizen.user is None:
         return t("not_found", citizen.locale, number=effect.number)
+    citizen.ticket_id = ticket.id
     try:
         comments.add_comment(
             citizen.session, ticket, citizen.user, effect.text,
@@ -254,10 +270,8 @@ def attach_media(citizen: Citizen, effect: AttachMediaToTicket) -> str:
     ticket = _own_ticket(citizen, effect.number)
     if ticket is None:
         return t("not_found", citizen.locale, number=effect.number)
-    session = citizen.session
-    session.execute(
-        update(Message).where(Message.id == citizen.message_id).values(ticket_id=ticket.id)
-    )
+    # The media task finds the ticket on the message.
+    citizen.ticket_id = ticket.id
     return t("photo_for_ticket", citizen.locale, number=ticket.number)
 
 
@@ -267,6 +281,7 @@ def show_status(citizen: Citizen, effect: ShowStatus) -> str:
         ticket = _own_ticket(citizen, effect.number, following=True)
         if ticket is None:
             return t("not_found", locale, number=effect.number)
+        citizen.ticket_id = ticket.id
         tickets = [ticket]
     elif citizen.user is None:
         tickets = []
@@ -297,6 +312,7 @@ def give_feedback(citizen: Citizen, effect: GiveFeedback) -> str:
     ticket = _own_ticket(citizen, effect.number, lock=True)
     if ticket is None or citizen.user is None:
         return t("not_found", citizen.locale, number=effect.number)
+    citizen.ticket_id = ticket.id
     try:
         given = feedback.give_feedback(
             citizen.session, citizen.settings, ticket, citizen.user,

@@ -148,6 +148,7 @@ def _converse(
     user_id = user.id if user else None
     erased = False
     lookups: list[int] = []
+    ticket_id = None
     if outcome.effects:
         citizen = Citizen(
             session=session,
@@ -161,6 +162,7 @@ def _converse(
         )
         replies = replies + run_effects(citizen, outcome.effects)
         locale, erased, lookups = citizen.locale, citizen.erased, citizen.lookups
+        ticket_id = citizen.ticket_id
         user_id = citizen.user.id if citizen.user else None
     reply = twiml(reply_text([*replies, *outcome.closing], inbound.channel))
     state = None
@@ -175,6 +177,7 @@ def _converse(
         locale=locale,
         user_id=user_id,
         set_user=True,
+        ticket_id=ticket_id,
         conversation_id=conversation.id,
         conversation=state,
     )

@@ -72,7 +72,7 @@ def absorb(s: Snapshot, m: Inbound, draft: Draft) -> tuple[Draft, list[str]]:
 
 
 def start_report(s: Snapshot, m: Inbound, draft: Draft | None = None, *notes: str) -> Outcome:
-    draft, absorbed = absorb(s, m, draft or Draft())
+    draft, absorbed = absorb(s, m, replace(draft or Draft(), opened_by=m.message_id))
     if m.media and m.message_id is not None:
         absorbed.insert(0, t("photo_kept", s.locale))
     return advance(s, draft, *notes, *absorbed)

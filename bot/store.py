@@ -349,7 +349,8 @@ def next_state(
 
 _REPLY = """
 UPDATE messages SET reply = %(reply)s, locale = %(message_locale)s,
-    user_id = CASE WHEN %(set_user)s THEN %(user_id)s ELSE user_id END
+    user_id = CASE WHEN %(set_user)s THEN %(user_id)s ELSE user_id END,
+    ticket_id = coalesce(%(ticket_id)s, ticket_id)
 WHERE id = %(message_id)s
 """
 # PostgreSQL runs a data-modifying WITH whether or not the main statement reads it.
@@ -362,7 +363,8 @@ WITH saved_conversation AS (
     WHERE id = %(conversation_id)s
 )
 UPDATE messages SET reply = %(reply)s, locale = %(message_locale)s,
-    user_id = CASE WHEN %(set_user)s THEN %(user_id)s ELSE user_id END
+    user_id = CASE WHEN %(set_user)s THEN %(user_id)s ELSE user_id END,
+    ticket_id = coalesce(%(ticket_id)s, ticket_id)
 WHERE id = %(message_id)s
 """
 
@@ -375,12 +377,14 @@ def save_reply(
     locale: str,
     user_id: int | None = None,
     set_user: bool = False,
+    ticket_id: int | None = None,
     conversation_id: int | None = None,
     conversation: dict[str, Any] | None = None,
 ) -> None:
-    """The reply (and locale, and with `set_user` the citizen) on the inbound message
-    and, when given, the conversation's `next_state` columns (linking `user_id`):
-    one statement, one round trip, after whatever the effects changed through the ORM.
+    """The reply (and locale, with `set_user` the citizen, and the ticket it acted on)
+    on the inbound message and, when given, the conversation's `next_state` columns
+    (linking `user_id`): one statement, one round trip, after whatever the effects
+    changed through the ORM.
     """
     session.flush()
     params: dict[str, Any] = {
@@ -389,6 +393,7 @@ def save_reply(
         "message_locale": locale,
         "user_id": user_id,
         "set_user": set_user,
+        "ticket_id": ticket_id,
     }
     sql = _REPLY
     if conversation is not None:

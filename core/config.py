@@ -128,6 +128,8 @@ class Settings:
     TWILIO_CONNECTION_OVERRIDES: str = "rc=3&rp=ct,5xx"
     TWILIO_TEMPLATE_STATUS_UPDATE: str = ""
     TWILIO_TEMPLATE_FEEDBACK_REQUEST: str = ""
+    TWILIO_TEMPLATE_ADDRESS_LOOKUP: str = ""
+    TWILIO_TEMPLATE_SLA_ALERT: str = ""
     # WhatsApp authentication template (content SID, variable "1" = the code); needed to
     # send sign-in codes by WhatsApp outside the 24-hour window.
     TWILIO_TEMPLATE_OTP: str = ""

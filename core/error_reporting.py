@@ -9,6 +9,8 @@ from core.config import Settings
 from core.logging_setup import mask_phones
 
 _SECRET_FIELDS = re.compile(r"(code|otp|token|password|secret|authorization|phone)", re.I)
+# Older Open311 clients send their key in a POST's query string.
+_KEY_ARGUMENT = re.compile(r"(\bapi_key=)[^&]*", re.I)
 
 
 def _scrub(event: dict[str, Any], _hint: dict[str, Any]) -> dict[str, Any]:
@@ -21,7 +23,8 @@ def _scrub(event: dict[str, Any], _hint: dict[str, Any]) -> dict[str, Any]:
         if _SECRET_FIELDS.search(name):
             headers[name] = "[scrubbed]"
     if "query_string" in request:
-        request["query_string"] = mask_phones(str(request["query_string"]))
+        query = _KEY_ARGUMENT.sub(r"\1[scrubbed]", str(request["query_string"]))
+        request["query_string"] = mask_phones(query)
     for exception in (event.get("exception") or {}).get("values", []):
         if exception.get("value"):
             exception["value"] = mask_phones(exception["value"])

@@ -18,6 +18,7 @@ from core.error_reporting import init_error_reporting
 from core.logging_setup import configure_logging, request_id_var
 from core.messaging import outbox
 from core.messaging.gateway import make_gateway
+from core.messaging.ways_out import warn_of_kinds_without_way_out
 from core.storage import make_storage
 from sosoft.blueprints import register_blueprints
 from web import docs, json_text, request_session
@@ -51,6 +52,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     )
     configure_logging(settings.LOG_LEVEL, json_lines=settings.is_production)
     init_error_reporting(settings, "web")
+    if settings.is_production:
+        warn_of_kinds_without_way_out(settings)
     outbox.install(settings)
 
     register_extensions(app, settings)

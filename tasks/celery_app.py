@@ -9,6 +9,7 @@ from dotenv import load_dotenv
 from core.config import Settings
 from core.error_reporting import init_error_reporting
 from core.messaging import outbox
+from core.messaging.ways_out import warn_of_kinds_without_way_out
 from tasks import broker
 from tasks.context import SoSoftTask
 
@@ -77,6 +78,8 @@ def make_celery(settings: Settings | None = None) -> Celery:
     # Redis going away must not end the worker (tasks/broker.py).
     broker.install()
     init_error_reporting(settings, "worker")
+    if settings.is_production:  # the worker is where such messages get skipped
+        warn_of_kinds_without_way_out(settings)
     app = Celery(
         "sosoft",
         broker=settings.REDIS_URL,

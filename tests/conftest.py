@@ -183,6 +183,7 @@ class UserFactory:
         team: Team | None = None,
         locale: str = "tr",
         phone: str | None = None,
+        teams: tuple[Team, ...] = (),
         **fields: object,
     ) -> User:
         self.counter += 1
@@ -190,7 +191,7 @@ class UserFactory:
             phone=phone or f"+90532{self.counter:07d}",
             full_name=name or f"{role.title()} {self.counter}",
             role=role,
-            team_id=team.id if team else None,
+            teams=[team, *teams] if team else list(teams),
             locale=locale,
             **fields,
         )

@@ -44,7 +44,9 @@ def test_a_returning_citizen_with_a_pin_reports_in_at_most_seven_messages(
             assert "Anlayamadım" not in reply
         assert "Bildiriminiz alındı" in reply
         sent = db.scalars(
-            select(Message).where(Message.direction == "inbound", Message.id > before)
+            select(Message)
+            .where(Message.direction == "inbound", Message.id > before)
+            .order_by(Message.id)
         ).all()
         assert len(sent) == len(messages) <= 7
         before = sent[-1].id

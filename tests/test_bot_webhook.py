@@ -400,7 +400,7 @@ def test_erase_replaces_personal_data(client, settings, seeded) -> None:
     # An integration filed one for this number too (Open311): its contact goes as well.
     filed_for = Ticket(
         category_id=ticket.category_id, description="Open311 bildirimi", channel="open311",
-        address="Kadıköy", contact_phone=phone.number,
+        address="Kadıköy", contact_phone=phone.number, contact_email="me@example.org",
     )  # fmt: skip
     db.add(filed_for)
     db.flush()
@@ -416,7 +416,7 @@ def test_erase_replaces_personal_data(client, settings, seeded) -> None:
     db.refresh(ticket)
     db.refresh(filed_for)
     assert ticket.reporter_id == user.id  # the report stays, anonymous
-    assert filed_for.contact_phone is None
+    assert filed_for.contact_phone is None and filed_for.contact_email is None
     # Writing again starts afresh.
     assert "KVKK" in phone.send("merhaba")
 

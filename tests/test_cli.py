@@ -67,7 +67,7 @@ def test_create_user_refuses_with_a_clear_message(runner, db, phone, role, reaso
     assert db.scalar(select(func.count()).select_from(User)) == 0
 
 
-def test_create_user_in_a_team(runner, db) -> None:
+def test_create_user_in_teams(runner, db) -> None:
     runner.invoke(args=["seed"])
     result = runner.invoke(
         args=["create-user", "--phone", "05321234568", "--name", "B", "--role", "support",
@@ -75,7 +75,20 @@ def test_create_user_in_a_team(runner, db) -> None:
     )  # fmt: skip
     assert result.exit_code == 0, result.output
     user = db.scalar(select(User).where(User.phone == "+905321234568"))
-    assert user.team.name == "Aydınlatma"
+    assert [team.name for team in user.teams] == ["Aydınlatma"]
+    both = runner.invoke(
+        args=["create-user", "--phone", "05321234570", "--name", "D", "--role", "support",
+              "--team", "Aydınlatma", "--team", "Fen İşleri", "--team", "Aydınlatma"]
+    )  # fmt: skip
+    assert both.exit_code == 0, both.output
+    assert "in " in both.output and "Fen İşleri" in both.output
+    user = db.scalar(select(User).where(User.phone == "+905321234570"))
+    assert sorted(team.name for team in user.teams) == ["Aydınlatma", "Fen İşleri"]
+    citizen = runner.invoke(
+        args=["create-user", "--phone", "05321234571", "--name", "E", "--role", "citizen",
+              "--team", "Aydınlatma"]
+    )  # fmt: skip
+    assert citizen.exit_code != 0 and "citizens do not belong to a team" in citizen.output
     missing = runner.invoke(
         args=["create-user", "--phone", "05321234569", "--name", "C", "--role", "support",
               "--team", "Nope"]

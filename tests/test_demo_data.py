@@ -52,14 +52,15 @@ INVARIANTS = {
         WHERE e.created_at < t.created_at OR e.created_at > clock_timestamp()""",
     "an assignee from outside the ticket's team": """
         SELECT count(*) FROM tickets t JOIN users u ON u.id = t.assignee_id
-        WHERE u.role <> 'support' OR u.team_id IS DISTINCT FROM t.team_id""",
+        WHERE u.role <> 'support' OR NOT EXISTS (
+            SELECT FROM user_teams m WHERE m.user_id = u.id AND m.team_id = t.team_id)""",
     "a ticket not routed to its category's team": """
         SELECT count(*) FROM tickets t JOIN categories c ON c.id = t.category_id
         WHERE t.team_id IS DISTINCT FROM c.default_team_id""",
     "an escalation decided by someone other than a manager of the team": """
         SELECT count(*) FROM escalations x JOIN users u ON u.id = x.decided_by_id
-        JOIN tickets t ON t.id = x.ticket_id WHERE u.role <> 'manager' OR u.team_id <> t.team_id
-        OR x.decided_at <= x.created_at""",
+        JOIN tickets t ON t.id = x.ticket_id WHERE u.role <> 'manager' OR x.decided_at <= x.created_at
+        OR NOT EXISTS (SELECT FROM user_teams m WHERE m.user_id = u.id AND m.team_id = t.team_id)""",
     "a pending escalation that was decided, or whose ticket is not escalated": """
         SELECT count(*) FROM escalations x JOIN tickets t ON t.id = x.ticket_id
         WHERE x.status = 'pending' AND (x.decided_by_id IS NOT NULL OR t.status <> 'escalated')""",
@@ -120,6 +121,13 @@ def test_reports_the_rate_and_adds_tickets_with_their_history(loaded, db: Sessio
     assert scalar(db, "SELECT count(*) FROM comments WHERE is_internal") > 0
     assert scalar(db, "SELECT count(*) FROM users WHERE role = 'citizen'") >= 50
     assert scalar(db, "SELECT count(*) FROM users WHERE role = 'manager'") >= 6
+    # Every member of staff works for a team, some for two; citizens for none.
+    memberships = db.execute(
+        text("""
+        SELECT DISTINCT role, teams FROM (SELECT u.role, count(m.team_id) AS teams FROM users u
+        LEFT JOIN user_teams m ON m.user_id = u.id GROUP BY u.id, u.role) x""")
+    )
+    assert set(memberships) == {("citizen", 0), ("support", 1), ("support", 2), ("manager", 1)}
 
 
 def test_the_data_keeps_every_rule(loaded, db: Session) -> None:

@@ -1,4 +1,5 @@
-"""`/dev/messages`: the outbound messages the development sink recorded.
+"""`/dev/messages`: the outbound messages the development sink recorded, and the ones
+that were skipped, with their reason.
 
 The route tests use the `app` and `client` fixtures from tests/conftest.py; the gateway
 is swapped for a sink on its own Redis list so parallel tests and dev data don't mix.
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import redis
@@ -16,9 +18,12 @@ from flask.testing import FlaskClient
 
 from core.config import Settings
 from core.messaging.gateway import DevSinkGateway, OutboundMessage
+from core.messaging.notifications import ANSWERED_IN_CHAT
+from core.models import Message
 from web import dev_messages
 
 PHONE = "+905321234567"
+NO_WAY = "outside the WhatsApp 24-hour window, no template for report_received; no SMS sender"
 
 
 @pytest.fixture
@@ -90,3 +95,50 @@ def test_registered_only_for_dev_sink_outside_production(overrides: dict, regist
     assert dev_messages.register(bare, Settings.from_env({}, **overrides)) is registered
     rules = {rule.rule for rule in bare.url_map.iter_rules()}
     assert ("/dev/messages" in rules) is registered
+
+
+# --- the development sink lists what was skipped ----------------------------------------
+
+
+def skipped(db, reason: str, *, minutes_ago: int = 0, body: str = "Bildiriminiz alındı") -> Message:
+    message = Message(
+        direction="outbound", channel="whatsapp", address="+905321234567", kind="report_received",
+        body=body, status="skipped", error_message=reason,
+        created_at=datetime.now(UTC) - timedelta(minutes=minutes_ago),
+    )  # fmt: skip
+    db.add(message)
+    db.flush()
+    return message
+
+
+def test_the_sink_lists_skipped_messages_with_their_reason(client, db, sink) -> None:
+    skipped(db, NO_WAY, minutes_ago=5)
+    sink.send(OutboundMessage(to="+905321234567", channel="sms", body="Kodunuz 123456"))
+    data = client.get("/dev/messages").get_json()["data"]
+    assert [(m["status"], m["body"]) for m in data] == [
+        ("sent", "Kodunuz 123456"),
+        ("skipped", "Bildiriminiz alındı"),
+    ]
+    assert data[1]["reason"] == NO_WAY and data[1]["kind"] == "report_received"
+    assert data[1]["to"] == "+905321234567" and data[1]["channel"] == "whatsapp"
+
+
+def test_the_sink_leaves_out_what_the_chat_reply_carried(client, db, sink) -> None:
+    skipped(db, ANSWERED_IN_CHAT)
+    assert client.get("/dev/messages").get_json()["data"] == []
+
+
+def test_clearing_the_sink_hides_the_skipped_ones_until_then(client, db, sink) -> None:
+    skipped(db, NO_WAY, minutes_ago=1, body="eski")
+    assert client.delete("/dev/messages").status_code == 204
+    assert client.get("/dev/messages").get_json()["data"] == []
+    skipped(db, NO_WAY, body="yeni")
+    assert [m["body"] for m in client.get("/dev/messages").get_json()["data"]] == ["yeni"]
+
+
+def test_the_limit_counts_both(client, db, sink) -> None:
+    for n in range(3):
+        skipped(db, NO_WAY, minutes_ago=10 - n, body=f"skipped {n}")
+    sink.send(OutboundMessage(to="+905321234567", channel="sms", body="sent"))
+    data = client.get("/dev/messages?limit=2").get_json()["data"]
+    assert [m["body"] for m in data] == ["sent", "skipped 2"]

@@ -16,7 +16,7 @@ def test_events_are_scrubbed() -> None:
             "data": {"phone_number": "+905321234567", "code": "123456"},
             "cookies": {"session": "x"},
             "headers": {"Authorization": "Bearer abc", "User-Agent": "curl"},
-            "query_string": "q=+905321234567",
+            "query_string": "q=+905321234567&api_key=sk_secret1234",
         },
         "exception": {"values": [{"value": "no user +905321234567"}]},
     }
@@ -24,3 +24,4 @@ def test_events_are_scrubbed() -> None:
     assert "data" not in scrubbed["request"] and "cookies" not in scrubbed["request"]
     assert scrubbed["request"]["headers"] == {"Authorization": "[scrubbed]", "User-Agent": "curl"}
     assert "5321234567" not in str(scrubbed)
+    assert "sk_secret1234" not in str(scrubbed) and "api_key=[scrubbed]" in str(scrubbed)

@@ -70,6 +70,34 @@ def test_pending_queue_for_managers(client, make_user, make_ticket, bearer) -> N
     assert bad.status_code == 422
 
 
+def test_support_lists_the_escalations_they_requested(client, make_user, make_ticket, bearer):
+    asker, colleague, manager = make_user("support"), make_user("support"), make_user("manager")
+    mine, theirs, decided = (make_ticket(status="in_progress") for _ in range(3))
+    escalate(client, bearer, asker, mine)
+    escalate(client, bearer, colleague, theirs)
+    escalation = escalate(client, bearer, asker, decided).json
+    decide(client, bearer, manager, escalation["id"], approve=False, note="Bütçe yok")
+
+    def listed(user, query=""):
+        response = client.get(f"/api/v1/escalations{query}", headers=bearer(user))
+        assert response.status_code == 200, response.json
+        return [e["ticket"]["id"] for e in response.json["data"]]
+
+    assert listed(asker) == [mine.id, decided.id]
+    assert listed(asker, "?status=pending") == [mine.id]
+    assert listed(asker, "?status=rejected") == [decided.id]
+    assert listed(colleague) == [theirs.id]
+    assert listed(manager) == [mine.id, theirs.id, decided.id]
+    first = client.get("/api/v1/escalations?limit=1", headers=bearer(asker)).json
+    rest = client.get(
+        f"/api/v1/escalations?limit=1&cursor={first['next_cursor']}", headers=bearer(asker)
+    ).json
+    assert [e["ticket_id"] for e in first["data"] + rest["data"]] == [mine.id, decided.id]
+    assert (
+        rest["data"][0]["status"] == "rejected" and rest["data"][0]["decision_note"] == "Bütçe yok"
+    )
+
+
 def test_approval_raises_priority_and_moves_team(client, db, make_user, make_ticket, bearer):
     reporter = make_user("citizen")
     ticket = make_ticket(reporter, status="in_progress")

@@ -94,6 +94,8 @@ def test_sla_breach_is_flagged_once_with_a_priority_bump_and_manager_alerts(
     city_manager = make_user("manager", sla_alerts=True)
     make_user("manager", team=late.team)  # did not ask for alerts
     make_user("manager", team=other_team, sla_alerts=True)  # another team's
+    # One who covers another team as well as the late ticket's.
+    both = make_user("manager", teams=(other_team, late.team), sla_alerts=True)
 
     assert flag_breaches(database, settings, NOW) == 1
     assert flag_breaches(database, settings, NOW + timedelta(minutes=1)) == 0
@@ -104,7 +106,7 @@ def test_sla_breach_is_flagged_once_with_a_priority_bump_and_manager_alerts(
     [event] = events_of(db, late, "sla_breached")
     assert (event.from_value, event.to_value) == ("normal", "high")
     alerts = messages_of(db, "sla_breached")
-    assert {m.user_id for m in alerts} == {team_manager.id, city_manager.id}
+    assert {m.user_id for m in alerts} == {team_manager.id, city_manager.id, both.id}
     assert {m.channel for m in alerts} == {"sms"}
     by_user = {m.user_id: m.body for m in alerts}
     assert by_user[team_manager.id].startswith(f"SLA breached: #{late.number}")
@@ -186,6 +188,16 @@ def test_resolved_tickets_close_after_the_quiet_days(
     assert closed.body == f"Report #{old.number} is closed. Thank you."
 
 
+def test_without_an_sms_sender_sla_alerts_go_by_whatsapp(
+    seeded: Session, database: Database, settings: Settings, make_user
+) -> None:
+    """So TWILIO_TEMPLATE_SLA_ALERT can carry them outside the 24-hour window."""
+    late = new_ticket(seeded, settings, make_user(), due_at=NOW - timedelta(hours=1))
+    make_user("manager", team=late.team, sla_alerts=True)
+    assert flag_breaches(database, settings.replace(TWILIO_SMS_FROM=""), NOW) == 1
+    assert {m.channel for m in messages_of(seeded, "sla_breached")} == {"whatsapp"}
+
+
 # --- retention --------------------------------------------------------------------------
 
 
@@ -201,7 +213,10 @@ def test_retention_forgets_old_personal_data_and_purges_codes(
     db.add(Feedback(ticket_id=old.id, user_id=old.reporter_id, rating=4, comment="evimin önü"))
     old.contact_phone = "+902125551212"
     # Filed through Open311 for a contact: no reporter, only the contact's phone.
-    for_contact = new_ticket(db, settings, None, status="closed", contact_phone="+905551112233")
+    for_contact = new_ticket(
+        db, settings, None, status="closed", contact_phone="+905551112233",
+        contact_email="ayse@example.org",
+    )  # fmt: skip
     for_contact.closed_at = NOW - timedelta(days=days + 1)
     recent = new_ticket(db, settings, make_user(), status="closed", contact_phone="+905551112233")
     recent.closed_at = NOW - timedelta(days=days - 1)
@@ -259,7 +274,7 @@ def test_retention_forgets_old_personal_data_and_purges_codes(
     assert set(retain(database, settings, storage, NOW).values()) == {0}
     db.expire_all()
     assert old.reporter_id is None and old.source_details == {} and old.contact_phone is None
-    assert for_contact.contact_phone is None
+    assert for_contact.contact_phone is None and for_contact.contact_email is None
     assert recent.contact_phone == "+905551112233"
     assert db.scalars(select(TicketFollower).where(TicketFollower.ticket_id == old.id)).all() == []
     feedback = db.scalar(select(Feedback).where(Feedback.ticket_id == old.id))

@@ -140,7 +140,6 @@ def test_a_follower_never_learns_who_reported_or_wrote(client, cast, make_ticket
 
 
 MANAGER_ONLY = [
-    ("GET", "/api/v1/escalations", None),
     ("GET", "/api/v1/feedback", None),
     ("POST", "/api/v1/categories", {"code": "graffiti", "name_tr": "Grafiti", "name_en": "Graffiti"}),
     ("PATCH", "/api/v1/categories/{category}", {"sla_hours": 12}),
@@ -166,6 +165,18 @@ def test_manager_endpoints(client, db, cast, make_ticket, bearer, caller, method
         assert response.status_code in (200, 201, 204), response.json
     else:
         assert response.status_code == 403
+
+
+@pytest.mark.parametrize("caller", CALLERS)
+def test_escalation_list_is_for_staff(client, db, cast, make_ticket, bearer, caller) -> None:
+    ticket = make_ticket(cast.a, status="escalated")
+    db.add(Escalation(ticket_id=ticket.id, requested_by_id=cast.support.id, reason="x"))
+    db.flush()
+    response = client.get("/api/v1/escalations", headers=bearer(cast[caller]))
+    expected = {"a": 403, "b": 403, "support": 200, "manager": 200}[caller]
+    assert response.status_code == expected
+    if expected == 200:
+        assert [e["ticket_id"] for e in response.json["data"]] == [ticket.id]
 
 
 @pytest.mark.parametrize("caller", ["support", "manager"])

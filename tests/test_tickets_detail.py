@@ -134,7 +134,8 @@ BAD_PATCHES = [
     ({"team_id": 987654}, "team_id"),
     ({"assignee_id": 987654}, "assignee_id"),
     ({"assignee_id": "citizen"}, "assignee_id"),
-    ({"assignee_id": "other_team"}, "assignee_id"),
+    ({"assignee_id": "no_team"}, "assignee_id"),
+    ({"assignee_id": "two_teams"}, "team_id"),
     ({"assignee_id": "inactive"}, "assignee_id"),
     ({"status": "closed"}, "status"),
 ]
@@ -145,7 +146,8 @@ def test_bad_patch_is_422(client, db, make_user, make_ticket, bearer, body, fiel
     ticket = make_ticket()
     people = {
         "citizen": make_user("citizen").id,
-        "other_team": make_user("support", team=team(db, "parks")).id,
+        "no_team": make_user("support").id,
+        "two_teams": make_user("support", teams=(team(db, "parks"), team(db, "lighting"))).id,
         "inactive": make_user("support", team=team(db, "infrastructure"), is_active=False).id,
     }
     body = {k: people.get(v, v) if k == "assignee_id" else v for k, v in body.items()}
@@ -154,6 +156,7 @@ def test_bad_patch_is_422(client, db, make_user, make_ticket, bearer, body, fiel
     assert field in response.json["errors"]["json"]
     db.refresh(ticket)
     assert ticket.priority == "normal" and ticket.assignee_id is None
+    assert ticket.team_id == team(db, "infrastructure").id
 
 
 # --- events, messages, follow ----------------------------------------------------------------
@@ -174,7 +177,7 @@ def test_events_are_paged_oldest_first(client, make_user, make_ticket, bearer) -
     assert rest["next_cursor"] is None
 
 
-def test_messages_show_the_thread_with_the_reporter(
+def test_messages_show_the_thread_with_the_reporter_and_followers(
     client, db, make_user, make_ticket, bearer
 ) -> None:
     reporter = make_user("citizen")
@@ -188,9 +191,9 @@ def test_messages_show_the_thread_with_the_reporter(
     ])  # fmt: skip
     db.flush()
     response = client.get(url(ticket, "/messages"), headers=bearer(make_user("support")))
-    bodies = [m["body"] for m in response.json["data"]]
-    assert "Çukur hâlâ orada" in bodies and "takipçiye" not in bodies
-    assert bodies[0].startswith("Bildiriminiz alındı")
+    said = {m["body"]: m["party"] for m in response.json["data"]}
+    assert said["Çukur hâlâ orada"] == "reporter" and said["takipçiye"] == "follower"
+    assert next(iter(said)).startswith("Bildiriminiz alındı")
 
 
 def test_follow_and_unfollow_keep_the_count(client, db, make_user, make_ticket, bearer) -> None:

@@ -150,14 +150,14 @@ def test_manager_adds_support_by_phone(client, make_user, bearer, team, db) -> N
 
     response = client.post(
         USERS,
-        json={"phone_number": "0532 555 44 33", "full_name": "Deniz Ak", "team_id": team.id},
+        json={"phone_number": "0532 555 44 33", "full_name": "Deniz Ak", "team_ids": [team.id]},
         headers=bearer(manager),
     )
 
     assert response.status_code == 201
     body = response.get_json()
     assert body["phone"] == "+905325554433"
-    assert (body["role"], body["team_id"], body["locale"]) == ("support", team.id, "tr")
+    assert (body["role"], body["team_ids"], body["locale"]) == ("support", [team.id], "tr")
     assert db.scalar(select(User).where(User.phone == "+905325554433")).role == "support"
 
 
@@ -169,7 +169,9 @@ def test_manager_adds_support_by_phone(client, make_user, bearer, team, db) -> N
         ({"phone_number": "05325554433"}, 422, "full_name"),
         ({"phone_number": "05325554433", "full_name": " "}, 422, "full_name"),
         ({"phone_number": "05325554433", "full_name": "X", "role": "citizen"}, 422, "role"),
-        ({"phone_number": "05325554433", "full_name": "X", "team_id": 999999}, 422, "team_id"),
+        ({"phone_number": "05325554433", "full_name": "X", "team_ids": [999999]}, 422, "team_ids"),
+        ({"phone_number": "05325554433", "full_name": "X", "team_ids": 3}, 422, "team_ids"),
+        ({"phone_number": "05325554433", "full_name": "X", "team_id": 3}, 422, "team_id"),
         ({"phone_number": "05325554433", "full_name": "X", "locale": "fr"}, 422, "locale"),
         ({"phone_number": "+90 532 000 00 01", "full_name": "X"}, 409, "phone_number"),
     ],
@@ -206,13 +208,46 @@ def test_manager_promotes_and_moves_a_user(client, make_user, bearer, team) -> N
 
     response = client.patch(
         f"{USERS}/{support.id}",
-        json={"role": "manager", "team_id": team.id, "full_name": "Selin Ay"},
+        json={"role": "manager", "team_ids": [team.id], "full_name": "Selin Ay"},
         headers=bearer(manager),
     )
 
     assert response.status_code == 200
     body = response.get_json()
-    assert (body["role"], body["team_id"], body["full_name"]) == ("manager", team.id, "Selin Ay")
+    assert (body["role"], body["team_ids"], body["full_name"]) == ("manager", [team.id], "Selin Ay")
+
+
+def test_staff_work_for_several_teams(client, db, make_user, bearer, team) -> None:
+    manager = make_user("manager")
+    parks = Team(name="Parklar")
+    db.add(parks)
+    db.flush()
+    support = make_user("support", team=team)
+    headers = bearer(manager)
+
+    def change(team_ids):
+        response = client.patch(
+            f"{USERS}/{support.id}", json={"team_ids": team_ids}, headers=headers
+        )
+        assert response.status_code == 200, response.get_json()
+        return response.get_json()["team_ids"]
+
+    def members(of: Team) -> list[int]:
+        response = client.get(f"{USERS}?team_id={of.id}", headers=headers)
+        return [u["id"] for u in response.get_json()["data"]]
+
+    assert change([parks.id, team.id, parks.id]) == sorted([team.id, parks.id])
+    assert members(team) == members(parks) == [support.id]
+    assert client.get(f"{USERS}/{support.id}", headers=headers).get_json()["team_ids"] == sorted(
+        [team.id, parks.id]
+    )
+    assert change([parks.id]) == [parks.id]
+    assert members(team) == []
+    assert client.patch(
+        f"{USERS}/{support.id}", json={"role": "manager"}, headers=headers
+    ).get_json()["team_ids"] == [parks.id]  # a change of role keeps the teams
+    assert change([]) == []
+    assert members(parks) == []
 
 
 def test_demoting_to_citizen_drops_the_team(client, make_user, bearer, team) -> None:
@@ -223,7 +258,7 @@ def test_demoting_to_citizen_drops_the_team(client, make_user, bearer, team) -> 
         f"{USERS}/{support.id}", json={"role": "citizen"}, headers=bearer(manager)
     ).get_json()
 
-    assert (body["role"], body["team_id"], body["sla_alerts"]) == ("citizen", None, False)
+    assert (body["role"], body["team_ids"], body["sla_alerts"]) == ("citizen", [], False)
 
 
 def test_deactivation_ends_sessions_at_once(client, make_user, bearer) -> None:
@@ -271,7 +306,10 @@ def test_a_manager_may_step_down_when_another_remains(client, make_user, bearer)
     ("payload", "field"),
     [
         ({"role": "admin"}, "role"),
-        ({"team_id": 999999}, "team_id"),
+        ({"team_ids": [999999]}, "team_ids"),
+        ({"team_ids": [0]}, "team_ids"),
+        ({"team_ids": None}, "team_ids"),
+        ({"team_ids": list(range(1, 60))}, "team_ids"),
         ({"full_name": ""}, "full_name"),
         ({"is_active": "maybe"}, "is_active"),
         ({"phone": "+905329999999"}, "phone"),
@@ -292,11 +330,11 @@ def test_citizen_cannot_join_a_team(client, make_user, bearer, team) -> None:
     citizen = make_user("citizen")
 
     response = client.patch(
-        f"{USERS}/{citizen.id}", json={"team_id": team.id}, headers=bearer(manager)
+        f"{USERS}/{citizen.id}", json={"team_ids": [team.id]}, headers=bearer(manager)
     )
 
     assert response.status_code == 422
-    assert "team_id" in response.get_json()["errors"]["json"]
+    assert "team_ids" in response.get_json()["errors"]["json"]
 
 
 @pytest.mark.parametrize(
@@ -333,7 +371,7 @@ def test_team_id_must_be_a_number(client, make_user, bearer, team) -> None:
     support = make_user("support")
 
     response = client.patch(
-        f"{USERS}/{support.id}", json={"team_id": str(team.id)}, headers=bearer(manager)
+        f"{USERS}/{support.id}", json={"team_ids": [str(team.id)]}, headers=bearer(manager)
     )
 
     assert response.status_code == 422
@@ -382,7 +420,7 @@ def test_a_change_waiting_for_another_is_checked_against_its_result(
     with committed_db.transaction() as session:
         first, second = Team(name="Yollar"), Team(name="Parklar")
         manager = User(phone="+905320000001", role="manager")
-        member = User(phone="+905320000002", role="support", team=first)
+        member = User(phone="+905320000002", role="support", teams=[first])
         session.add_all([first, second, manager, member])
     headers = bearer(manager)
 
@@ -394,7 +432,7 @@ def test_a_change_waiting_for_another_is_checked_against_its_result(
     moving = threading.Thread(
         target=lambda: answers.append(
             app.test_client()
-            .patch(f"{USERS}/{member.id}", json={"team_id": second.id}, headers=headers)
+            .patch(f"{USERS}/{member.id}", json={"team_ids": [second.id]}, headers=headers)
             .status_code
         )
     )
@@ -407,4 +445,4 @@ def test_a_change_waiting_for_another_is_checked_against_its_result(
     assert answers == [422]  # citizens do not belong to a team
     with committed_db.transaction() as session:
         final = session.get(User, member.id)
-        assert (final.role, final.team_id) == ("citizen", None)
+        assert (final.role, final.team_ids) == ("citizen", [])

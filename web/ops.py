@@ -14,6 +14,7 @@ from prometheus_client import (
 )
 from sqlalchemy import text
 
+from core.messaging.ways_out import kinds_without_way_out
 from web.request_session import database
 
 bp = Blueprint("ops", __name__)
@@ -27,7 +28,9 @@ def healthz() -> Response:
 
 @bp.get("/readyz")
 def readyz() -> tuple[Response, int]:
-    """PostgreSQL and Redis both answer; otherwise 503 naming what failed."""
+    """PostgreSQL and Redis both answer; otherwise 503 naming what failed. In
+    production the answer also names the kinds of message that cannot leave (no
+    template, no SMS sender): a setup gap, not a reason to take the process out."""
     checks: dict[str, str] = {}
     try:
         with database().engine.connect() as connection:
@@ -42,7 +45,11 @@ def readyz() -> tuple[Response, int]:
         checks["redis"] = f"unavailable: {type(exc).__name__}"
     ready = all(value == "ok" for value in checks.values())
     if ready:
-        return jsonify(status="ready", checks=checks), 200
+        body: dict = {"status": "ready", "checks": checks}
+        settings = current_app.config["SOSOFT"]
+        if settings.is_production:
+            body["messages_without_way_out"] = kinds_without_way_out(settings)
+        return jsonify(body), 200
     failed = ", ".join(name for name, value in checks.items() if value != "ok")
     body = {
         "code": 503,

@@ -3,6 +3,9 @@
 Order of checks: a missing service_code is a 400; then the api_key (403 when missing,
 unknown, revoked or without the `open311:write` scope); then the service (404); then
 everything else (400, all problems listed at once).
+
+The api_key is read from the form, else from the query string: older clients put it in
+the URL of their POST. Every other argument comes from the form only.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from werkzeug.datastructures import MultiDict
 
 from admin_api.open311.catalog import find_service
 from admin_api.open311.errors import Open311Error, bad_request, not_found
-from admin_api.open311.params import checked_text, optional
+from admin_api.open311.params import checked_text, filing_api_key, optional
 from core.config import Settings
 from core.errors import Refused
 from core.models import ApiKey, Category
@@ -33,6 +36,8 @@ OPEN311_PERMISSION = "open311.write"
 MAX_DESCRIPTION = 4000  # the spec's limit; SoSoft's own (core.tickets.opening) is lower
 MAX_MEDIA_URL = 1000
 MAX_DETAIL = 100
+MAX_EMAIL = 254  # RFC 5321's limit on a forward path
+_EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s]+\.[^@\s.]+")
 _ATTRIBUTE_KEY = re.compile(r"attribute\[([^\[\]]+)\](\[\])?")
 
 
@@ -49,10 +54,11 @@ class Filing:
     attributes: dict[str, Any] = field(default_factory=dict)
     source_details: dict[str, Any] = field(default_factory=dict)
     contact_phone: str | None = None
+    contact_email: str | None = None
 
 
 def authorised_key(session: Session, settings: Settings, form: MultiDict) -> ApiKey:
-    raw = optional(form, "api_key")
+    raw = filing_api_key(form)
     if raw is None:
         raise Open311Error(403, "api_key is required to file a service request")
     key = find_api_key(session, settings, raw)
@@ -69,7 +75,7 @@ def check_filing(session: Session, settings: Settings, form: MultiDict) -> Filin
     service_code = optional(form, "service_code")
     if service_code is None:
         missing = ["service_code is required"]
-        if optional(form, "api_key") is None:
+        if filing_api_key(form) is None:
             missing.append("api_key is required")
         raise bad_request(*missing)
     key = authorised_key(session, settings, form)
@@ -93,6 +99,7 @@ def check_filing(session: Session, settings: Settings, form: MultiDict) -> Filin
         problems.append(f"description: at most {MAX_DESCRIPTION} characters")
     details = _source_details(form, problems)
     contact_phone = _contact_phone(settings, form, problems)
+    contact_email = _contact_email(form, problems)
     if problems:
         raise bad_request(*problems)
     return Filing(
@@ -106,6 +113,7 @@ def check_filing(session: Session, settings: Settings, form: MultiDict) -> Filin
         attributes=attributes,
         source_details=details,
         contact_phone=contact_phone,
+        contact_email=contact_email,
     )
 
 
@@ -155,10 +163,23 @@ def _contact_phone(settings: Settings, form: MultiDict, problems: list[str]) -> 
         return None
 
 
+def _contact_email(form: MultiDict, problems: list[str]) -> str | None:
+    """`email`: kept with the phone as the ticket's contact, for staff. Only its shape
+    is checked (one @, a dotted domain); SoSoft never writes to it."""
+    email = optional(form, "email")
+    if email is None:
+        return None
+    if len(email) > MAX_EMAIL or not _EMAIL.fullmatch(email):
+        problems.append("email must be an address like name@example.org")
+        return None
+    local, _, domain = email.rpartition("@")
+    return f"{local}@{domain.lower()}"
+
+
 def _source_details(form: MultiDict, problems: list[str]) -> dict[str, Any]:
-    """What Open311 sends beyond the ticket's own fields. The submitter's names and
-    email address are not kept: SoSoft never uses them, and what it does not keep it
-    cannot leak."""
+    """What Open311 sends beyond the ticket's own fields (staff see them in the
+    ticket's detail). The submitter's names are not kept: SoSoft never uses them, and
+    what it does not keep it cannot leak."""
     details: dict[str, Any] = {}
     for name in ("address_id", "zipcode", "device_id", "account_id"):
         value = optional(form, name)

@@ -46,6 +46,11 @@ def optional(values: MultiDict, name: str, *, free_text: bool = False) -> str | 
     return checked_text(name, stripped(values, name), free_text=free_text) or None
 
 
+def filing_api_key(form: MultiDict) -> str | None:
+    """A POST's api_key: in the form, else in the query string (older clients)."""
+    return optional(form, "api_key") or optional(request.args, "api_key")
+
+
 def checked_text(name: str, value: str, *, free_text: bool = False) -> str:
     """`value`, unless it has a control character: then a 400 naming `name`."""
     if (_CONTROL_BUT_LINE_BREAKS if free_text else _CONTROL).search(value):

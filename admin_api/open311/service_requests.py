@@ -43,8 +43,8 @@ def _rate_limit() -> str:
 def _rate_limit_bucket() -> str:
     # Per key, by a keyed hash: the secret never reaches Redis. The key is read as
     # authorisation reads it (`optional` strips it the same way), so "K", "K " and
-    # "K\u00a0", all accepted as K, share K's budget.
-    raw = stripped(request.form, "api_key")
+    # "K\u00a0", all accepted as K, share K's budget, in the form or the query string.
+    raw = stripped(request.form, "api_key") or stripped(request.args, "api_key")
     return "open311:" + keyed_hash(current_app.config["SOSOFT"], "open311-rate", raw)[:32]
 
 
@@ -73,6 +73,7 @@ def create_request(fmt: str) -> Response:
             source_details=filing.source_details,
             api_key_id=filing.api_key.id,
             contact_phone=filing.contact_phone,
+            contact_email=filing.contact_email,
         )
     except Refused as exc:
         session.rollback()

@@ -135,6 +135,18 @@ class AnswerSchema(Schema):
     answer = fields.Str()
 
 
+class Open311ReportSchema(Schema):
+    filed_by = fields.Nested(RefSchema, allow_none=True, metadata={"description": "The API key"})
+    media_url = fields.Str(
+        allow_none=True,
+        metadata={"description": "The link the client sent; SoSoft never fetches it"},
+    )
+    device_id = fields.Str(allow_none=True)
+    account_id = fields.Str(allow_none=True, metadata={"description": "The client's user id"})
+    address_id = fields.Str(allow_none=True)
+    zipcode = fields.Str(allow_none=True)
+
+
 class TicketDetailSchema(TicketSummarySchema):
     reporter = fields.Nested(PersonSchema, allow_none=True)
     contact_phone = fields.Str(
@@ -143,6 +155,15 @@ class TicketDetailSchema(TicketSummarySchema):
             "description": "Staff only: E.164 phone an integration (Open311) gave for the"
             " person it filed for; never an account"
         },
+    )
+    contact_email = fields.Str(
+        allow_none=True,
+        metadata={"description": "Staff only: the email an integration gave with the contact"},
+    )
+    open311 = fields.Nested(
+        Open311ReportSchema,
+        allow_none=True,
+        metadata={"description": "Staff only, Open311 tickets: what the client sent"},
     )
     duplicate_of = fields.Int(allow_none=True, metadata={"description": "Ticket id"})
     attributes = fields.Dict(
@@ -186,8 +207,18 @@ class TicketCreateSchema(Schema):
 class TicketPatchSchema(Schema):
     priority = fields.Str(validate=validate.OneOf(PRIORITIES))
     category_id = Id(strict=True)
-    team_id = Id(strict=True, allow_none=True)
-    assignee_id = Id(strict=True, allow_none=True)
+    team_id = Id(
+        strict=True,
+        allow_none=True,
+        metadata={"description": "Hand to this team (with `assignee_id`: theirs, of several)"},
+    )
+    assignee_id = Id(
+        strict=True,
+        allow_none=True,
+        metadata={
+            "description": "Staff; someone outside the ticket's team brings it to their team"
+        },
+    )
     location = fields.Nested(
         LocationSchema, metadata={"description": "Place the pin (an address-only report)"}
     )
@@ -338,7 +369,14 @@ class NearbyResultSchema(Schema):
 class EventSchema(Schema):
     id = fields.Int()
     kind = fields.Str()
-    actor = fields.Nested(PersonSchema, allow_none=True)
+    actor = fields.Nested(
+        PersonSchema,
+        allow_none=True,
+        metadata={"description": "Who did it; an integration as its key's name, role api_key"},
+    )
+    api_key = fields.Nested(
+        RefSchema, allow_none=True, metadata={"description": "The API key that made the change"}
+    )
     from_value = fields.Str(allow_none=True)
     to_value = fields.Str(allow_none=True)
     data = fields.Dict()
@@ -351,12 +389,25 @@ class EventPageSchema(PageSchema):
 
 class MessageSchema(Schema):
     id = fields.Int()
-    direction = fields.Str()
+    direction = fields.Str(metadata={"description": "`inbound`: from the citizen"})
     channel = fields.Str()
+    party = fields.Str(
+        allow_none=True,
+        metadata={"description": "The citizen's side: `reporter` or `follower` (null: erased)"},
+    )
+    person = fields.Nested(PersonSchema, allow_none=True)
     kind = fields.Str(allow_none=True)
     body = fields.Str(allow_none=True)
     media = fields.List(fields.Dict())
-    status = fields.Str()
+    reply = fields.Str(
+        allow_none=True, metadata={"description": "Inbound: what the bot answered in the chat"}
+    )
+    status = fields.Str(metadata={"description": "Delivery state (`received` for inbound)"})
+    reason = fields.Str(
+        allow_none=True, metadata={"description": "Why it was skipped, failed or undelivered"}
+    )
+    error_code = fields.Int(allow_none=True, metadata={"description": "Twilio's error code"})
+    sent_at = fields.DateTime(allow_none=True)
     created_at = fields.DateTime()
 
 

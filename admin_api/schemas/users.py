@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from marshmallow import Schema, fields, validate
 
 from admin_api.pagination import PageSchema, PaginationArgs
@@ -14,7 +16,7 @@ class UserSchema(Schema):
     phone = fields.Str(dump_only=True, allow_none=True, metadata={"description": "E.164"})
     full_name = fields.Str(allow_none=True)
     role = fields.Str(validate=validate.OneOf(ROLES))
-    team_id = fields.Int(allow_none=True)
+    team_ids = fields.List(fields.Int(), metadata={"description": "The teams they work for"})
     locale = fields.Str(validate=validate.OneOf(LOCALES))
     is_active = fields.Bool()
     sla_alerts = fields.Bool()
@@ -28,7 +30,7 @@ class UserPageSchema(PageSchema):
 
 class UserListArgs(PaginationArgs):
     role = fields.Str(validate=validate.OneOf(ROLES))
-    team_id = Id()
+    team_id = Id(metadata={"description": "Members of this team"})
     is_active = fields.Bool()
     q = Text(
         validate=validate.Length(min=1, max=120),
@@ -37,6 +39,17 @@ class UserListArgs(PaginationArgs):
 
 
 _NAME = Text(validate=validate.Length(min=1, max=120))
+# Staff cover a few crews at most; the bound keeps one request from naming thousands.
+MAX_TEAMS = 50
+
+
+def _team_ids(**kwargs: Any) -> fields.List:
+    return fields.List(
+        Id(strict=True),
+        validate=validate.Length(max=MAX_TEAMS),
+        metadata={"description": "Every team they work for (staff); [] for none"},
+        **kwargs,
+    )
 
 
 class ProfileUpdateSchema(Schema):
@@ -52,7 +65,7 @@ class UserUpdateSchema(Schema):
 
     full_name = _NAME
     role = fields.Str(validate=validate.OneOf(ROLES))
-    team_id = Id(allow_none=True, strict=True)
+    team_ids = _team_ids()
     is_active = fields.Bool()
 
 
@@ -60,5 +73,5 @@ class StaffCreateSchema(Schema):
     phone_number = fields.Str(required=True, validate=validate.Length(max=100))
     full_name = Text(required=True, validate=validate.Length(min=1, max=120))
     role = fields.Str(load_default="support", validate=validate.OneOf(STAFF_ROLES))
-    team_id = Id(allow_none=True, strict=True, load_default=None)
+    team_ids = _team_ids(load_default=list)
     locale = fields.Str(load_default=None, validate=validate.OneOf(LOCALES))

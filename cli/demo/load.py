@@ -192,12 +192,12 @@ def _load_people(
     window = generator.WINDOW_DAYS * 86400
     rng = random.Random(f"demo:{options.seed}:people")
     citizen_lines, locales = people.citizen_rows(rng, citizen_ids, taken, anchor, window)
-    staff_lines, support, managers = people.staff_rows(
-        rng, staff_ids, team_ids, options.tickets, taken, anchor, window
-    )
-    copy_loader.copy_lines(cursor, "users", people.USER_COLUMNS, citizen_lines + staff_lines)
-    report.rows["users"] = len(citizen_lines) + len(staff_lines)
-    return people.Cast(citizen_ids, locales, support, managers)
+    staff = people.staff_rows(rng, staff_ids, team_ids, options.tickets, taken, anchor, window)
+    copy_loader.copy_lines(cursor, "users", people.USER_COLUMNS, citizen_lines + staff.lines)
+    copy_loader.copy_lines(cursor, "user_teams", people.MEMBERSHIP_COLUMNS, staff.memberships)
+    report.rows["users"] = len(citizen_lines) + len(staff.lines)
+    report.rows["user_teams"] = len(staff.memberships)
+    return people.Cast(citizen_ids, locales, staff.support, staff.managers)
 
 
 def _taken_phones(cursor: psycopg.Cursor, phones: list[str]) -> set[str]:

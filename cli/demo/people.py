@@ -19,9 +19,12 @@ _SUBSCRIBER_SPACE = 10**7
 _SCATTER = 7_919_993
 
 USER_COLUMNS = (
-    "id", "phone", "whatsapp_id", "full_name", "role", "team_id", "locale", "is_active",
+    "id", "phone", "whatsapp_id", "full_name", "role", "locale", "is_active",
     "sla_alerts", "consent_at", "opted_out_at", "last_login_at", "created_at", "updated_at",
 )  # fmt: skip
+MEMBERSHIP_COLUMNS = ("user_id", "team_id")
+# Every so many support users also cover the next team (staff often work for two crews).
+SECOND_TEAM_EVERY = 5
 
 EN_LOCALE_SHARE = 0.08
 STAFF_PER_TICKETS = 15_000
@@ -35,6 +38,20 @@ class Cast:
     citizen_locales: list[str]
     support_by_team: dict[int, list[int]] = field(default_factory=dict)
     managers_by_team: dict[int, list[int]] = field(default_factory=dict)
+
+
+@dataclass
+class Staff:
+    """COPY lines for staff users and their team memberships, and who works where."""
+
+    lines: list[str] = field(default_factory=list)
+    memberships: list[str] = field(default_factory=list)
+    support: dict[int, list[int]] = field(default_factory=dict)
+    managers: dict[int, list[int]] = field(default_factory=dict)
+
+    def join(self, user_id: int, team_id: int, members: list[int]) -> None:
+        self.memberships.append(fmt.line(str(user_id), str(team_id)))
+        members.append(user_id)
 
 
 def demo_phone(user_id: int) -> str:
@@ -60,7 +77,7 @@ def citizen_rows(
         joined = anchor - window - rng.randint(3600, 120 * 86400)
         opted_out = anchor - rng.randint(3600, 90 * 86400) if rng.random() < 0.01 else None
         name = texts.full_name(rng) if rng.random() < 0.85 else None
-        lines.append(_user_line(user_id, taken_phones, name, "citizen", None, locale, joined,
+        lines.append(_user_line(user_id, taken_phones, name, "citizen", locale, joined,
                                 opted_out=opted_out))  # fmt: skip
         locales.append(locale)
     return lines, locales
@@ -74,27 +91,29 @@ def staff_rows(
     taken_phones: set[str],
     anchor: int,
     window: int,
-) -> tuple[list[str], dict[int, list[int]], dict[int, list[int]]]:
-    """COPY lines for each team's support users and managers, and who is where."""
+) -> Staff:
+    """Each team's support users and managers; some support users cover the next team
+    too (with more than one team)."""
     support_count, manager_count = staff_per_team(tickets)
-    lines: list[str] = []
-    support: dict[int, list[int]] = {}
-    managers: dict[int, list[int]] = {}
+    staff = Staff()
     available = iter(ids)
-    for team_id in team_ids:
+    for index, team_id in enumerate(team_ids):
+        next_team = team_ids[(index + 1) % len(team_ids)]
         for role, count, members in (
-            ("support", support_count, support.setdefault(team_id, [])),
-            ("manager", manager_count, managers.setdefault(team_id, [])),
+            ("support", support_count, staff.support.setdefault(team_id, [])),
+            ("manager", manager_count, staff.managers.setdefault(team_id, [])),
         ):
-            for _ in range(count):
+            for number in range(count):
                 user_id = next(available)
                 joined = anchor - window - rng.randint(30 * 86400, 400 * 86400)
-                lines.append(_user_line(
-                    user_id, taken_phones, texts.full_name(rng), role, team_id, "tr", joined,
+                staff.lines.append(_user_line(
+                    user_id, taken_phones, texts.full_name(rng), role, "tr", joined,
                     last_login=anchor - rng.randint(600, 5 * 86400), sla_alerts=role == "manager",
                 ))  # fmt: skip
-                members.append(user_id)
-    return lines, support, managers
+                staff.join(user_id, team_id, members)
+                if role == "support" and next_team != team_id and number % SECOND_TEAM_EVERY == 1:
+                    staff.join(user_id, next_team, staff.support.setdefault(next_team, []))
+    return staff
 
 
 def staff_count(team_count: int, tickets: int) -> int:
@@ -107,7 +126,6 @@ def _user_line(
     taken_phones: set[str],
     name: str | None,
     role: str,
-    team_id: int | None,
     locale: str,
     joined: int,
     *,
@@ -122,7 +140,7 @@ def _user_line(
         phone, whatsapp_id = None, f"demo-{user_id}"
     return fmt.line(
         str(user_id), fmt.text(phone), fmt.text(whatsapp_id), fmt.text(name), role,
-        fmt.number(team_id), locale, "t", fmt.boolean(sla_alerts), fmt.timestamp(joined),
+        locale, "t", fmt.boolean(sla_alerts), fmt.timestamp(joined),
         fmt.timestamp(opted_out), fmt.timestamp(last_login), fmt.timestamp(joined),
         fmt.timestamp(opted_out or joined),
     )  # fmt: skip

@@ -91,6 +91,9 @@ class Draft:
     # Photos already fetched and stored, linked to the ticket when it is created.
     photo_ids: tuple[int, ...] = ()
     duplicate: DuplicateOffer | None = None
+    # The inbound message that started the report: from it on, the conversation's
+    # messages belong to the ticket the report becomes (its thread).
+    opened_by: int | None = None
 
     # --- JSON ------------------------------------------------------------------------
 
@@ -119,6 +122,7 @@ class Draft:
             photos_done=raw.get("photos_done") is True,
             photo_ids=tuple(_ints(raw.get("photo_ids"))),
             duplicate=_duplicate(raw.get("duplicate")),
+            opened_by=_int(raw.get("opened_by")),
         )
 
     def to_json(self) -> dict[str, Any]:

@@ -211,7 +211,17 @@ class DevSinkGateway:
         return [json.loads(raw) for raw in self.redis.lrange(self.list_key, 0, limit - 1)]
 
     def clear(self) -> None:
-        self.redis.delete(self.list_key)
+        """Forget the recorded messages; skipped ones from before now are no longer listed."""
+        with self.redis.pipeline() as pipe:
+            pipe.delete(self.list_key)
+            pipe.set(f"{self.list_key}:cleared_at", datetime.now(UTC).isoformat())
+            pipe.execute()
+
+    def cleared_at(self) -> datetime | None:
+        raw = self.redis.get(f"{self.list_key}:cleared_at")
+        if not raw:
+            return None
+        return datetime.fromisoformat(raw if isinstance(raw, str) else raw.decode())
 
 
 def make_gateway(settings: Settings, redis_client: Redis) -> MessagingGateway:

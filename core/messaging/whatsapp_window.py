@@ -39,6 +39,10 @@ TEMPLATE_SETTINGS: dict[str, str] = {
     "reopened": "TWILIO_TEMPLATE_STATUS_UPDATE",
     "staff_comment": "TWILIO_TEMPLATE_STATUS_UPDATE",
     "escalation_approved": "TWILIO_TEMPLATE_STATUS_UPDATE",
+    # The chat's answer once a typed address was looked up (usually inside the window).
+    "address_lookup": "TWILIO_TEMPLATE_ADDRESS_LOOKUP",
+    # To managers; by SMS when there is an SMS sender (core.tickets.sla).
+    "sla_breached": "TWILIO_TEMPLATE_SLA_ALERT",
 }
 
 

@@ -11,7 +11,7 @@ from core.models.analytics import (
 from core.models.base import Base
 from core.models.exports import ExportJob
 from core.models.messages import Conversation, Message
-from core.models.people import ApiKey, OtpCode, RefreshToken, Team, User
+from core.models.people import ApiKey, OtpCode, RefreshToken, Team, User, user_teams
 from core.models.tickets import (
     Category,
     Comment,
@@ -47,4 +47,5 @@ __all__ = [
     "TicketEvent",
     "TicketFollower",
     "User",
+    "user_teams",
 ]

@@ -6,12 +6,15 @@ import uuid
 from datetime import datetime
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     CheckConstraint,
+    Column,
     ForeignKey,
     Index,
     Integer,
     String,
+    Table,
     Text,
     Uuid,
     func,
@@ -26,6 +29,21 @@ STAFF_ROLES = ("support", "manager")
 LOCALES = ("tr", "en")
 
 
+# Which teams a staff member works for: staff often cover more than one crew.
+user_teams = Table(
+    "user_teams",
+    Base.metadata,
+    Column("user_id", BigInteger, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column(
+        "team_id",
+        BigInteger,
+        ForeignKey("teams.id", ondelete="CASCADE"),
+        primary_key=True,
+        index=True,
+    ),
+)
+
+
 class Team(Base):
     """A crew that works tickets (Roads, Lighting, …)."""
 
@@ -37,7 +55,7 @@ class Team(Base):
     is_active: Mapped[bool] = mapped_column(Boolean, default=True, server_default="true")
     created_at: Mapped[datetime] = created_at()
 
-    members: Mapped[list[User]] = relationship(back_populates="team")
+    members: Mapped[list[User]] = relationship(secondary=user_teams, back_populates="teams")
 
 
 class User(Base):
@@ -55,9 +73,6 @@ class User(Base):
     whatsapp_id: Mapped[str | None] = mapped_column(String(128), unique=True)
     full_name: Mapped[str | None] = mapped_column(String(120))
     role: Mapped[str] = mapped_column(String(16), default="citizen", server_default="citizen")
-    team_id: Mapped[int | None] = mapped_column(
-        ForeignKey("teams.id", ondelete="SET NULL"), index=True
-    )
     locale: Mapped[str] = mapped_column(String(2), default="tr", server_default="tr")
     is_active: Mapped[bool] = mapped_column(Boolean, default=True, server_default="true")
     sla_alerts: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
@@ -68,11 +83,21 @@ class User(Base):
     created_at: Mapped[datetime] = created_at()
     updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
 
-    team: Mapped[Team | None] = relationship(back_populates="members")
+    teams: Mapped[list[Team]] = relationship(
+        secondary=user_teams, back_populates="members", order_by=Team.id
+    )
+
+    # Not a column: set only on the unsaved support user an integration's API key acts
+    # as (core.people.api_keys.key_as_support), so its events record the key.
+    acting_api_key_id = None
 
     @property
     def is_staff(self) -> bool:
         return self.role in STAFF_ROLES
+
+    @property
+    def team_ids(self) -> list[int]:
+        return [team.id for team in self.teams]
 
 
 class OtpCode(Base):

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.models import search_text
 from core.models.base import Base, created_at, in_values, pk
-from core.models.people import Team, User
+from core.models.people import ApiKey, Team, User
 
 STATUSES = ("new", "in_progress", "escalated", "resolved", "closed")
 OPEN_STATUSES = ("new", "in_progress", "escalated")
@@ -127,11 +127,13 @@ class Ticket(Base):
     reporter_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"), index=True
     )
-    # The integration (API key) that filed the ticket through Open311.
+    # The integration (API key) that filed the ticket, through Open311 or /api/v1.
     api_key_id: Mapped[int | None] = mapped_column(ForeignKey("api_keys.id", ondelete="SET NULL"))
     # E.164 phone the integration gave for the person it filed for: shown to staff,
     # never an account, never in an Open311 answer; forgotten like a reporter's phone.
     contact_phone: Mapped[str | None] = mapped_column(String(32))
+    # The email it gave, likewise: for staff only, forgotten with the phone.
+    contact_email: Mapped[str | None] = mapped_column(String(254))
     category_id: Mapped[int] = mapped_column(
         ForeignKey("categories.id", ondelete="RESTRICT"), index=True
     )
@@ -214,6 +216,8 @@ class TicketEvent(Base):
     id: Mapped[int] = pk()
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # An integration working tickets with its key (tickets:* scopes) is the actor here.
+    api_key_id: Mapped[int | None] = mapped_column(ForeignKey("api_keys.id", ondelete="SET NULL"))
     kind: Mapped[str] = mapped_column(String(40))
     from_value: Mapped[str | None] = mapped_column(String(80))
     to_value: Mapped[str | None] = mapped_column(String(80))
@@ -236,12 +240,15 @@ class Comment(Base):
     id: Mapped[int] = pk()
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # Written by an integration working tickets with its key (tickets:write).
+    api_key_id: Mapped[int | None] = mapped_column(ForeignKey("api_keys.id", ondelete="SET NULL"))
     body: Mapped[str] = mapped_column(Text)
     # Internal notes are for staff only and never reach a citizen by any path.
     is_internal: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
     created_at: Mapped[datetime] = created_at()
 
     author: Mapped[User | None] = relationship()
+    api_key: Mapped[ApiKey | None] = relationship()
 
 
 class Photo(Base):

@@ -65,6 +65,16 @@ def find_api_key(session: Session, settings: Settings, secret: str) -> ApiKey | 
     return key
 
 
+def key_as_support(key: ApiKey, locale: str) -> User:
+    """The support user a key with a `tickets:*` scope acts as on tickets: named after
+    the key and never stored (it has no id), so it owns nothing, follows nothing and
+    can be nobody's assignee; every event it causes records the key
+    (core.tickets.events). What it may do is still its scopes' business."""
+    stand_in = User(role="support", full_name=key.name, locale=locale, is_active=True)
+    stand_in.acting_api_key_id = key.id
+    return stand_in
+
+
 def revoke_api_key(key: ApiKey, now: datetime | None = None) -> None:
     if key.revoked_at is None:
         key.revoked_at = now or datetime.now(UTC)

@@ -77,6 +77,7 @@ def _anonymise_tickets(session: Session, old_ticket) -> int:
                 or_(
                     Ticket.reporter_id.is_not(None),
                     Ticket.contact_phone.is_not(None),
+                    Ticket.contact_email.is_not(None),
                     Ticket.source_details != text("'{}'::jsonb"),
                     exists().where(TicketFollower.ticket_id == Ticket.id),
                 ),
@@ -91,7 +92,7 @@ def _anonymise_tickets(session: Session, old_ticket) -> int:
     session.execute(
         update(Ticket)
         .where(Ticket.id.in_(in_ids))
-        .values(reporter_id=None, contact_phone=None, source_details={})
+        .values(reporter_id=None, contact_phone=None, contact_email=None, source_details={})
         .execution_options(synchronize_session=False)
     )
     session.execute(delete(TicketFollower).where(TicketFollower.ticket_id.in_(in_ids)))

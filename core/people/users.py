@@ -3,6 +3,7 @@ what erasure writes, in one place."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -43,13 +44,16 @@ def create_user(
     phone: str,
     full_name: str | None,
     role: str = "citizen",
-    team: Team | None = None,
+    teams: Sequence[Team] = (),
     locale: str | None = None,
 ) -> User:
-    """Create a user with a normalised phone; raises Refused (and InvalidPhone)."""
+    """Create a user with a normalised phone, staff in `teams`; raises Refused (and
+    InvalidPhone)."""
     e164 = normalize_mobile(phone, settings.ALLOWED_COUNTRIES)
     if role not in ROLES:
         raise Refused(f"unknown role {role!r}; use one of: {', '.join(ROLES)}", field="role")
+    if role == "citizen" and teams:
+        raise Refused("citizens do not belong to a team", field="team_ids")
     locale = locale or settings.DEFAULT_LOCALE
     if locale not in LOCALES:
         raise Refused(f"locale must be one of: {', '.join(LOCALES)}", field="locale")
@@ -58,9 +62,7 @@ def create_user(
     name = (full_name or "").strip() or None
     if name is not None and len(name) > 120:
         raise Refused("at most 120 characters", field="full_name")
-    user = User(
-        phone=e164, full_name=name, role=role, team_id=team.id if team else None, locale=locale
-    )
+    user = User(phone=e164, full_name=name, role=role, teams=list(teams), locale=locale)
     session.add(user)
     session.flush()
     return user
@@ -83,26 +85,39 @@ def check_manager_left(session: Session, user: User, *, role: str, is_active: bo
         raise Conflict("the city needs at least one active manager; appoint another first")
 
 
+def teams_by_id(session: Session, team_ids: Iterable[int], field: str = "team_ids") -> list[Team]:
+    """The teams of `team_ids` (each once, in id order); Refused naming one that is not."""
+    wanted = sorted(set(team_ids))
+    found = {team.id: team for team in session.scalars(select(Team).where(Team.id.in_(wanted)))}
+    missing = [team_id for team_id in wanted if team_id not in found]
+    if missing:
+        raise Refused(f"no team #{', #'.join(map(str, missing))}", field=field)
+    return [found[team_id] for team_id in wanted]
+
+
 def update_user(session: Session, user: User, changes: dict[str, Any]) -> None:
-    """Apply a manager's `changes` (full_name, role, team_id, is_active) to `user`.
+    """Apply a manager's `changes` (full_name, role, team_ids, is_active) to `user`;
+    `team_ids` is the whole list of their teams.
 
     Raises Refused (bad field) or Conflict; the caller commits.
     """
     role = changes.get("role", user.role)
     is_active = changes.get("is_active", user.is_active)
-    team_id = changes.get("team_id", user.team_id)
     if role not in ROLES:
         raise Refused(f"unknown role {role!r}; use one of: {', '.join(ROLES)}", field="role")
-    if "team_id" in changes and team_id is not None and session.get(Team, team_id) is None:
-        raise Refused(f"no team #{team_id}", field="team_id")
-    if role == "citizen" and "team_id" in changes and team_id is not None:
-        raise Refused("citizens do not belong to a team", field="team_id")
+    teams = None
+    if "team_ids" in changes:
+        teams = teams_by_id(session, changes["team_ids"] or ())
+        if role == "citizen" and teams:
+            raise Refused("citizens do not belong to a team", field="team_ids")
     if "full_name" in changes:
         user.full_name = clean_name(changes["full_name"])
     check_manager_left(session, user, role=role, is_active=is_active)
     if role == "citizen":
-        team_id, user.sla_alerts = None, False
-    user.role, user.is_active, user.team_id = role, is_active, team_id
+        teams, user.sla_alerts = [], False
+    user.role, user.is_active = role, is_active
+    if teams is not None:
+        user.teams = teams
 
 
 def clean_name(value: str) -> str:

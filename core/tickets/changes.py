@@ -12,10 +12,14 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from core.errors import Refused
+from core.errors import Forbidden, Refused
 from core.models import Category, Team, Ticket, User
 from core.models.tickets import PRIORITIES
+from core.people.permissions import role_can
 from core.tickets.events import record_event
+
+# Handing a ticket to another team (explicitly, or by assigning someone of that team).
+MOVE_PERMISSION = "ticket.move_team"
 
 
 def record_first_response(ticket: Ticket, actor: User | None, now: datetime | None = None) -> None:
@@ -41,14 +45,41 @@ def active_team(session: Session, team_id: int, field: str = "team_id") -> Team:
     return team
 
 
-def assignable_staff(session: Session, user_id: int, team_id: int | None) -> User:
-    """An active support or manager user in `team_id` (when the ticket has a team)."""
+def assignable_staff(session: Session, user_id: int) -> User:
+    """An active support or manager user (of any team: see `team_for_assignee`)."""
     user = session.get(User, user_id)
     if user is None or not user.is_active or user.erased_at is not None or not user.is_staff:
         raise Refused("the assignee must be an active support or manager user", field="assignee_id")
-    if team_id is not None and user.team_id != team_id:
-        raise Refused("the assignee must be a member of the ticket's team", field="assignee_id")
     return user
+
+
+def team_for_assignee(ticket: Ticket, assignee: User, *, team_named: bool = False) -> Team | None:
+    """The team `ticket` must move to for `assignee` to work it: None when it need not
+    (a ticket without a team is anyone's; a member of its team takes it as it is).
+    Someone outside it brings the ticket to their one team; with several, the caller
+    names the team (`team_named`: it did, and the ticket is in it now)."""
+    if ticket.team_id is None or ticket.team_id in assignee.team_ids:
+        return None
+    who = assignee.full_name or f"user #{assignee.id}"
+    teams = assignee.teams
+    listing = ", ".join(f"{team.name} (#{team.id})" for team in teams)
+    details = {"assignee_teams": [{"id": team.id, "name": team.name} for team in teams]}
+    if not teams:
+        raise Refused(
+            f"{who} belongs to no team yet: a manager adds them to one (their team_ids) first",
+            field="assignee_id", details=details,
+        )  # fmt: skip
+    if team_named:
+        raise Refused(
+            f"{who} is not in the team named here; their teams: {listing}",
+            field="assignee_id", details=details,
+        )  # fmt: skip
+    if len(teams) > 1:
+        raise Refused(
+            f"{who} works for several teams; name the one to hand the ticket to: {listing}",
+            field="team_id", details=details,
+        )  # fmt: skip
+    return teams[0]
 
 
 def assign(session: Session, ticket: Ticket, assignee: User | None, actor: User | None) -> bool:
@@ -72,9 +103,14 @@ def move_to_team(session: Session, ticket: Ticket, team: Team | None, actor: Use
     ticket.team = team
     if ticket.assignee_id is not None and new_id is not None:
         current = session.get(User, ticket.assignee_id)
-        if current is None or current.team_id != new_id:
+        if current is None or new_id not in current.team_ids:
             assign(session, ticket, None, actor)
     return True
+
+
+def check_may_move(actor: User | None) -> None:
+    if actor is not None and not role_can(actor.role, MOVE_PERMISSION):
+        raise Forbidden(f"your role may not hand tickets to another team ({MOVE_PERMISSION})")
 
 
 def recategorize(
@@ -104,7 +140,8 @@ def apply_changes(
 ) -> bool:
     """A staff member's edit of `ticket` (the caller holds its row lock): the keys of
     `changes` present among priority, category_id, team_id and assignee_id, applied
-    category first (it may re-route the team), then team, then assignee. True when
+    category first (it may re-route the team), then team, then assignee. An assignee
+    outside the ticket's team brings it to their team (`team_for_assignee`). True when
     anything changed; the first change is also the ticket's first response."""
     changed = False
     if "priority" in changes:
@@ -116,11 +153,17 @@ def apply_changes(
         changed |= recategorize(session, ticket, category, actor, reroute="team_id" not in changes)
     if "team_id" in changes:
         team = None if changes["team_id"] is None else active_team(session, changes["team_id"])
+        if (team.id if team else None) != ticket.team_id:
+            check_may_move(actor)
         changed |= move_to_team(session, ticket, team, actor)
     if "assignee_id" in changes:
         assignee = None
         if changes["assignee_id"] is not None:
-            assignee = assignable_staff(session, changes["assignee_id"], ticket.team_id)
+            assignee = assignable_staff(session, changes["assignee_id"])
+            their_team = team_for_assignee(ticket, assignee, team_named="team_id" in changes)
+            if their_team is not None:
+                check_may_move(actor)
+                changed |= move_to_team(session, ticket, their_team, actor)
         changed |= assign(session, ticket, assignee, actor)
     if changed:
         record_first_response(ticket, actor)

@@ -77,7 +77,10 @@ def _write(
         raise Refused("the comment is empty", field="body", code="comment_empty")
     if len(text) > COMMENT_MAX:
         raise Refused(f"at most {COMMENT_MAX} characters", field="body", code="comment_long")
-    comment = Comment(ticket_id=ticket.id, author_id=author.id, body=text, is_internal=internal)
+    comment = Comment(
+        ticket_id=ticket.id, author_id=author.id, api_key_id=author.acting_api_key_id,
+        body=text, is_internal=internal,
+    )  # fmt: skip
     if now is not None:
         comment.created_at = now
     session.add(comment)

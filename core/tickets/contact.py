@@ -1,5 +1,5 @@
-"""A ticket's contact: the phone an integration (an Open311 client) gave for the
-person it filed for.
+"""A ticket's contact: the phone and email an integration (an Open311 client) gave
+for the person it filed for.
 
 A number sent by an API-key holder proves nothing about who owns it, so it never
 becomes an account and never makes anyone the ticket's reporter. It is kept for staff
@@ -55,11 +55,11 @@ def _texts_today(session: Session, phone: str) -> int:
 
 
 def forget_contacts(session: Session, phones: list[str] | Select) -> int:
-    """Tickets whose contact is one of `phones` forget it (the citizen erased their
-    data, or retention erased them); returns how many did."""
+    """Tickets whose contact is one of `phones` forget it, the email given with it
+    too (the citizen erased their data, or retention erased them); returns how many did."""
     return session.execute(
         update(Ticket)
         .where(Ticket.contact_phone.in_(phones))
-        .values(contact_phone=None)
+        .values(contact_phone=None, contact_email=None)
         .execution_options(synchronize_session=False)
     ).rowcount

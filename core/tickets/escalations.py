@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from core.errors import Conflict, Refused
 from core.messaging import notifications
 from core.models import Escalation, Ticket, User
+from core.people.permissions import role_can
 from core.tickets import changes
 from core.tickets.opening import clean_text
 from core.tickets.queries import PRIORITY_RANK
@@ -25,6 +26,28 @@ def pending_escalation(session: Session, ticket: Ticket) -> Escalation | None:
     return session.scalar(
         select(Escalation).where(Escalation.ticket_id == ticket.id, Escalation.status == "pending")
     )
+
+
+def listed_escalations(
+    session: Session,
+    viewer: User,
+    *,
+    status: str | None = None,
+    after_id: int | None = None,
+    limit: int = 50,
+) -> list[tuple[Escalation, Ticket]]:
+    """Escalations oldest first, with their tickets: a manager sees every one, support
+    the ones they requested (to follow up on them). `limit + 1` rows come back at most,
+    so the caller can tell whether there is another page."""
+    query = select(Escalation, Ticket).join(Ticket, Ticket.id == Escalation.ticket_id)
+    if not role_can(viewer.role, "escalation.list"):
+        query = query.where(Escalation.requested_by_id == viewer.id)
+    if status:
+        query = query.where(Escalation.status == status)
+    if after_id is not None:
+        query = query.where(Escalation.id > after_id)
+    rows = session.execute(query.order_by(Escalation.id).limit(limit + 1)).all()
+    return [(escalation, ticket) for escalation, ticket in rows]
 
 
 def request_escalation(

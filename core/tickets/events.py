@@ -19,12 +19,16 @@ def record_event(
     frm: object = None,
     to: object = None,
     now: datetime | None = None,
+    api_key_id: int | None = None,
     **data: object,
 ) -> TicketEvent:
-    """Add one event; `data` keeps only the values that are set."""
+    """Add one event; `data` keeps only the values that are set. An integration's key
+    is the actor when `actor` is the support user it acts as, or when no user acted
+    and `api_key_id` names the key that did (an Open311 filing)."""
     event = TicketEvent(
         ticket_id=ticket.id,
         actor_id=actor.id if actor else None,
+        api_key_id=(actor.acting_api_key_id if actor else None) or api_key_id,
         kind=kind,
         from_value=None if frm is None else str(frm),
         to_value=None if to is None else str(to),

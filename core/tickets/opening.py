@@ -53,13 +53,15 @@ def open_ticket(
     source_details: dict[str, Any] | None = None,
     api_key_id: int | None = None,
     contact_phone: str | None = None,
+    contact_email: str | None = None,
     now: datetime | None = None,
     reported_in_chat: bool = False,
 ) -> Ticket:
     """Validate and create a ticket in status `new`, with its `created` event and
     the "report received" message to the reporter (`reported_in_chat`: the bot's reply
-    tells them, so that message is recorded as skipped). `contact_phone` (E.164), from
-    an integration, is kept for staff and may be told (core.tickets.contact).
+    tells them, so that message is recorded as skipped). `contact_phone` (E.164) and
+    `contact_email`, from an integration, are kept for staff; the phone may be told
+    (core.tickets.contact).
     `location_approximate`: the point is an area's centre, so the ticket still needs
     its location. Raises Refused."""
     text = clean_description(description)
@@ -80,6 +82,7 @@ def open_ticket(
         reporter_id=reporter.id if reporter else None,
         api_key_id=api_key_id,
         contact_phone=contact_phone,
+        contact_email=contact_email,
         category_id=category.id,
         description=text,
         status="new",
@@ -98,7 +101,10 @@ def open_ticket(
     session.add(ticket)
     session.flush()
     actor = actor or reporter
-    record_event(session, ticket, "created", actor=actor, to="new", now=now, channel=channel)
+    record_event(
+        session, ticket, "created", actor=actor, to="new", now=now, channel=channel,
+        api_key_id=api_key_id,
+    )  # fmt: skip
     if reporter is not None:  # a ticket this new has no followers to tell yet
         notifications.queue_message(
             session,

@@ -16,7 +16,7 @@ from core.config import Settings
 from core.db import SWEEP_BATCH, Database
 from core.messaging.notifications import queue_message
 from core.messaging.texts import render
-from core.models import Ticket, User
+from core.models import Team, Ticket, User
 from core.models.tickets import OPEN_STATUSES, PRIORITIES
 from core.tickets.events import record_event
 
@@ -66,18 +66,22 @@ def _breach(session: Session, settings: Settings, ticket: Ticket, now: datetime)
             category=ticket.category.name(manager.locale),
             due=due.strftime("%d.%m.%Y %H:%M"),
         )
-        queue_message(session, manager, "sla_breached", body, ticket=ticket, channel="sms")
+        # SMS reaches a manager whatever they last wrote on; without an SMS sender,
+        # WhatsApp (TWILIO_TEMPLATE_SLA_ALERT outside the 24-hour window).
+        channel = "sms" if settings.TWILIO_SMS_FROM else "whatsapp"
+        queue_message(session, manager, "sla_breached", body, ticket=ticket, channel=channel)
 
 
 def _alerted_managers(session: Session, ticket: Ticket) -> list[User]:
-    """Managers who asked for SLA alerts: those of the ticket's team and city-wide ones."""
+    """Managers who asked for SLA alerts: those of the ticket's team (among others of
+    theirs) and city-wide ones (of no team)."""
     return list(
         session.scalars(
             select(User).where(
                 User.role == "manager",
                 User.sla_alerts.is_(True),
                 User.is_active.is_(True),
-                or_(User.team_id.is_(None), User.team_id == ticket.team_id),
+                or_(~User.teams.any(), User.teams.any(Team.id == ticket.team_id)),
             )
         )
     )
