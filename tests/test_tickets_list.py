@@ -408,3 +408,24 @@ def test_search_follows_a_corrected_address(client, make_user, make_ticket, bear
     assert patched.status_code == 200, patched.json
     assert ids(client.get(f"{URL}?q=buyukdere", headers=staff)) == [ticket.id]
     assert ids(client.get(f"{URL}?q=bagdat", headers=staff)) == []
+
+
+def test_search_follows_comments_added_changed_and_removed(
+    client, db, make_user, make_ticket, bearer
+) -> None:
+    reporter = make_user("citizen")
+    ticket = make_ticket(reporter)
+    staff, citizen = bearer(make_user("support")), bearer(reporter)
+    note = Comment(ticket_id=ticket.id, body="Belediye ekibi yarın gelecek.")
+    memo = Comment(ticket_id=ticket.id, body="Taşeron faturası bekleniyor.", is_internal=True)
+    db.add_all([note, memo])
+    db.flush()
+    assert ids(client.get(f"{URL}?q=yarin", headers=citizen)) == [ticket.id]
+    assert ids(client.get(f"{URL}?q=taseron", headers=staff)) == [ticket.id]
+    assert ids(client.get(f"{URL}?q=taseron", headers=citizen)) == []
+    note.body = "Ekip geldi, onarım tamam."
+    db.delete(memo)
+    db.flush()
+    assert ids(client.get(f"{URL}?q=yarin", headers=citizen)) == []
+    assert ids(client.get(f"{URL}?q=onarim", headers=citizen)) == [ticket.id]
+    assert ids(client.get(f"{URL}?q=taseron", headers=staff)) == []

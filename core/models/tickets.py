@@ -24,7 +24,6 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB, TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.models import search_text
 from core.models.base import Base, created_at, in_values, pk
 from core.models.people import ApiKey, Team, User
 
@@ -90,6 +89,9 @@ class Ticket(Base):
         Index("ix_tickets_created_at", "created_at"),
         Index("ix_tickets_location", "location", postgresql_using="gist"),
         Index("ix_tickets_search_document", "search_document", postgresql_using="gin"),
+        Index(
+            "ix_tickets_staff_search_document", "staff_search_document", postgresql_using="gin"
+        ),
         Index(
             "ix_tickets_open_due_at",
             "due_at",
@@ -179,10 +181,12 @@ class Ticket(Base):
     resolved_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
     sla_breached_at: Mapped[datetime | None]
-    # What text search matches (core/models/search_text.py): written by the database's
-    # trigger on every insert and on a change of description or address; never read
-    # into Python, hence deferred.
+    # What text search matches (core/tickets/search_text.py), written by the database's
+    # triggers (migration 0015) when the ticket or one of its comments is written; never
+    # read into Python, hence deferred. Internal notes have their own document, which
+    # only staff searches look at.
     search_document: Mapped[str | None] = mapped_column(TSVECTOR, deferred=True)
+    staff_search_document: Mapped[str | None] = mapped_column(TSVECTOR, deferred=True)
 
     category: Mapped[Category] = relationship()
     reporter: Mapped[User | None] = relationship(foreign_keys=[reporter_id])
@@ -229,13 +233,6 @@ class TicketEvent(Base):
 
 class Comment(Base):
     __tablename__ = "comments"
-    __table_args__ = (
-        Index(
-            "ix_comments_search_text",
-            text(search_text.comment_vector()),
-            postgresql_using="gin",
-        ),
-    )
 
     id: Mapped[int] = pk()
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)

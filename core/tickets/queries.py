@@ -17,7 +17,6 @@ from sqlalchemy import (
     and_,
     case,
     cast,
-    exists,
     false,
     func,
     literal_column,
@@ -31,15 +30,15 @@ from sqlalchemy.orm import Session, selectinload
 
 from core.geo import point
 from core.json_values import of_type
-from core.models import Comment, Ticket, TicketFollower, User, search_text
+from core.models import Ticket, TicketFollower, User
 from core.models.tickets import MAX_TICKET_NUMBER, OPEN_STATUSES
+from core.tickets import search_text
 from core.tickets.views import citizen_wrote_since_staff_looked
 
 PRIORITY_RANK = {"low": 0, "normal": 1, "high": 2, "urgent": 3}
 SORTS = ("newest", "oldest", "priority", "due", "distance")
 # Stands in for "no due time" so such tickets sort last and still have a cursor key.
 NO_DUE_DATE = datetime(9999, 12, 31, tzinfo=UTC)
-_COMMENT_VECTOR = literal_column(search_text.comment_vector("comments"))
 
 
 def text_query(q: str) -> ColumnElement[Any]:
@@ -168,14 +167,11 @@ def _matches_search_box(q: str, viewer: User | None) -> ColumnElement[bool]:
 
 def _matches_text(q: str, viewer: User | None) -> ColumnElement[bool]:
     query = text_query(q)
-    comment_match = [Comment.ticket_id == Ticket.id, _COMMENT_VECTOR.op("@@")(query)]
+    public = Ticket.search_document.op("@@")(query)
     if viewer is not None and not viewer.is_staff:
         # An internal note must not even reveal itself by making a ticket match.
-        comment_match.append(Comment.is_internal.is_(false()))
-    return or_(
-        Ticket.search_document.op("@@")(query),
-        exists().where(*comment_match),
-    )
+        return public
+    return or_(public, Ticket.staff_search_document.op("@@")(query))
 
 
 @dataclass(frozen=True)
