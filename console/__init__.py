@@ -13,7 +13,10 @@ from flask import Blueprint
 # Each module adds its views (and error handlers) to the one blueprint.
 from console import (  # noqa: F401
     bulk,
+    dashboard,
+    dashboard_exports,
     errors,
+    escalation_queue,
     inbox,
     saved_replies_page,
     sign_in,
