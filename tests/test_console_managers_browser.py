@@ -1,0 +1,145 @@
+"""The managers' console pages in a real browser (issue 18's list): an escalation
+approved from the queue, the dashboard's numbers and map against the analytics API,
+the exports, support refused, the dashboard in English. Same server, Chromium and
+fixtures as tests/test_console_browser.py."""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+
+import pytest
+from sqlalchemy import select
+
+from core.models import Escalation, ExportJob, Ticket, TicketEvent
+from core.people.tokens import issue_access_token
+from tasks.celery_app import make_celery
+from tasks.exports import build_export
+from tests.browser_support import keep_screenshot, wait_for
+from tests.test_console_browser import (  # noqa: F401 (fixtures)
+    by_id,
+    chromium,
+    db,
+    driver,
+    live,
+    page_text,
+    person,
+    sign_in,
+    submit,
+    ticket_for,
+)
+
+pytestmark = pytest.mark.browser
+
+
+def api_get(live, user, path: str):
+    token, _ = issue_access_token(live.settings, user)
+    return live.app.test_client().get(path, headers={"Authorization": f"Bearer {token}"})
+
+
+def test_support_escalates_and_the_manager_approves_from_the_queue(driver, live, db) -> None:
+    ticket = ticket_for(db, live.settings)
+    support, manager = person(db, "support"), person(db, "manager")
+    sign_in(driver, live, support)
+    driver.get(f"{live.url}/console/tickets/{ticket.id}")
+    submit(driver, "move-in_progress")
+    by_id(driver, "escalate-form").find_element("xpath", "..").find_element(
+        "tag name", "summary"
+    ).click()
+    by_id(driver, "reason").send_keys("Direk değişmeli, bütçe gerekiyor")
+    submit(driver, "escalate")
+    db.expire_all()
+    escalation = db.scalar(select(Escalation).where(Escalation.ticket_id == ticket.id))
+    assert escalation.status == "pending"
+
+    driver.delete_all_cookies()
+    sign_in(driver, live, manager)
+    submit(driver, "nav-escalations")
+    row = driver.find_element("css selector", f'tr[data-escalation="{escalation.id}"]')
+    assert "Direk değişmeli" in row.text and support.full_name in row.text
+    by_id(driver, f"note-{escalation.id}").send_keys("Bütçe ayrıldı")
+    submit(driver, f"approve-{escalation.id}")
+    assert "kayıt yeniden işlemde" in by_id(driver, "notice").text
+    assert "Bütçe ayrıldı" in by_id(driver, "decided-escalations").text
+    db.expire_all()
+    assert db.get(Ticket, ticket.id).status == "in_progress"
+    assert db.scalar(select(TicketEvent.id).where(TicketEvent.ticket_id == ticket.id,
+                                                  TicketEvent.kind == "escalation_decided"))  # fmt: skip
+    driver.get(f"{live.url}/console/tickets/{ticket.id}")
+    assert by_id(driver, "ticket-status").text == "İşlemde"
+    timeline = by_id(driver, "timeline").text
+    assert "Üst birim kararı" in timeline and manager.full_name in timeline
+
+
+def kpis_on_page(driver) -> dict[str, str]:
+    return {name: by_id(driver, f"kpi-{name}").get_attribute("data-value")
+            for name in ("created", "resolved", "backlog")}  # fmt: skip
+
+
+def test_the_dashboard_matches_the_api_and_its_exports_download(driver, live, db) -> None:
+    for lon in (28.95, 28.97, 29.02):
+        ticket_for(db, live.settings, lat=41.02, lon=lon)
+    manager = person(db, "manager")
+    sign_in(driver, live, manager)
+    submit(driver, "nav-dashboard")
+    api = api_get(live, manager, "/api/v1/analytics/kpis").get_json()
+    assert kpis_on_page(driver) == {"created": str(api["created"]),
+                                    "resolved": str(api["resolved"]),
+                                    "backlog": str(api["backlog"]["open"])}  # fmt: skip
+    cells = api_get(live, manager, "/api/v1/analytics/heatmap").get_json()["features"]
+    map_element = by_id(driver, "dashboard-map")
+    wait_for(lambda: map_element.get_attribute("data-features") == str(len(cells)))
+    assert len(
+        driver.find_elements("css selector", "#dashboard-map path.leaflet-interactive")
+    ) >= len(cells)
+    if os.environ.get("CONSOLE_README_SCREENSHOTS"):
+        keep_screenshot(driver, "console-dashboard")
+
+    # A filter changes the page as it changes the API.
+    from selenium.webdriver.support.ui import Select
+
+    Select(by_id(driver, "channel")).select_by_value("sms")
+    submit(driver, "apply-dashboard")
+    sms = api_get(live, manager, "/api/v1/analytics/kpis?channel=sms").get_json()
+    assert kpis_on_page(driver)["created"] == str(sms["created"]) == "0"
+
+    # The CSV link, fetched with the browser's own session cookie.
+    href = by_id(driver, "download-csv").get_attribute("href").replace("channel=sms", "")
+    body = driver.execute_script(
+        "var r = new XMLHttpRequest(); r.open('GET', arguments[0], false); r.send(); return r.responseText;",
+        href,
+    )
+    rows = list(csv.DictReader(io.StringIO(body.lstrip("\ufeff"))))
+    assert len(rows) >= 3
+
+    Select(by_id(driver, "export-format")).select_by_value("xlsx")
+    submit(driver, "start-export")
+    db.expire_all()
+    job = db.scalar(select(ExportJob).where(ExportJob.requested_by_id == manager.id))
+    make_celery(live.settings)  # the worker's settings, then its task, run eagerly
+    assert build_export.apply(args=[str(job.id)]).get() == "done"
+    driver.refresh()
+    row = driver.find_element("css selector", f'tr[data-job="{job.id}"]')
+    assert row.get_attribute("data-status") == "done"
+    link = row.find_element("css selector", "a.export-download").get_attribute("href")
+    assert link
+
+
+def test_support_is_refused_the_managers_pages(driver, live, db) -> None:
+    sign_in(driver, live, person(db, "support"))
+    assert not driver.find_elements("id", "nav-dashboard")
+    for path in ("/console/dashboard", "/console/escalations"):
+        driver.get(live.url + path)
+        assert by_id(driver, "error-message").text.startswith("Bu sayfa yalnızca yöneticiler")
+        assert "403" in page_text(driver)
+
+
+def test_the_dashboard_in_english(driver, live, db) -> None:
+    sign_in(driver, live, person(db, "manager", locale="en"))
+    driver.get(live.url + "/console/dashboard")
+    text = page_text(driver)
+    for words in ("Dashboard", "Created", "Backlog", "SLA compliance", "Reopen rate",
+                  "Satisfaction", "Heatmap and hotspots", "Download CSV", "Teams"):  # fmt: skip
+        assert words in text, words
+    assert "Açılan" not in text
