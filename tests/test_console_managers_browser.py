@@ -16,19 +16,12 @@ from core.models import Escalation, ExportJob, Ticket, TicketEvent
 from core.people.tokens import issue_access_token
 from tasks.celery_app import make_celery
 from tasks.exports import build_export
+from tests import test_console_browser as shared
 from tests.browser_support import keep_screenshot, wait_for
-from tests.test_console_browser import (  # noqa: F401 (fixtures)
-    by_id,
-    chromium,
-    db,
-    driver,
-    live,
-    page_text,
-    person,
-    sign_in,
-    submit,
-    ticket_for,
-)
+from tests.test_console_browser import by_id, page_text, person, sign_in, submit, ticket_for
+
+# The same server, browser and data fixtures as the part-1 browser tests.
+live, chromium, driver, db = shared.live, shared.chromium, shared.driver, shared.db
 
 pytestmark = pytest.mark.browser
 
