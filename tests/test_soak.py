@@ -13,6 +13,7 @@ every fault is bench/soak.py.
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 import time
@@ -44,7 +45,11 @@ def soak() -> Iterator[tuple[Stack, Ledger, Traffic]]:
         yield stack, ledger, traffic
     finally:
         stack.stop()
-        shutil.rmtree(workdir, ignore_errors=True)
+        # SOAK_KEEP=1 keeps the processes' logs and the stand-in's send log to read.
+        if os.environ.get("SOAK_KEEP"):
+            print(f"soak logs kept in {workdir}")
+        else:
+            shutil.rmtree(workdir, ignore_errors=True)
 
 
 def settle_and_check(stack: Stack, ledger: Ledger, extra: float = 0.0) -> float:
