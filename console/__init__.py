@@ -12,6 +12,8 @@ from flask import Blueprint
 
 # Each module adds its views (and error handlers) to the one blueprint.
 from console import (  # noqa: F401
+    admin_people,
+    admin_setup,
     bulk,
     dashboard,
     dashboard_exports,

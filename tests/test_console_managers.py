@@ -17,7 +17,13 @@ from tests.console_support import console_sign_in, post_form
 
 QUEUE = "/console/escalations"
 DASHBOARD = "/console/dashboard"
-MANAGER_PAGES = (QUEUE, DASHBOARD, DASHBOARD + "/heatmap", DASHBOARD + "/tickets.csv")
+MANAGER_PAGES = (
+    QUEUE,
+    DASHBOARD,
+    "/console/admin",
+    DASHBOARD + "/heatmap",
+    DASHBOARD + "/tickets.csv",
+)
 
 
 @pytest.fixture
@@ -160,3 +166,109 @@ def test_bad_dashboard_filters_are_left_out_not_a_500(as_manager) -> None:
         DASHBOARD + "?from=2025-13-01&to=yesterday&team=x&channel=fax&team_sort=evil"
     )
     assert page.status_code == 200
+
+
+ADMIN = "/console/admin"
+
+
+def test_support_is_refused_the_administration(client, support) -> None:
+    console_sign_in(client, support.phone)
+    assert client.get(ADMIN).status_code == 403
+    token_page = client.get("/console/saved-replies")
+    from tests.console_support import csrf_of
+
+    refused = client.post(ADMIN + "/teams", data={"csrf_token": csrf_of(token_page), "name": "X"})
+    assert refused.status_code == 403
+    assert not db_has_team(client, "X")
+
+
+def db_has_team(client, name: str) -> bool:
+    from core.models import Team
+    from web.request_session import EXTENSION_KEY
+
+    database = client.application.extensions[EXTENSION_KEY]
+    with database.session() as session:
+        return session.scalar(select(Team.id).where(Team.name == name)) is not None
+
+
+def test_a_manager_adds_support_to_two_teams_then_deactivates_them(as_manager, seeded, db) -> None:
+    from core.models import Team, User
+
+    teams = seeded.scalars(select(Team).order_by(Team.id).limit(2)).all()
+    added = post_form(as_manager, ADMIN, ADMIN + "/users", phone_number="0532 999 88 77",
+                      full_name="Deniz Yeni", role="support", locale="en",
+                      team_ids=[str(t.id) for t in teams])  # fmt: skip
+    assert added.status_code == 302
+    user = db.scalar(select(User).where(User.full_name == "Deniz Yeni"))
+    assert user.phone == "+905329998877" and sorted(user.team_ids) == sorted(t.id for t in teams)
+    again = post_form(as_manager, ADMIN, ADMIN + "/users", phone_number="+905329998877",
+                      full_name="Deniz", role="support")  # fmt: skip
+    assert again.status_code == 409
+    post_form(as_manager, ADMIN, f"{ADMIN}/users/{user.id}", role="support",
+              team_ids=[str(teams[0].id)])  # fmt: skip
+    db.refresh(user)
+    assert user.team_ids == [teams[0].id] and user.is_active is False
+    bad = post_form(
+        as_manager, ADMIN, ADMIN + "/users", phone_number="12", full_name="X", role="support"
+    )
+    assert bad.status_code == 422 and "phone_number" in bad.get_data(as_text=True)
+
+
+def test_the_last_manager_cannot_deactivate_themselves(as_manager, manager) -> None:
+    answer = post_form(as_manager, ADMIN, f"{ADMIN}/users/{manager.id}", role="manager")
+    assert answer.status_code == 409
+
+
+def test_a_category_with_both_names_and_an_everyday_word(as_manager, seeded, db) -> None:
+    from core.models import Category, Team
+
+    team = seeded.scalar(select(Team).limit(1))
+    made = post_form(as_manager, ADMIN, ADMIN + "/categories", code="benches", name_tr="Banklar",
+                     name_en="Benches", sla_hours="48", default_team_id=str(team.id),
+                     words_tr="bank, oturak", words_en="bench")  # fmt: skip
+    assert made.status_code == 302
+    category = db.scalar(select(Category).where(Category.code == "benches"))
+    assert (category.name_tr, category.name_en, category.sla_hours) == ("Banklar", "Benches", 48)
+    assert category.everyday_words == {"tr": ["bank", "oturak"], "en": ["bench"]}
+    assert "Banklar" in as_manager.get(ADMIN).get_data(as_text=True)
+    bad = post_form(as_manager, ADMIN, ADMIN + "/categories", code="Bad Code", name_tr="a",
+                    name_en="b", sla_hours="48")  # fmt: skip
+    assert bad.status_code == 422
+    no_sla = post_form(as_manager, ADMIN, f"{ADMIN}/categories/{category.id}", name_tr="Banklar",
+                       name_en="Benches", sla_hours="zero")  # fmt: skip
+    assert no_sla.status_code == 422
+
+
+def test_an_api_key_is_shown_once_and_then_revoked(as_manager, settings, db) -> None:
+    from core.models import ApiKey
+    from core.people.api_keys import find_api_key
+
+    page = post_form(as_manager, ADMIN, ADMIN + "/api-keys", name="Çağrı merkezi",
+                     scopes=["tickets:read"])  # fmt: skip
+    html = page.get_data(as_text=True)
+    secret = re.search(r'id="new-key-secret">([^<]+)<', html).group(1)
+    key = find_api_key(db, settings, secret)
+    assert key is not None and key.scopes == ["tickets:read"]
+    assert secret not in as_manager.get(ADMIN).get_data(as_text=True)
+    post_form(as_manager, ADMIN, f"{ADMIN}/api-keys/{key.id}/revoke")
+    db.refresh(key)
+    assert key.revoked_at is not None
+    unknown = post_form(as_manager, ADMIN, ADMIN + "/api-keys", name="x", scopes=["root"])
+    assert unknown.status_code == 422
+    assert db.scalar(select(ApiKey).where(ApiKey.name == "x")) is None
+
+
+def test_the_bot_matches_a_word_added_in_the_console(as_manager, client, settings, db) -> None:
+    from core.models import Category, Conversation
+    from tests.bot_support import Phone
+
+    post_form(as_manager, ADMIN, ADMIN + "/categories", code="benches", name_tr="Banklar",
+              name_en="Benches", sla_hours="48", words_tr="oturak", words_en="bench")  # fmt: skip
+    phone = Phone(client, settings)
+    phone.register()
+    phone.send("1")
+    reply = phone.send("oturak")
+    assert "Banklar" in reply
+    conversation = db.scalars(select(Conversation)).one()
+    benches = db.scalar(select(Category.id).where(Category.code == "benches"))
+    assert conversation.context["draft"]["category_id"] == benches
