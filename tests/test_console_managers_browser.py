@@ -136,3 +136,57 @@ def test_the_dashboard_in_english(driver, live, db) -> None:
                   "Satisfaction", "Heatmap and hotspots", "Download CSV", "Teams"):  # fmt: skip
         assert words in text, words
     assert "Açılan" not in text
+
+
+def test_a_manager_adds_staff_a_category_and_an_api_key(driver, live, db) -> None:
+    from core.models import ApiKey, Category, Conversation, Team, User
+    from tests.bot_support import Phone
+
+    manager = person(db, "manager")
+    sign_in(driver, live, manager)
+    submit(driver, "nav-admin")
+    two = db.scalars(select(Team).where(Team.is_active.is_(True)).order_by(Team.id).limit(2)).all()
+    by_id(driver, "new-phone").send_keys("+905551112233")
+    by_id(driver, "new-name").send_keys("Deniz Yeni")
+    for team in two:
+        by_id(driver, f"new-team-{team.id}").click()
+    submit(driver, "add-user")
+    assert "Personel eklendi" in by_id(driver, "notice").text
+    db.expire_all()
+    added = db.scalar(select(User).where(User.phone == "+905551112233"))
+    assert added.role == "support" and sorted(added.team_ids) == [t.id for t in two]
+
+    by_id(driver, "new-code").send_keys("benches")
+    by_id(driver, "new-cat-tr").send_keys("Banklar")
+    by_id(driver, "new-cat-en").send_keys("Benches")
+    by_id(driver, "new-cat-words-tr").send_keys("oturak, bank")
+    submit(driver, "add-category")
+    assert "Kategori eklendi" in by_id(driver, "notice").text
+    phone = Phone(live.app.test_client(), live.settings, "+905321110077")
+    phone.register("Ali")
+    phone.send("1")
+    assert "Banklar" in phone.send("oturak kırılmış")
+    db.expire_all()
+    benches = db.scalar(select(Category.id).where(Category.code == "benches"))
+    conversation = db.scalar(select(Conversation).order_by(Conversation.id.desc()).limit(1))
+    assert conversation.context["draft"]["category_id"] == benches
+
+    by_id(driver, "key-name").send_keys("Çağrı merkezi")
+    by_id(driver, "scope-tickets-read").click()
+    submit(driver, "add-key")
+    secret = by_id(driver, "new-key-secret").text
+    api = live.app.test_client().get(
+        "/api/v1/tickets", headers={"Authorization": f"Bearer {secret}"}
+    )
+    assert api.status_code == 200
+    driver.get(live.url + "/console/admin")
+    assert secret not in driver.page_source  # shown once
+    key = db.scalar(select(ApiKey).where(ApiKey.name == "Çağrı merkezi"))
+    submit(driver, f"revoke-key-{key.id}")
+    assert "Anahtar iptal edildi" in by_id(driver, "notice").text
+    assert (
+        live.app.test_client()
+        .get("/api/v1/tickets", headers={"Authorization": f"Bearer {secret}"})
+        .status_code
+        == 401
+    )
