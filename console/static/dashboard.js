@@ -11,6 +11,10 @@
   var tiles = element.getAttribute("data-tile-url");
   if (tiles) {
     L.tileLayer(tiles, { maxZoom: 19, attribution: element.getAttribute("data-tile-attribution") }).addTo(map);
+  } else {
+    L.geoJSON({ type: "Feature", geometry: { type: "Polygon", coordinates: [[
+      [bbox[0], bbox[1]], [bbox[2], bbox[1]], [bbox[2], bbox[3]], [bbox[0], bbox[3]], [bbox[0], bbox[1]]
+    ]] } }, { style: { weight: 1, fill: false } }).addTo(map);
   }
   function getJson(url, then) {
     var request = new XMLHttpRequest();
@@ -24,13 +28,14 @@
   getJson(element.getAttribute("data-heatmap"), function (collection) {
     var most = 1;
     collection.features.forEach(function (f) { most = Math.max(most, f.properties.count || 0); });
-    L.geoJSON(collection, {
+    var cells = L.geoJSON(collection, {
       style: function (feature) {
         var share = (feature.properties.count || 0) / most;
         return { weight: 0.5, color: "#7a1d00", fillColor: "#d9480f", fillOpacity: 0.15 + 0.6 * share };
       },
       onEachFeature: function (feature, layer) { layer.bindTooltip(String(feature.properties.count)); }
     }).addTo(map);
+    if (collection.features.length) { map.fitBounds(cells.getBounds(), { maxZoom: 14, animate: false }); }
     element.setAttribute("data-features", String(collection.features.length));
   });
   getJson(element.getAttribute("data-hotspots"), function (answer) {
