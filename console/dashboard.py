@@ -17,7 +17,8 @@ from console.dashboard_filters import DashboardView, analytics_session, dashboar
 from console.i18n import locale
 from console.manager_access import manager_page
 from console.session import signed_in_user
-from core.analytics import breakdowns, geo_grid, hotspots, kpis
+from console.trend_chart import interval_for, trend_chart
+from core.analytics import breakdowns, geo_grid, hotspots, kpis, trends
 from core.models import ExportJob
 from core.models.tickets import CHANNELS
 from web.request_session import request_session
@@ -74,6 +75,7 @@ def dashboard() -> str:
         "dashboard.html",
         view=view,
         kpi=kpis.kpis(session, scope, datetime.now(UTC)),
+        trend=trend_chart(trends.trends(session, scope, interval_for(len(scope.days())))),
         teams=_table(breakdowns.by_team, view, *team_sort),
         categories=_table(breakdowns.by_category, view, *category_sort),
         team_sort=team_sort,

@@ -272,3 +272,12 @@ def test_the_bot_matches_a_word_added_in_the_console(as_manager, client, setting
     conversation = db.scalars(select(Conversation)).one()
     benches = db.scalar(select(Category.id).where(Category.code == "benches"))
     assert conversation.context["draft"]["category_id"] == benches
+
+
+def test_the_trend_chart_has_a_point_per_day_of_the_apis_trends(
+    as_manager, manager, bearer
+) -> None:
+    query = "?from=2026-01-01&to=2026-01-10"
+    api = as_manager.get("/api/v1/analytics/trends" + query, headers=bearer(manager)).get_json()
+    html = as_manager.get(DASHBOARD + query).get_data(as_text=True)
+    assert f'data-buckets="{len(api["data"])}"' in html and len(api["data"]) == 10

@@ -68,7 +68,6 @@ def test_support_escalates_and_the_manager_approves_from_the_queue(driver, live,
 def readme_screenshot(driver, live, db) -> None:
     """The README's picture: more tickets, in clusters, on a tall window."""
     import random
-
     from datetime import UTC, datetime, timedelta
 
     from core.tickets.workflow import apply_transition
@@ -163,6 +162,10 @@ def test_the_dashboard_in_english(driver, live, db) -> None:
                   "Satisfaction", "Heatmap and hotspots", "Download CSV", "Teams"):  # fmt: skip
         assert words in text, words
     assert "Açılan" not in text
+    wait_for(lambda: by_id(driver, "dashboard-map").get_attribute("data-hotspots-drawn"))
+    logs = driver.get_log("browser")
+    refused = [e["message"] for e in logs if "Content Security Policy" in e["message"]]
+    assert not refused, refused  # the chart and the map need nothing the policy forbids
 
 
 def test_a_manager_adds_staff_a_category_and_an_api_key(driver, live, db) -> None:
