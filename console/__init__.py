@@ -12,8 +12,13 @@ from flask import Blueprint
 
 # Each module adds its views (and error handlers) to the one blueprint.
 from console import (  # noqa: F401
+    admin_people,
+    admin_setup,
     bulk,
+    dashboard,
+    dashboard_exports,
     errors,
+    escalation_queue,
     inbox,
     saved_replies_page,
     sign_in,

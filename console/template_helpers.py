@@ -11,6 +11,7 @@ from flask import current_app
 
 from console.blueprint import bp
 from console.i18n import locale, t, t_or
+from console.manager_access import is_manager
 from console.session import current_user
 from core.models import Ticket
 from core.models.tickets import OPEN_STATUSES
@@ -18,7 +19,9 @@ from core.models.tickets import OPEN_STATUSES
 
 @bp.context_processor
 def _globals() -> dict[str, Any]:
-    return {"_": t, "_or": t_or, "lang": locale(), "me": current_user()}
+    me = current_user()
+    manager = me is not None and is_manager(me.role)
+    return {"_": t, "_or": t_or, "lang": locale(), "me": me, "manager": manager}
 
 
 @bp.app_template_filter("local_time")

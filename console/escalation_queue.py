@@ -1,0 +1,68 @@
+"""The managers' escalation queue: the pending requests (ticket, reason, who asked),
+each approved or rejected with a note through core's decide_escalation, the same
+function as the API's decision endpoint; the latest decided ones for the record."""
+
+from __future__ import annotations
+
+from flask import redirect, render_template, request, url_for
+from sqlalchemy import select
+from sqlalchemy.orm import aliased
+
+from console.blueprint import bp
+from console.errors import not_found_page
+from console.manager_access import manager_page
+from console.session import signed_in_user
+from console.status_counts import forget_counts
+from core.models import Escalation, Ticket, User
+from core.tickets.escalations import decide_escalation
+from web.request_session import request_session
+
+DECIDED_SHOWN = 50
+PENDING_SHOWN = 200
+
+
+def _rows(*, pending: bool) -> list[tuple[Escalation, Ticket, str | None, str | None]]:
+    asker, decider = aliased(User), aliased(User)
+    query = (
+        select(Escalation, Ticket, asker.full_name, decider.full_name)
+        .join(Ticket, Ticket.id == Escalation.ticket_id)
+        .outerjoin(asker, asker.id == Escalation.requested_by_id)
+        .outerjoin(decider, decider.id == Escalation.decided_by_id)
+    )
+    if pending:
+        query = query.where(Escalation.status == "pending").order_by(Escalation.id)
+        query = query.limit(PENDING_SHOWN)
+    else:
+        query = query.where(Escalation.status != "pending")
+        query = query.order_by(Escalation.decided_at.desc(), Escalation.id.desc())
+        query = query.limit(DECIDED_SHOWN)
+    return [tuple(row) for row in request_session().execute(query).all()]  # type: ignore[misc]
+
+
+@bp.get("/escalations")
+@manager_page("escalation.list")
+def escalation_queue() -> str:
+    return render_template(
+        "escalations.html",
+        pending=_rows(pending=True),
+        decided=_rows(pending=False),
+        done=request.args.get("done", ""),
+    )
+
+
+@bp.post("/escalations/<int:escalation_id>/decision")
+@manager_page("escalation.decide")
+def escalation_decision(escalation_id: int):
+    session = request_session()
+    escalation = None
+    if escalation_id < 2**63:
+        escalation = session.get(Escalation, escalation_id, with_for_update=True)
+    if escalation is None:
+        return not_found_page()
+    approve = request.form.get("decision") == "approve"
+    decide_escalation(
+        session, escalation, signed_in_user(), approve=approve, note=request.form.get("note")
+    )
+    session.commit()
+    forget_counts()
+    return redirect(url_for("console.escalation_queue", done="approved" if approve else "rejected"))
