@@ -33,6 +33,7 @@ from core.geo import point
 from core.json_values import of_type
 from core.models import Comment, Ticket, TicketFollower, User, search_text
 from core.models.tickets import MAX_TICKET_NUMBER, OPEN_STATUSES
+from core.tickets.views import citizen_wrote_since_staff_looked
 
 PRIORITY_RANK = {"low": 0, "normal": 1, "high": 2, "urgent": 3}
 SORTS = ("newest", "oldest", "priority", "due", "distance")
@@ -103,6 +104,8 @@ class TicketFilters:
     bbox: tuple[float, float, float, float] | None = None
     near: tuple[float, float] | None = None
     radius_m: float | None = None
+    # The console's "citizen wrote since staff last looked" (core/tickets/views.py).
+    citizen_wrote: bool = False
 
 
 def ticket_conditions(
@@ -140,6 +143,8 @@ def ticket_conditions(
         conditions.append(overdue if f.overdue else not_(func.coalesce(overdue, false())))
     if f.needs_location is not None:
         conditions.append(Ticket.needs_location.is_(f.needs_location))
+    if f.citizen_wrote:
+        conditions.append(citizen_wrote_since_staff_looked())
     if f.q:
         conditions.append(_matches_search_box(f.q, viewer))
     if f.bbox is not None:
