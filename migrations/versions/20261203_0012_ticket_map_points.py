@@ -17,7 +17,7 @@ when the role may, they run with `session_replication_role = replica`: those tri
 then skip work that would find nothing, and a batch costs what its rows cost to write.
 
 Revision ID: 0012
-Revises: 0011
+Revises: 0006
 Create Date: 2026-12-03 09:40:00
 """
 
@@ -26,7 +26,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "0012"
-down_revision: str | None = "0011"
+down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
