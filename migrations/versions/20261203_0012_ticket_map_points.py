@@ -11,7 +11,10 @@ index alone.
 Nothing here holds a lock for long at a million tickets (as in 0009): the columns have
 no default (a catalogue change), the trigger fills every write from then on, existing
 rows are filled in batches of their own short transactions, and the index is built
-CONCURRENTLY. The batches only set the new columns, which no statement trigger on
+CONCURRENTLY. The two statements that lock tickets (adding the columns, the trigger)
+wait at most 2 s for their lock and are tried again later, so that one long query on
+tickets cannot make them hold every other reader and writer queued behind them. The
+batches only set the new columns, which no statement trigger on
 tickets reads (move log, rollup changes, hotspots: each compares other columns), so
 when the role may, they run with `session_replication_role = replica`: those triggers
 then skip work that would find nothing, and a batch costs what its rows cost to write.
@@ -21,9 +24,11 @@ Revises: 0006
 Create Date: 2026-12-03 09:40:00
 """
 
+import time
 from collections.abc import Sequence
 
 from alembic import op
+from sqlalchemy.exc import DBAPIError
 
 revision: str = "0012"
 down_revision: str | None = "0006"
@@ -74,19 +79,43 @@ INDEX = (
 )
 
 
+LOCK_TIMEOUT_MS = 2_000
+LOCK_TRIES = 150
+
+
+def _briefly(bind, sql: str) -> None:
+    """Run `sql` (its own transaction) waiting at most LOCK_TIMEOUT_MS for its lock, and
+    try again later if that was not enough: a statement queued behind a long query on
+    tickets would otherwise hold every reader and writer of tickets queued behind it."""
+    for attempt in range(LOCK_TRIES):
+        try:
+            bind.exec_driver_sql(sql)
+            return
+        except DBAPIError as exc:
+            if getattr(exc.orig, "sqlstate", None) != "55P03" or attempt == LOCK_TRIES - 1:
+                raise
+            time.sleep(1)
+
+
 def upgrade() -> None:
-    op.execute("ALTER TABLE tickets ADD COLUMN IF NOT EXISTS map_srid integer")
-    op.execute("ALTER TABLE tickets ADD COLUMN IF NOT EXISTS map_x double precision")
-    op.execute("ALTER TABLE tickets ADD COLUMN IF NOT EXISTS map_y double precision")
-    op.execute(UTM_SRID)
-    op.execute(MAP_POINT)
-    op.execute("DROP TRIGGER IF EXISTS tickets_map_point ON tickets")
-    op.execute(
-        "CREATE TRIGGER tickets_map_point BEFORE INSERT OR UPDATE OF location ON tickets"
-        " FOR EACH ROW EXECUTE FUNCTION tickets_map_point()"
-    )
     with op.get_context().autocommit_block():
         bind = op.get_bind()
+        bind.exec_driver_sql(f"SET lock_timeout = {LOCK_TIMEOUT_MS}")
+        _briefly(
+            bind,
+            "ALTER TABLE tickets ADD COLUMN IF NOT EXISTS map_srid integer,"
+            " ADD COLUMN IF NOT EXISTS map_x double precision,"
+            " ADD COLUMN IF NOT EXISTS map_y double precision",
+        )
+        bind.exec_driver_sql(UTM_SRID)
+        bind.exec_driver_sql(MAP_POINT)
+        _briefly(
+            bind,
+            "CREATE OR REPLACE TRIGGER tickets_map_point"
+            " BEFORE INSERT OR UPDATE OF location ON tickets"
+            " FOR EACH ROW EXECUTE FUNCTION tickets_map_point()",
+        )
+        bind.exec_driver_sql("RESET lock_timeout")
         superuser = bind.exec_driver_sql(
             "SELECT rolsuper FROM pg_roles WHERE rolname = current_user"
         ).scalar()
