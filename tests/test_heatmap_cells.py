@@ -75,7 +75,9 @@ def _direct(db, scope=NOVEMBER, bbox=ISTANBUL, shape="hex", size=250, statuses=(
 
 def test_a_ticket_carries_its_projected_point(seeded, make_user):
     category = seeded.scalars(select(Category.id)).first()
-    ticket = Ticket(category_id=category, description="x", channel="sms", location=point(41.0, 29.0))
+    ticket = Ticket(
+        category_id=category, description="x", channel="sms", location=point(41.0, 29.0)
+    )
     seeded.add(ticket)
     seeded.flush()
 
