@@ -5,14 +5,21 @@ Web Mercator's stretched ones), then returned as WGS 84 GeoJSON polygons for Lea
 QGIS or kepler.gl. Each point falls in exactly one cell, found by arithmetic on its
 projected coordinates (no grid is generated); only the non-empty cells are drawn.
 
-Counting a month of a big city takes a good fraction of a second, so a map is counted
-once per process and remembered (core/analytics/answer_cache.py) with the snapshot it
-was counted in. Every later call adds, in one statement, the ticket moves that snapshot
-did not see (a trigger logs each moved ticket as it was, -1, and as it is, +1, with the
-writer's transaction id: see `AnalyticsTicketMove`) and takes that statement's snapshot
-as the new starting point; so a call costs what changed since the last one, not what
-the month holds. A map not brought up to date for `RECOUNT_SECONDS` is counted again,
-well within the `MOVES_KEPT_MINUTES` for which moves are kept.
+Counting is by integer cell ids only: each ticket's point is stored already projected
+into its own UTM zone (`tickets.map_x`/`map_y`, written by a trigger with the location:
+migration 0012) and read from a covering index, so a month of a busy city (120,000
+points) is counted without projecting one; a point in another zone than the map's (or
+not yet filled) is projected as before. Polygons are built only for the answer's cells,
+and remembered per grid (shape, size, zone), shared by every map on that grid whatever
+its period, filters or viewport.
+
+A map's counts are remembered per process (core/analytics/answer_cache.py) with the
+snapshot they were counted in. Every later call adds, in one statement, the ticket
+moves that snapshot did not see (a trigger logs each moved ticket as it was, -1, and as
+it is, +1, with the writer's transaction id: see `AnalyticsTicketMove`) and takes that
+statement's snapshot as the new starting point; so a call costs what changed since the
+last one, not what the month holds. A map not brought up to date for `RECOUNT_SECONDS`
+is counted again, well within the `MOVES_KEPT_MINUTES` for which moves are kept.
 """
 
 from __future__ import annotations
@@ -30,24 +37,36 @@ from core.analytics.scope import Scope
 CELL_SHAPES = ("hex", "square")
 MAX_CELLS = 250_000
 BBox = tuple[float, float, float, float]
-Cells = dict[tuple[int, int], tuple[int, str]]  # (i, j) → (tickets, GeoJSON polygon)
+Counts = dict[tuple[int, int], int]  # (i, j) → tickets
+Polygons = dict[tuple[int, int], str]  # (i, j) → GeoJSON polygon
 
 RECOUNT_SECONDS = 600  # a remembered map not brought up to date for this long is recounted
 MOVES_KEPT_MINUTES = 30
+# Rough sizes in the answer cache's units (about 2 kB): a remembered count is a small
+# dict entry, a polygon about 300 bytes of text.
+COUNTS_PER_UNIT = 12
+POLYGONS_PER_UNIT = 6
 
 # Points in metres (UTM) and their weight, from the tickets asked for: the tickets
-# themselves (1 each), or the moves since a snapshot (-1 as it was, +1 as it is).
+# themselves (1 each, their stored point when it is in the map's zone), or the moves
+# since a snapshot (-1 as it was, +1 as it is; few, so projected here).
 _POINTS = """
-SELECT ST_X(p.g) AS x, ST_Y(p.g) AS y, p.w FROM (
-    SELECT ST_Transform(t.location::geometry, :srid) AS g, {weight} AS w
-    FROM {source} t
-    WHERE t.created_at >= :lo AND t.created_at < :hi {unseen}
-      AND t.location && ST_MakeEnvelope(:min_lon, :min_lat, :max_lon, :max_lat, 4326)::geography
-      AND ST_Covers(ST_MakeEnvelope(:min_lon, :min_lat, :max_lon, :max_lat, 4326),
-                    t.location::geometry) {statuses} {filters}
-) AS p
+SELECT {x} AS x, {y} AS y, {weight} AS w
+FROM {source} t
+WHERE t.created_at >= :lo AND t.created_at < :hi {unseen}
+  AND t.location && ST_MakeEnvelope(:min_lon, :min_lat, :max_lon, :max_lat, 4326)::geography
+  AND ST_Covers(ST_MakeEnvelope(:min_lon, :min_lat, :max_lon, :max_lat, 4326),
+                t.location::geometry) {statuses} {filters}
 """
-_TICKETS = {"source": "tickets", "weight": "1", "unseen": ""}
+_PROJECTED_X = "ST_X(ST_Transform(t.location::geometry, :srid))"
+_PROJECTED_Y = "ST_Y(ST_Transform(t.location::geometry, :srid))"
+_TICKETS = {
+    "source": "tickets",
+    "weight": "1",
+    "unseen": "",
+    "x": f"CASE WHEN t.map_srid = :srid THEN t.map_x ELSE {_PROJECTED_X} END",
+    "y": f"CASE WHEN t.map_srid = :srid THEN t.map_y ELSE {_PROJECTED_Y} END",
+}
 # Moves the snapshot did not see: other writers' not visible in it, and this
 # transaction's own logged after it (a snapshot does not list its own transaction).
 _MOVES = {
@@ -56,6 +75,8 @@ _MOVES = {
     "unseen": """AND (CASE WHEN t.writer_xid = :own_xid THEN t.id > :own_last
         ELSE NOT pg_visible_in_snapshot(
             CAST(CAST(t.writer_xid AS text) AS xid8), CAST(:snapshot AS pg_snapshot)) END)""",
+    "x": _PROJECTED_X,
+    "y": _PROJECTED_Y,
 }
 # The snapshot a count is taken in, and this transaction's id and last move then.
 _SNAPSHOT = """
@@ -94,13 +115,16 @@ FROM (
 ) AS d
 """
 # The points are computed once (MATERIALIZED): inlined, each use of x and y would
-# project the point again.
+# compute the point again.
 _CELLS = """
 WITH pts AS MATERIALIZED ({points})
-SELECT i, j, sum(w) AS n, ST_AsGeoJSON(
-    ST_Transform({cell}(:size, i, j, ST_SetSRID(ST_Point(0, 0), :srid)), 4326), 6
+SELECT i, j, sum(w) AS n FROM ({indexed}) AS cells GROUP BY i, j
+"""
+_POLYGONS = """
+SELECT c.i, c.j, ST_AsGeoJSON(
+    ST_Transform({cell}(:size, c.i, c.j, ST_SetSRID(ST_Point(0, 0), :srid)), 4326), 6
 ) AS geometry
-FROM ({indexed}) AS cells GROUP BY i, j
+FROM unnest(CAST(:i AS integer[]), CAST(:j AS integer[])) AS c(i, j)
 """
 
 
@@ -109,7 +133,8 @@ class GridTooFine(ValueError):
 
 
 def utm_srid(bbox: BBox) -> int:
-    """The EPSG code of the UTM zone at the centre of `bbox` (Istanbul: 32635)."""
+    """The EPSG code of the UTM zone at the centre of `bbox` (Istanbul: 32635); the
+    database's utm_srid() is the same arithmetic for one point."""
     lon = (bbox[0] + bbox[2]) / 2
     lat = (bbox[1] + bbox[3]) / 2
     zone = min(60, int((lon + 180) // 6) + 1)
@@ -140,28 +165,62 @@ def heatmap(
     key = ("heatmap", database, grid, own_xid)
     found = answer_cache.peek(key)
     if found is None or time.monotonic() - found[2] > RECOUNT_SECONDS:
-        taken, cells = _counted(session, grid, _TICKETS, {})
+        taken, counts = _counted(session, grid, _TICKETS, {})
+        answer = None
     else:
         # Brought up to date in one statement: the moves its snapshot did not see, and
         # the snapshot that saw them, which is what the next call starts from.
         taken, moved = _counted(session, grid, _MOVES, found[0])
-        cells = _add(found[1], moved) if moved else found[1]
-    answer_cache.remember(key, (taken, cells, time.monotonic()), weight=1 + len(cells))
-    return _collection(cells)
+        counts = _add(found[1], moved) if moved else found[1]
+        # Nothing moved on this map: the text written last time is still its answer.
+        answer = found[3] if counts is found[1] else None
+    if answer is None:
+        answer = _collection(counts, _polygons(session, database, grid, counts))
+    weight = 1 + len(counts) // COUNTS_PER_UNIT + len(answer) // 2048
+    answer_cache.remember(key, (taken, counts, time.monotonic(), answer), weight=weight)
+    return answer
 
 
 def _counted(
     session: Session, grid: tuple, source: dict[str, str], since: dict[str, Any]
-) -> tuple[dict[str, Any], Cells]:
+) -> tuple[dict[str, Any], Counts]:
     """The cells of `source`'s points, and the snapshot they were counted in."""
     sql, params = _cells_sql(grid, source)
     both = (
         f"WITH taken AS ({_SNAPSHOT}), cells AS ({sql}) SELECT * FROM taken LEFT JOIN cells ON true"  # noqa: S608
     )
+    # PostGIS prices ST_Transform high, so the planner takes a month's count (even one
+    # that never projects) for a huge query and compiles it with JIT: seconds of
+    # compiling for a count of 0.1 s. Off for this statement only.
+    jit = session.execute(text("SELECT current_setting('jit'), set_config('jit', 'off', true)"))
+    before = jit.scalar()
     rows = session.execute(text(both), {**params, **since}).all()
+    session.execute(text("SELECT set_config('jit', :v, true)"), {"v": before})
     taken = {"snapshot": rows[0].snapshot, "own_xid": rows[0].own_xid, "own_last": rows[0].own_last}
-    cells = {(row.i, row.j): (int(row.n), row.geometry) for row in rows if row.i is not None}
-    return taken, cells
+    # Moves that cancel out in a cell (a status change on an unfiltered map) add nothing.
+    counts = {(row.i, row.j): int(row.n) for row in rows if row.i is not None and row.n}
+    return taken, counts
+
+
+def _polygons(session: Session, database: str, grid: tuple, counts: Counts) -> Polygons:
+    """The polygons of `counts`' cells: those of the grid remembered, the others built
+    (in one statement) and remembered with them. Only ever added to (a cell's polygon
+    never changes), so a new dict replaces the shared one."""
+    _, bbox, shape, size_m, _ = grid
+    srid = utm_srid(bbox)
+    key = ("heatmap polygons", database, shape, size_m, srid)
+    known: Polygons = answer_cache.peek(key) or {}  # type: ignore[assignment]
+    missing = [ij for ij in counts if ij not in known]
+    if not missing:
+        return known
+    cell = "ST_Hexagon" if shape == "hex" else "ST_Square"
+    rows = session.execute(
+        text(_POLYGONS.format(cell=cell)),
+        {"size": size_m, "srid": srid, "i": [i for i, _ in missing], "j": [j for _, j in missing]},
+    )
+    polygons = {**known, **{(row.i, row.j): row.geometry for row in rows}}
+    answer_cache.remember(key, polygons, weight=1 + len(polygons) // POLYGONS_PER_UNIT)
+    return polygons
 
 
 def forget_old_moves(session: Session) -> int:
@@ -174,14 +233,14 @@ def forget_old_moves(session: Session) -> int:
     ).rowcount
 
 
-def _collection(cells: Cells) -> str:
+def _collection(counts: Counts, polygons: Polygons) -> str:
     """Written out directly: the polygons are already GeoJSON text, and a big city's map
     has thousands of them (building and encoding dicts would cost more than the count)."""
-    ordered = sorted(cells.items(), key=lambda item: (-item[1][0], item[0]))
+    ordered = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
     features = ",".join(
-        f'{{"type":"Feature","id":"{i}:{j}","geometry":{geometry},'
+        f'{{"type":"Feature","id":"{i}:{j}","geometry":{polygons[i, j]},'
         f'"properties":{{"count":{n},"i":{i},"j":{j}}}}}'
-        for (i, j), (n, geometry) in ordered
+        for (i, j), n in ordered
     )
     return f'{{"type":"FeatureCollection","features":[{features}]}}'
 
@@ -191,20 +250,19 @@ def _cells_sql(grid: tuple, source: dict[str, str]) -> tuple[str, dict[str, Any]
     filters, params = scope.filter_sql("t")
     status_sql = " AND t.status = ANY(:statuses)" if statuses else ""
     indexed = _HEXAGONS if shape == "hex" else _SQUARES
-    cell = "ST_Hexagon" if shape == "hex" else "ST_Square"
     points = _POINTS.format(**source, statuses=status_sql, filters=filters)
     params.update(
         srid=utm_srid(bbox), size=size_m, h=size_m * math.sqrt(3), lo=scope.start(),
         hi=scope.end(), statuses=list(statuses),
         min_lon=bbox[0], min_lat=bbox[1], max_lon=bbox[2], max_lat=bbox[3],
     )  # fmt: skip
-    return _CELLS.format(points=points, cell=cell, indexed=indexed), params
+    return _CELLS.format(points=points, indexed=indexed), params
 
 
-def _add(remembered: Cells, moved: Cells) -> Cells:
+def _add(remembered: Counts, moved: Counts) -> Counts:
     """The two counts per cell summed, empty cells left out (a new dict: the remembered
     one is shared)."""
     total = dict(remembered)
-    for ij, (n, geometry) in moved.items():
-        total[ij] = (total[ij][0] + n, geometry) if ij in total else (n, geometry)
-    return {ij: cell for ij, cell in total.items() if cell[0]}
+    for ij, n in moved.items():
+        total[ij] = total.get(ij, 0) + n
+    return {ij: n for ij, n in total.items() if n}

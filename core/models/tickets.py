@@ -10,6 +10,7 @@ from geoalchemy2 import Geography, WKBElement
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
+    Double,
     ForeignKey,
     Index,
     Integer,
@@ -76,6 +77,19 @@ class Category(Base):
         return self.name_en if locale == "en" else self.name_tr
 
 
+# What a heatmap reads of a ticket besides its day (core/analytics/geo_grid.py).
+MAP_POINT_INDEX_INCLUDES = [
+    "map_srid",
+    "map_x",
+    "map_y",
+    "status",
+    "category_id",
+    "team_id",
+    "channel",
+    "location",
+]
+
+
 class Ticket(Base):
     __tablename__ = "tickets"
     __table_args__ = (
@@ -89,6 +103,12 @@ class Ticket(Base):
         Index("ix_tickets_created_at", "created_at"),
         Index("ix_tickets_location", "location", postgresql_using="gist"),
         Index("ix_tickets_search_document", "search_document", postgresql_using="gin"),
+        # A month's heatmap points read from the index alone (core/analytics/geo_grid.py).
+        Index(
+            "ix_tickets_map_points",
+            "created_at",
+            postgresql_include=MAP_POINT_INDEX_INCLUDES,
+        ),
         Index(
             "ix_tickets_staff_search_document", "staff_search_document", postgresql_using="gin"
         ),
@@ -187,6 +207,12 @@ class Ticket(Base):
     # only staff searches look at.
     search_document: Mapped[str | None] = mapped_column(TSVECTOR, deferred=True)
     staff_search_document: Mapped[str | None] = mapped_column(TSVECTOR, deferred=True)
+    # The location projected into its own UTM zone (EPSG code, metres), for counting
+    # heatmap cells by arithmetic: written by the database's trigger with the location
+    # (migration 0012), never by Python.
+    map_srid: Mapped[int | None] = mapped_column(Integer, deferred=True)
+    map_x: Mapped[float | None] = mapped_column(Double, deferred=True)
+    map_y: Mapped[float | None] = mapped_column(Double, deferred=True)
 
     category: Mapped[Category] = relationship()
     reporter: Mapped[User | None] = relationship(foreign_keys=[reporter_id])
