@@ -123,9 +123,20 @@ _USER_BY_ID = "SELECT id, consent_at, opted_out_at, erased_at FROM users WHERE i
 _USER_BY_PHONE = "SELECT id, consent_at, opted_out_at, erased_at FROM users WHERE phone = %s"
 
 
+_DRIVER = "bot.driver_connection"
+
+
 def driver_connection(session: Session) -> Connection[Any]:
-    """The psycopg connection under the session, inside its transaction."""
-    return session.connection().connection.driver_connection  # type: ignore[return-value]
+    """The psycopg connection under the session, inside its transaction. Remembered
+    for the transaction: a message asks for it several times, and each
+    `session.connection()` walks the session's transaction machinery again."""
+    transaction = session.get_transaction()
+    known = session.info.get(_DRIVER)
+    if known is not None and transaction is not None and known[0] is transaction:
+        return known[1]
+    driver = session.connection().connection.driver_connection
+    session.info[_DRIVER] = (session.get_transaction(), driver)
+    return driver  # type: ignore[return-value]
 
 
 def lock_conversation(
