@@ -60,7 +60,7 @@ run: install services
 	$(BIN)/honcho start -e /dev/null -p "$$($(call env_get,PORT,8000))" -f Procfile web worker beat
 
 test: install
-	DATABASE_URL='$(TEST_DATABASE_URL)' bash scripts/ensure_services.sh
+	DATABASE_URL='$(TEST_DATABASE_URL)' WITH_BROWSER=1 bash scripts/ensure_services.sh
 	bash scripts/create_db.sh '$(TEST_DATABASE_URL)'
 	@status=0; \
 	echo "+ ruff check ."; \

@@ -81,6 +81,7 @@ if os.path.isdir(_shm) and os.access(_shm, os.W_OK):
     worker_tmp_dir = _shm
 
 # Gunicorn >= 25 opens a control socket, by default one per user in $HOME; keep it
-# inside this checkout's var/ so two instances on one machine do not collide.
+# inside this checkout's var/ so two instances on one machine do not collide
+# (GUNICORN_CONTROL_SOCKET moves it: the soak suite runs one beside `make run`).
 # (Older gunicorn ignores the unknown setting.)
-control_socket = "var/gunicorn.ctl"
+control_socket = os.environ.get("GUNICORN_CONTROL_SOCKET", "").strip() or "var/gunicorn.ctl"

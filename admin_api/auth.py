@@ -7,15 +7,13 @@ enumeration): both get a code, which the unknown number can use to register.
 from __future__ import annotations
 
 import logging
-import time
 import uuid
 from datetime import UTC, datetime
 from http import HTTPStatus
 from typing import Any
 
-from flask import Response, current_app, g, request
+from flask import Response, current_app
 from flask_limiter.errors import RateLimitExceeded
-from flask_limiter.util import get_remote_address
 from flask_smorest import abort
 
 from admin_api.blueprint import ApiBlueprint
@@ -33,14 +31,14 @@ from core.config import Settings
 from core.logging_setup import mask_phone
 from core.messaging.gateway import GatewayError
 from core.models import User
-from core.people.otp import OtpRejected, check_code, code_message, issue_code
+from core.people.otp import OtpRejected, check_code, new_code_message
 from core.people.phones import InvalidPhone, normalize_mobile
 from core.people.refresh_tokens import RefreshRejected, issue_refresh_token, revoke, rotate
-from core.people.tokens import issue_access_token, keyed_hash
+from core.people.tokens import issue_access_token
 from core.people.users import create_user, find_by_phone
 from web.errors import error_response
-from web.limits import limiter
 from web.request_session import request_session
+from web.sign_in_limits import REQUEST_CODE, TRY_CODE, per_ip, per_phone, retry_after_seconds
 
 log = logging.getLogger(__name__)
 
@@ -63,56 +61,12 @@ def _phone_or_422(raw: str) -> str:
         abort(422, message=str(exc), errors={"json": {"phone_number": [str(exc)]}})
 
 
-# --- rate limits --------------------------------------------------------------------------
-# Keyed by the normalised number (so `0532…` and `+90 532…` count together), hashed so
-# neither Redis nor the limiter's own log lines ever hold the number.
-
-
-def _phone_in_body() -> str | None:
-    if "limit_phone" not in g:
-        body = request.get_json(silent=True)
-        raw = body.get("phone_number") if isinstance(body, dict) else None
-        try:
-            g.limit_phone = (
-                normalize_mobile(raw, _settings().ALLOWED_COUNTRIES)
-                if isinstance(raw, str)
-                else None
-            )
-        except InvalidPhone:
-            g.limit_phone = None
-    return g.limit_phone
-
-
-def _phone_key() -> str:
-    return "phone:" + keyed_hash(_settings(), "rate-limit", _phone_in_body() or "")[:32]
-
-
-def _no_phone() -> bool:
-    # A number that fails validation sends nothing; the per-IP limit still counts it.
-    return _phone_in_body() is None
-
-
-def _per_phone(setting: str) -> Any:
-    return limiter.limit(
-        lambda: getattr(_settings(), setting),
-        key_func=_phone_key,
-        exempt_when=_no_phone,
-        error_message="too many attempts for this number",
-    )
-
-
-def _per_ip(setting: str) -> Any:
-    return limiter.limit(
-        lambda: getattr(_settings(), setting),
-        key_func=lambda: "ip:" + (get_remote_address() or "unknown"),
-        error_message="too many attempts from this address",
-    )
+# --- rate limits: shared with the console's sign-in (web/sign_in_limits.py) -----------------
 
 
 @blp.errorhandler(RateLimitExceeded)
 def _too_many(exc: RateLimitExceeded) -> Response:
-    current = limiter.current_limit
-    retry_after = max(1, int(current.reset_at - time.time())) if current else 60
+    retry_after = retry_after_seconds()
     return error_response(
         429,
         f"{exc.description}; try again in {retry_after} seconds",
@@ -150,8 +104,8 @@ def _check_code_or_401(phone: str, code: str, *, consume: bool) -> None:
 
 
 @blp.route("/request-otp", methods=["POST"])
-@_per_phone("OTP_RATE_LIMIT_PHONE")
-@_per_ip("OTP_RATE_LIMIT_IP")
+@per_phone("OTP_RATE_LIMIT_PHONE", REQUEST_CODE)
+@per_ip("OTP_RATE_LIMIT_IP", REQUEST_CODE)
 @blp.arguments(RequestOtpSchema)
 @blp.response(202, OtpSentSchema)
 @blp.alt_response(429, response=HTTPStatus(429).name)
@@ -161,10 +115,8 @@ def request_otp(body: dict[str, Any]) -> dict[str, Any]:
     settings = _settings()
     phone = _phone_or_422(body["phone_number"])
     session = request_session()
-    user = find_by_phone(session, phone)
-    code = issue_code(session, settings, phone)
+    message = new_code_message(session, settings, phone)
     session.commit()
-    message = code_message(settings, phone, code, user.locale if user else None)
     try:
         current_app.extensions["sosoft.gateway"].send(message)
     except GatewayError as exc:
@@ -178,8 +130,8 @@ def request_otp(body: dict[str, Any]) -> dict[str, Any]:
 
 
 @blp.route("/verify-otp", methods=["POST"])
-@_per_phone("OTP_VERIFY_RATE_LIMIT_PHONE")
-@_per_ip("OTP_VERIFY_RATE_LIMIT_IP")
+@per_phone("OTP_VERIFY_RATE_LIMIT_PHONE", TRY_CODE)
+@per_ip("OTP_VERIFY_RATE_LIMIT_IP", TRY_CODE)
 @blp.arguments(VerifyOtpSchema)
 @blp.response(200, TokenBundleSchema)
 @blp.alt_response(401, response=HTTPStatus(401).name)
@@ -206,8 +158,8 @@ def verify_otp(body: dict[str, Any]) -> dict[str, Any]:
 
 
 @blp.route("/register", methods=["POST"])
-@_per_phone("OTP_VERIFY_RATE_LIMIT_PHONE")
-@_per_ip("OTP_VERIFY_RATE_LIMIT_IP")
+@per_phone("OTP_VERIFY_RATE_LIMIT_PHONE", TRY_CODE)
+@per_ip("OTP_VERIFY_RATE_LIMIT_IP", TRY_CODE)
 @blp.arguments(RegisterSchema)
 @blp.response(201, TokenBundleSchema)
 @blp.alt_response(401, response=HTTPStatus(401).name)
@@ -234,7 +186,7 @@ def register(body: dict[str, Any]) -> dict[str, Any]:
 
 
 @blp.route("/refresh", methods=["POST"])
-@_per_ip("REFRESH_RATE_LIMIT_IP")
+@per_ip("REFRESH_RATE_LIMIT_IP", "refresh")
 @blp.arguments(RefreshSchema)
 @blp.response(200, TokenBundleSchema)
 @blp.alt_response(401, response=HTTPStatus(401).name)

@@ -124,7 +124,7 @@ class Tickets(MethodView):
             )
         except BadCursor:
             invalid_cursor()
-        rows = request_session().execute(query.statement).all()
+        rows = query.rows(request_session())
         result = page(rows, args["limit"], key=lambda row: query.order.key(*row))
         result["data"] = [ticket_summary(t, caller, d) for t, d in result["data"]]
         return result

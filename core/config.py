@@ -111,6 +111,13 @@ class Settings:
     OTP_VERIFY_RATE_LIMIT_IP: str = "60 per hour"
     REFRESH_RATE_LIMIT_IP: str = "120 per hour"
     RATELIMIT_ENABLED: bool = True
+    # The staff console (/console/): how long a browser stays signed in, how often its
+    # pages ask for news, and the map tiles (a URL with {z}/{x}/{y}; empty: no tiles,
+    # the maps draw their points on a plain background).
+    CONSOLE_SESSION_HOURS: int = 12
+    CONSOLE_POLL_SECONDS: int = 20
+    CONSOLE_TILE_URL: str = ""
+    CONSOLE_TILE_ATTRIBUTION: str = ""
 
     # --- Twilio ----------------------------------------------------------------------
     TWILIO_ENABLED: bool = False
@@ -169,10 +176,20 @@ class Settings:
     # --- the bot and the sweeps --------------------------------------------------------
     CONVERSATION_TIMEOUT_MINUTES: int = 30
     DUPLICATE_RADIUS_M: int = 50
-    AUTO_CLOSE_DAYS: int = 7
+    # Fractions allowed (the soak suite closes tickets a minute after resolution).
+    AUTO_CLOSE_DAYS: float = 7
     REOPEN_WINDOW_DAYS: int = 14
     RETENTION_DAYS: int = 730
     OUTBOX_RELAY_AFTER_SECONDS: int = 60
+    # How often beat runs each sweep (tasks/celery_app.py). Production keeps the
+    # defaults; tests/soak_harness.py shortens them so every schedule fires in minutes.
+    OUTBOX_RELAY_INTERVAL_SECONDS: float = 60.0
+    MEDIA_RELAY_INTERVAL_SECONDS: float = 60.0
+    CONVERSATION_EXPIRY_INTERVAL_SECONDS: float = 60.0
+    SLA_SWEEP_INTERVAL_SECONDS: float = 60.0
+    AUTO_CLOSE_INTERVAL_SECONDS: float = 900.0
+    # Retention runs daily by default; a crontab line in UTC (minute hour day month weekday).
+    RETENTION_CRON: str = "30 3 * * *"
 
     # --- analytics and exports ---------------------------------------------------------
     # How often beat folds changed days into the analytics rollup (answers are exact
@@ -260,6 +277,8 @@ class Settings:
             raise ConfigError("DEFAULT_LOCALE must be tr or en")
         if not self.ALLOWED_COUNTRIES:
             raise ConfigError("ALLOWED_COUNTRIES must name at least one country")
+        if len(self.RETENTION_CRON.split()) != 5:
+            raise ConfigError("RETENTION_CRON must be five fields: minute hour day month weekday")
         if not self.is_production:
             return self
         if not self.JWT_SECRET_KEY:

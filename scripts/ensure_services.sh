@@ -12,6 +12,8 @@
 # then the same defaults as core/config.py. Extra knobs:
 #   PG_CLUSTER     Debian cluster name to start        (default: main)
 #   WAIT_SECONDS   how long to wait for both to answer (default: 30)
+#   WITH_BROWSER   1: also Debian's chromium and chromium-driver, for the
+#                  console's browser tests (`make test` sets it; default: 0)
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -261,6 +263,23 @@ ensure_redis() {
         die "redis-server did not start (see $logfile)"
 }
 
+# --- Chromium, for the console's browser tests ---------------------------------------
+
+CHROMEDRIVER=/usr/bin/chromedriver
+
+ensure_browser() {
+    if [[ -x $CHROMEDRIVER ]] && command -v chromium >/dev/null 2>&1; then
+        return 0
+    fi
+    if ! can_apt; then
+        log "WARNING: chromium/chromium-driver missing, the browser tests will be skipped" \
+            "(as root: apt-get install -y chromium chromium-driver)"
+        return 0
+    fi
+    apt_install chromium chromium-driver
+    [[ -x $CHROMEDRIVER ]] || die "chromium-driver installed but $CHROMEDRIVER is missing"
+}
+
 # --- main --------------------------------------------------------------------------
 
 if is_local "$PG_HOST"; then
@@ -272,6 +291,10 @@ if is_local "$REDIS_HOST"; then
     ensure_redis
 else
     log "REDIS_URL points at $REDIS_HOST:$REDIS_PORT: not installing or starting Redis, only waiting"
+fi
+
+if [[ ${WITH_BROWSER:-0} == 1 ]]; then
+    ensure_browser
 fi
 
 deadline=$((SECONDS + WAIT_SECONDS))

@@ -8,6 +8,7 @@ from flask_smorest import Api
 import admin_api
 import admin_api.open311
 import bot
+import console
 from core.config import Settings
 from web import dev_messages, docs, media, ops
 from web.limits import never_limit
@@ -26,4 +27,6 @@ def register_blueprints(app: Flask, api: Api, settings: Settings) -> None:
         never_limit(blueprint)
         app.register_blueprint(blueprint)
     for blueprint in admin_api.open311.blueprints():
+        app.register_blueprint(blueprint)
+    for blueprint in console.blueprints():
         app.register_blueprint(blueprint)

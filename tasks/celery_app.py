@@ -10,6 +10,7 @@ from core.config import Settings
 from core.error_reporting import init_error_reporting
 from core.messaging import outbox
 from core.messaging.ways_out import warn_of_kinds_without_way_out
+from tasks import broker
 from tasks.context import SoSoftTask
 
 # Every module that defines tasks; beat schedules live next to their tasks.
@@ -22,17 +23,51 @@ TASK_MODULES: list[str] = [
     "tasks.geocoding",
 ]
 
+# Fixed schedules; the sweeps' intervals are settings (`beat_schedule`).
 BEAT_SCHEDULE = {
-    "outbox-relay": {"task": "tasks.sweeps.relay_outbox", "schedule": 60.0},
-    "conversation-expiry": {"task": "tasks.sweeps.expire_conversations", "schedule": 60.0},
-    "sla-breaches": {"task": "tasks.sweeps.flag_sla_breaches", "schedule": 60.0},
-    "auto-close": {"task": "tasks.sweeps.auto_close_resolved", "schedule": 900.0},
-    "retention": {"task": "tasks.sweeps.apply_retention", "schedule": crontab(hour=3, minute=30)},
     "export-requeue": {"task": "tasks.exports.requeue_stale_exports", "schedule": 300.0},
     "export-expiry": {"task": "tasks.exports.expire_exports", "schedule": 3600.0},
-    "media-relay": {"task": "tasks.media.relay_unfetched_media", "schedule": 60.0},
     "draft-photo-purge": {"task": "tasks.media.purge_abandoned_draft_photos", "schedule": 3600.0},
 }
+
+
+def retention_crontab(line: str) -> crontab:
+    """`minute hour day month weekday` (UTC, beat's timezone) as Celery's crontab."""
+    minute, hour, day, month, weekday = line.split()
+    return crontab(
+        minute=minute, hour=hour, day_of_month=day, month_of_year=month, day_of_week=weekday
+    )
+
+
+def beat_schedule(settings: Settings) -> dict[str, dict[str, object]]:
+    """Every beat entry, the sweeps' intervals read from `settings`."""
+
+    def every(task: str, seconds: float) -> dict[str, object]:
+        return {"task": task, "schedule": float(seconds)}
+
+    return {
+        "outbox-relay": every("tasks.sweeps.relay_outbox", settings.OUTBOX_RELAY_INTERVAL_SECONDS),
+        "conversation-expiry": every(
+            "tasks.sweeps.expire_conversations", settings.CONVERSATION_EXPIRY_INTERVAL_SECONDS
+        ),
+        "sla-breaches": every(
+            "tasks.sweeps.flag_sla_breaches", settings.SLA_SWEEP_INTERVAL_SECONDS
+        ),
+        "auto-close": every(
+            "tasks.sweeps.auto_close_resolved", settings.AUTO_CLOSE_INTERVAL_SECONDS
+        ),
+        "retention": {
+            "task": "tasks.sweeps.apply_retention",
+            "schedule": retention_crontab(settings.RETENTION_CRON),
+        },
+        "media-relay": every(
+            "tasks.media.relay_unfetched_media", settings.MEDIA_RELAY_INTERVAL_SECONDS
+        ),
+        "analytics-rollup": every(
+            "tasks.analytics.refresh_rollups", settings.ANALYTICS_REFRESH_SECONDS
+        ),
+        **BEAT_SCHEDULE,
+    }
 
 
 def make_celery(settings: Settings | None = None) -> Celery:
@@ -40,6 +75,8 @@ def make_celery(settings: Settings | None = None) -> Celery:
         load_dotenv(override=False)
         settings = Settings.from_env()
     settings.check()
+    # Redis going away must not end the worker (tasks/broker.py).
+    broker.install()
     init_error_reporting(settings, "worker")
     if settings.is_production:  # the worker is where such messages get skipped
         warn_of_kinds_without_way_out(settings)
@@ -62,13 +99,7 @@ def make_celery(settings: Settings | None = None) -> Celery:
         broker_transport_options={"visibility_timeout": 3600},
         timezone="UTC",
         enable_utc=True,
-        beat_schedule={
-            **BEAT_SCHEDULE,
-            "analytics-rollup": {
-                "task": "tasks.analytics.refresh_rollups",
-                "schedule": float(settings.ANALYTICS_REFRESH_SECONDS),
-            },
-        },
+        beat_schedule=beat_schedule(settings),
     )
     app.conf.sosoft_settings = settings
     # Sweeps write outbox rows too (auto-close, SLA alerts): enqueue them after commit.

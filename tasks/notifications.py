@@ -32,6 +32,7 @@ import json
 import logging
 import random
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -118,7 +119,9 @@ def deliver(database: Database, sender: Sender, message_id: int) -> str:
         return "throttled"
     if previous_error and previous_error.startswith(UNCONFIRMED):
         try:
-            sid = already_sent(sender.gateway, outbound, created_at)
+            sid = already_sent(
+                sender.gateway, outbound, created_at, held=_held_by_another(database, message_id)
+            )
         except LookupFailed as exc:
             log.warning("message %s: could not ask Twilio (%s); trying later", message_id, exc)
             return _retry_later(database, sender, message_id, attempts, None, previous_error)
@@ -127,6 +130,24 @@ def deliver(database: Database, sender: Sender, message_id: int) -> str:
                 _record_sent(session, message_id, plan, sid, "queued")
             return "already sent"
     return _send(database, sender, message_id, attempts, plan, outbound)
+
+
+def _held_by_another(database: Database, message_id: int) -> Callable[[str], bool]:
+    """Whether a SID is already another row's (then it is that row's message, not ours)."""
+
+    def held(sid: str) -> bool:
+        with database.transaction() as session:
+            return bool(
+                session.scalar(
+                    text(
+                        "SELECT EXISTS (SELECT 1 FROM messages"
+                        " WHERE twilio_sid = :sid AND id <> :id)"
+                    ),
+                    {"sid": sid, "id": message_id},
+                )
+            )
+
+    return held
 
 
 def _plan(session: Session, settings: Settings, message: Message) -> Delivery:

@@ -121,6 +121,9 @@ def db(app: Flask, engine: Engine) -> Iterator[Session]:
     savepoints, so what a request commits is visible here and gone afterwards.
     """
     database: Database = app.extensions[EXTENSION_KEY]
+    # The console keeps its form choices (teams, staff) per process for a few seconds:
+    # each test's rows are new, so none may see the last test's.
+    app.extensions.pop("console.choices", None)
     original = database.session_factory
     connection = engine.connect()
     outer = connection.begin()
@@ -250,3 +253,12 @@ def make_ticket(seeded: Session, settings: Settings, make_user: UserFactory):
         return ticket
 
     return create
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Iterator[None]:
+    # Each phase's report on the test item, so fixtures can tell in teardown whether
+    # the test failed (the browser tests keep a screenshot then).
+    outcome = yield
+    report = outcome.get_result()
+    setattr(item, f"report_{report.when}", report)

@@ -29,9 +29,13 @@ def procfile_command(name: str) -> str:
 def start_process(name: str, env: Mapping[str, str], log_path: Path) -> subprocess.Popen:
     """Run the Procfile's `name` in its own process group (so kill -9 takes all of it)."""
     full_env = {**os.environ, **env, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
+    command = procfile_command(name)
+    # `exec` makes a single command the group's leader itself (signals reach it, not a
+    # shell); a list of commands (release: migrate && seed) must run whole.
+    script = command if any(op in command for op in ("&&", "||", ";")) else f"exec {command}"
     with log_path.open("ab") as log:
         return subprocess.Popen(
-            ["bash", "-c", f"exec {procfile_command(name)}"],
+            ["bash", "-c", script],
             cwd=REPO,
             env=full_env,
             stdout=log,

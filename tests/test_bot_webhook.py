@@ -453,6 +453,9 @@ def test_comment_on_own_ticket_only(client, settings, seeded) -> None:
     assert "eklendi" in owner.send(f"#{number} çukur daha da büyüdü")
     comment = db.scalars(select(Comment)).one()
     assert comment.body == "çukur daha da büyüdü" and not comment.is_internal
+    # The message itself joins the ticket's thread, for staff to read in context.
+    said = db.scalar(select(Message).where(Message.body == f"#{number} çukur daha da büyüdü"))
+    assert said.ticket_id == db.scalars(select(Ticket)).one().id
 
     other = Phone(client, settings, "+905331112233")
     other.register()

@@ -9,11 +9,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import redis as redis_lib
+from celery.schedules import crontab
 from flask import Flask
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from core.config import Settings
+from core.config import ConfigError, Settings
 from core.db import Database
 from core.messaging.outbox_relay import relay
 from core.models import (
@@ -35,7 +36,7 @@ from core.tickets.auto_close import auto_close
 from core.tickets.opening import open_ticket
 from core.tickets.seed_data import seed_defaults
 from core.tickets.sla import flag_breaches
-from tasks.celery_app import BEAT_SCHEDULE, make_celery
+from tasks.celery_app import BEAT_SCHEDULE, beat_schedule, make_celery
 from tests.notify_support import queued_ids, running_worker, wait_for, worker_settings
 from web.request_session import EXTENSION_KEY
 
@@ -324,8 +325,48 @@ def test_beat_schedule_names_real_tasks(settings: Settings) -> None:
     app = make_celery(settings)
     app.loader.import_default_modules()
     assert BEAT_SCHEDULE
-    for entry in BEAT_SCHEDULE.values():
+    for entry in beat_schedule(settings).values():
         assert entry["task"] in app.tasks
+
+
+def test_beat_intervals_are_settings(settings: Settings) -> None:
+    """Today's intervals by default; the soak suite shortens every one of them."""
+    schedule = make_celery(settings).conf.beat_schedule
+    assert schedule["outbox-relay"]["schedule"] == 60.0
+    assert schedule["auto-close"]["schedule"] == 900.0
+    assert schedule["retention"]["schedule"] == crontab(hour=3, minute=30)
+    fast = settings.replace(
+        OUTBOX_RELAY_INTERVAL_SECONDS=2.5,
+        SLA_SWEEP_INTERVAL_SECONDS=3,
+        AUTO_CLOSE_INTERVAL_SECONDS=4,
+        RETENTION_CRON="*/2 * * * *",
+    )
+    schedule = make_celery(fast).conf.beat_schedule
+    assert schedule["outbox-relay"]["schedule"] == 2.5
+    assert schedule["sla-breaches"]["schedule"] == 3.0
+    assert schedule["auto-close"]["schedule"] == 4.0
+    assert schedule["retention"]["schedule"] == crontab(minute="*/2")
+
+
+def test_a_retention_cron_of_the_wrong_shape_is_refused(settings: Settings) -> None:
+    with pytest.raises(ConfigError, match="RETENTION_CRON"):
+        settings.replace(RETENTION_CRON="30 3 * *").check()
+
+
+def test_auto_close_days_may_be_a_fraction(
+    seeded: Session, database: Database, settings: Settings, make_user
+) -> None:
+    """AUTO_CLOSE_DAYS of a minute closes a ticket resolved 61 s ago, not one of 59 s."""
+    db = seeded
+    due = new_ticket(db, settings, make_user(), status="resolved")
+    due.resolved_at = NOW - timedelta(seconds=61)
+    early = new_ticket(db, settings, make_user(), status="resolved")
+    early.resolved_at = NOW - timedelta(seconds=59)
+    db.flush()
+
+    assert auto_close(database, settings.replace(AUTO_CLOSE_DAYS=1 / (24 * 60)), NOW) == 1
+    db.expire_all()
+    assert (due.status, early.status) == ("closed", "resolved")
 
 
 def test_sweep_tasks_run_on_a_worker(committed_db: Database, settings: Settings) -> None:

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
+from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from core.models import Message, Ticket, User
@@ -40,17 +41,27 @@ class ThreadMessage:
 
 
 def ticket_thread(
-    session: Session, ticket: Ticket, *, after_id: int | None = None, limit: int = 50
+    session: Session,
+    ticket: Ticket,
+    *,
+    after_id: int | None = None,
+    limit: int = 50,
+    changed_since: datetime | None = None,
 ) -> list[ThreadMessage]:
     """The thread oldest first, from after message `after_id`; `limit + 1` messages at
-    most, so the caller can tell whether there is more."""
+    most, so the caller can tell whether there is more. `changed_since` adds the
+    earlier messages whose row changed since (a delivery state: sent, delivered,
+    failed), for a page that redraws them."""
     query = (
         select(Message, User)
         .outerjoin(User, User.id == Message.user_id)
         .where(Message.ticket_id == ticket.id)
     )
     if after_id is not None:
-        query = query.where(Message.id > after_id)
+        news = Message.id > after_id
+        if changed_since is not None:
+            news = or_(news, Message.updated_at > changed_since)
+        query = query.where(news)
     rows = session.execute(query.order_by(Message.id).limit(limit + 1)).all()
     return [ThreadMessage(message, _party(ticket, user), user) for message, user in rows]
 

@@ -9,6 +9,7 @@ from core.models.analytics import (
     AnalyticsRollupState,
 )
 from core.models.base import Base
+from core.models.console import ConsoleSession, SavedReply, TicketView
 from core.models.exports import ExportJob
 from core.models.messages import Conversation, Message
 from core.models.people import ApiKey, OtpCode, RefreshToken, Team, User, user_teams
@@ -34,6 +35,7 @@ __all__ = [
     "Base",
     "Category",
     "Comment",
+    "ConsoleSession",
     "Conversation",
     "Escalation",
     "ExportJob",
@@ -42,10 +44,12 @@ __all__ = [
     "OtpCode",
     "Photo",
     "RefreshToken",
+    "SavedReply",
     "Team",
     "Ticket",
     "TicketEvent",
     "TicketFollower",
+    "TicketView",
     "User",
     "user_teams",
 ]

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from core.config import Settings
 from core.messaging.gateway import OutboundMessage
 from core.messaging.whatsapp_window import pick_template
-from core.models import OtpCode
+from core.models import OtpCode, User
 from core.people.tokens import keyed_hash, same_hash
 
 CODE_DIGITS = 6
@@ -95,6 +95,15 @@ def check_code(
         raise OtpRejected(f"the code is wrong ({left} tries left)")
     if consume:
         row.used_at = now
+
+
+def new_code_message(session: Session, settings: Settings, phone: str) -> OutboundMessage:
+    """Issue a fresh code for `phone` and the message carrying it, in the language of
+    the number's account (if any). The caller commits, then hands it to the gateway:
+    the API's request-otp and the console's sign-in both come through here."""
+    user = session.scalar(select(User).where(User.phone == phone))
+    code = issue_code(session, settings, phone)
+    return code_message(settings, phone, code, user.locale if user else None)
 
 
 def code_message(settings: Settings, phone: str, code: str, locale: str | None) -> OutboundMessage:

@@ -37,7 +37,7 @@ def auto_close(database: Database, settings: Settings, now: datetime) -> int:
                 "closed",
                 actor=None,
                 role="system",
-                note=f"closed automatically {settings.AUTO_CLOSE_DAYS} days after resolution",
+                note=f"closed automatically {settings.AUTO_CLOSE_DAYS:g} days after resolution",
                 now=now,
             )
     if tickets:
