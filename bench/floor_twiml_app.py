@@ -1,8 +1,9 @@
 """A floor for bench/bench_webhook.py: the webhook's unavoidable work and nothing else.
 
 It reads the form, checks Twilio's signature, and stores the message and the
-conversation's next state with the webhook's own two statements (bot.store's lock
-and save, prepared, in one transaction), then answers a constant TwiML reply: no
+conversation's next state with the webhook's two statements (bot.store's lock and
+save as issue 19 measured them, frozen in bench/floor_statements.py; prepared, in one
+transaction), then answers a constant TwiML reply: no
 conversation logic, no ORM, no effects. What this reaches, next to the bare
 endpoint, bounds what any webhook that durably records each message can reach on
 the same machine.
@@ -20,7 +21,7 @@ from psycopg.types.json import Jsonb
 from twilio.request_validator import RequestValidator
 
 from bench.bare_twiml_app import REPLY
-from bot.store import _LOCK, _SAVE
+from bench.floor_statements import LOCK, SAVE
 
 app = Flask(__name__)
 _validator = RequestValidator(os.environ["TWILIO_AUTH_TOKEN"])
@@ -54,11 +55,11 @@ def inbound() -> Response:
     }
     conn = connection()
     with conn.transaction(), conn.cursor() as cursor:
-        row = cursor.execute(_LOCK, params, prepare=True).fetchone()
+        row = cursor.execute(LOCK, params, prepare=True).fetchone()
         assert row is not None
         now = datetime.now(UTC)
         cursor.execute(
-            _SAVE,
+            SAVE,
             {
                 "state": "menu",
                 "context": Jsonb({}),

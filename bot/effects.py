@@ -10,9 +10,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import Update, bindparam, or_, select, update
 from sqlalchemy.orm import Session
 
 from bot.inbound import Inbound
@@ -73,6 +74,8 @@ class Citizen:
     # The ticket the message acted on (commented, rated, asked after, ...): saved on the
     # inbound message with the reply, so the message is in that ticket's thread.
     ticket_id: int | None = None
+    # Nobody had the sender's address when the message came in (bot.store.nobody_has).
+    nobody_registered: bool = False
 
 
 def run_effects(citizen: Citizen, effects: list[Effect]) -> list[str]:
@@ -105,7 +108,7 @@ def register(citizen: Citizen, effect: Register) -> None:
     inbound = citizen.inbound
     session = citizen.session
     user = citizen.user
-    if user is None:
+    if user is None and not citizen.nobody_registered:
         column = User.phone if inbound.is_phone else User.whatsapp_id
         user = session.scalar(select(User).where(column == inbound.address))
     if user is None:
@@ -186,24 +189,36 @@ def _link_draft(citizen: Citizen, ticket: Ticket, draft: Draft) -> None:
     session = citizen.session
     citizen.ticket_id = ticket.id
     attach_draft_photos(session, ticket, list(draft.photo_ids), citizen.user)
-    of_the_report = Message.id.in_([item.message_id for item in draft.media])
+    params: dict[str, Any] = {
+        "the_ticket": ticket.id,
+        "media_ids": [item.message_id for item in draft.media],
+    }
     if draft.opened_by is not None:
+        params.update(
+            opened_by=draft.opened_by,
+            this_message=citizen.message_id,
+            sender=citizen.inbound.address,
+        )
+    session.connection().execute(_link_statement(draft.opened_by is not None), params)
+
+
+@lru_cache(maxsize=2)
+def _link_statement(since_opened: bool) -> Update:
+    """Built once per process: composing it cost more CPU than running it."""
+    of_the_report = Message.id.in_(bindparam("media_ids", expanding=True))
+    if since_opened:
         # What she wrote while making the report (not what she wrote about another
         # ticket meanwhile, say "#1001 ..."): this conversation's inbound messages since.
         of_the_report = or_(
             of_the_report,
-            (Message.id >= draft.opened_by)
-            & (Message.id < citizen.message_id)
+            (Message.id >= bindparam("opened_by"))
+            & (Message.id < bindparam("this_message"))
             & (Message.direction == "inbound")
-            & (Message.address == citizen.inbound.address)
+            & (Message.address == bindparam("sender"))
             & Message.ticket_id.is_(None),
         )
-    session.execute(
-        update(Message)
-        .where(of_the_report)
-        .values(ticket_id=ticket.id)
-        .execution_options(synchronize_session=False)
-    )
+    # Column names are reserved for the SET clause: the parameters are named apart.
+    return update(Message.__table__).where(of_the_report).values(ticket_id=bindparam("the_ticket"))
 
 
 def follow_ticket(citizen: Citizen, effect: FollowTicket) -> str:

@@ -19,11 +19,12 @@ from bot.engine import handle, reply_text
 from bot.inbound import Inbound
 from bot.store import (
     Locked,
-    citizen_of,
     drop_conversation,
     load_snapshot,
     lock_conversation,
+    looked_up,
     next_state,
+    nobody_has,
     orm_user,
     save_reply,
 )
@@ -138,7 +139,8 @@ def _converse(
     and the typed addresses to look up once it has committed."""
     conversation = locked.conversation
     assert locked.message_id is not None
-    user = citizen_of(session, locked, inbound)
+    found = looked_up(session, locked, inbound)
+    user = found if found is not None and found.erased_at is None else None
     snapshot = load_snapshot(
         session, settings, conversation, user, inbound, now, locked.categories_version
     )
@@ -157,6 +159,7 @@ def _converse(
             inbound=inbound,
             message_id=locked.message_id,
             user=orm_user(session, user),
+            nobody_registered=nobody_has(locked, inbound, found),
             locale=locale,
             now=now,
         )

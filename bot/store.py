@@ -21,6 +21,7 @@ from typing import Any
 from psycopg import Connection
 from psycopg.types.json import Jsonb
 from sqlalchemy import Float, Integer, Select, bindparam, select
+from sqlalchemy.dialects.postgresql.psycopg import dialect as psycopg_dialect
 from sqlalchemy.orm import Session
 
 from bot.answers import fixed_answer
@@ -122,9 +123,20 @@ _USER_BY_ID = "SELECT id, consent_at, opted_out_at, erased_at FROM users WHERE i
 _USER_BY_PHONE = "SELECT id, consent_at, opted_out_at, erased_at FROM users WHERE phone = %s"
 
 
+_DRIVER = "bot.driver_connection"
+
+
 def driver_connection(session: Session) -> Connection[Any]:
-    """The psycopg connection under the session, inside its transaction."""
-    return session.connection().connection.driver_connection  # type: ignore[return-value]
+    """The psycopg connection under the session, inside its transaction. Remembered
+    for the transaction: a message asks for it several times, and each
+    `session.connection()` walks the session's transaction machinery again."""
+    transaction = session.get_transaction()
+    known = session.info.get(_DRIVER)
+    if known is not None and transaction is not None and known[0] is transaction:
+        return known[1]
+    driver = session.connection().connection.driver_connection
+    session.info[_DRIVER] = (session.get_transaction(), driver)
+    return driver  # type: ignore[return-value]
 
 
 def lock_conversation(
@@ -158,12 +170,24 @@ def drop_conversation(session: Session, conversation_id: int) -> None:
 def citizen_of(session: Session, locked: Locked, inbound: Inbound) -> UserRow | None:
     """The registered user behind the conversation (or the user with its phone, not
     linked yet: the reply's save links them)."""
-    user = locked.user
-    if not locked.user_read:
-        user = _read_user(session, locked.conversation.user_id, inbound)
+    user = looked_up(session, locked, inbound)
     if user is None or user.erased_at is not None:
         return None
     return user
+
+
+def looked_up(session: Session, locked: Locked, inbound: Inbound) -> UserRow | None:
+    """The user row behind the conversation, erased or not: by the conversation's
+    user_id, else by the phone number (None for a WhatsApp id with no user linked)."""
+    if locked.user_read:
+        return locked.user
+    return _read_user(session, locked.conversation.user_id, inbound)
+
+
+def nobody_has(locked: Locked, inbound: Inbound, found: UserRow | None) -> bool:
+    """`looked_up` searched by the sender's phone number and found no one: no user
+    has this address (registration need not search again)."""
+    return found is None and locked.conversation.user_id is None and inbound.is_phone
 
 
 def _read_user(session: Session, user_id: int | None, inbound: Inbound) -> UserRow | None:
@@ -297,6 +321,41 @@ def _resolved_statement() -> Select[Any]:
     )
 
 
+@dataclass(frozen=True)
+class Compiled:
+    """A statement compiled once per process to the driver's SQL, run on the request's
+    connection like `_LOCK`: the ORM's execute (cache key, result set-up) costs more
+    CPU than the query itself for these one-row reads."""
+
+    sql: str
+    # The values fixed at build time (the open statuses, ...); the caller's win.
+    constants: dict[str, Any]
+
+    def first(self, session: Session, params: dict[str, Any]) -> tuple[Any, ...] | None:
+        with driver_connection(session).cursor() as cursor:
+            return cursor.execute(self.sql, {**self.constants, **params}, prepare=True).fetchone()
+
+
+def compiled(statement: Select[Any], *names: str) -> Compiled:
+    """`statement` with its bind parameters `names` left to the caller."""
+    done = statement.compile(dialect=psycopg_dialect())
+    # The expanding IN lists become plain parameters: psycopg knows nothing of
+    # SQLAlchemy's post-compile placeholders.
+    expanded = done.construct_expanded_state(dict.fromkeys(names, None))
+    constants = {key: value for key, value in expanded.parameters.items() if key not in names}
+    return Compiled(expanded.statement, constants)
+
+
+@lru_cache(maxsize=1)
+def _nearby_sql() -> Compiled:
+    return compiled(_nearby_statement(), "lat", "lon", "radius_m", "category_id")
+
+
+@lru_cache(maxsize=1)
+def _resolved_sql() -> Compiled:
+    return compiled(_resolved_statement(), "user_id")
+
+
 def _with_nearby(
     session: Session, settings: Settings, snapshot: Snapshot, user: UserRow
 ) -> Snapshot:
@@ -312,7 +371,8 @@ def _with_nearby(
         "radius_m": settings.DUPLICATE_RADIUS_M,
         "category_id": draft.category_id,
     }
-    rows = session.execute(_nearby_statement(), params).all()
+    row = _nearby_sql().first(session, params)  # the statement takes one (LIMIT 1)
+    rows = [row] if row is not None else []
     nearby = tuple(
         NearbyTicket(id, number, metres, created, own=reporter_id == user.id)
         for id, number, created, reporter_id, metres in rows
@@ -321,7 +381,7 @@ def _with_nearby(
 
 
 def _with_resolved(session: Session, snapshot: Snapshot, user: UserRow) -> Snapshot:
-    row = session.execute(_resolved_statement(), {"user_id": user.id}).first()
+    row = _resolved_sql().first(session, {"user_id": user.id})
     if row is None:
         return snapshot
     number, rating = row

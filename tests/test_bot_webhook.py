@@ -178,6 +178,29 @@ def test_sms_and_whatsapp_are_the_same_citizen(client, settings, seeded) -> None
     assert db.scalars(select(Conversation)).one().channel == "sms"
 
 
+def test_a_user_with_the_phone_is_the_one_who_registers(
+    client, settings, seeded, make_user
+) -> None:
+    """Registration trusts the message's own lookup by phone (it does not search again
+    when that found no one): a user staff created with this number, no consent yet,
+    is found by it and becomes the citizen, not a second user."""
+    db = seeded
+    known = make_user(phone="+905321234567", name="Ayşe Yılmaz", consent_at=None)
+    db.flush()
+    Phone(client, settings).register()
+    assert count(db, User) == 1
+    db.refresh(known)
+    assert known.consent_at is not None and known.full_name == "Ayşe Yılmaz"
+    assert db.scalars(select(Conversation)).one().user_id == known.id
+
+
+def test_a_new_number_registers_one_new_user(client, settings, seeded) -> None:
+    db = seeded
+    Phone(client, settings, "+905321230000").register()
+    user = db.scalars(select(User)).one()
+    assert user.phone == "+905321230000" and user.consent_at is not None
+
+
 def test_hidden_whatsapp_number_can_report(client, settings, seeded) -> None:
     db = seeded
     phone = Phone(client, settings, "tr.user.8f3a2c", profile="Deniz")

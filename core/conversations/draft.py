@@ -11,8 +11,10 @@ older version) is taken as absent rather than failing the conversation.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, replace
+import copy
+from dataclasses import asdict, dataclass, field, fields, is_dataclass, replace
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 CONTEXT_KEY = "draft"
@@ -127,8 +129,8 @@ class Draft:
 
     def to_json(self) -> dict[str, Any]:
         """The fields that differ from an empty draft (contexts stay small)."""
-        empty = asdict(Draft())
-        data = {k: v for k, v in asdict(self).items() if v != empty[k]}
+        empty = _empty_json()
+        data = {k: v for k, v in _as_dict(self).items() if v != empty[k]}
         for name in ("category_choices", "photo_ids"):
             if name in data:
                 data[name] = list(data[name])
@@ -204,6 +206,32 @@ class Draft:
 
     def with_photo_id(self, photo_id: int) -> Draft:
         return replace(self, photo_ids=(*self.photo_ids, photo_id))
+
+
+@lru_cache(maxsize=1)
+def _empty_json() -> dict[str, Any]:
+    return asdict(Draft())
+
+
+def _as_dict(draft: Draft) -> dict[str, Any]:
+    """`asdict(draft)` without its generic walk over every value (a message's biggest
+    cost in the engine): only nested dataclasses and the answers need copying."""
+    data: dict[str, Any] = {}
+    for name in _field_names():
+        value = getattr(draft, name)
+        if is_dataclass(value):
+            value = asdict(value)  # type: ignore[arg-type]
+        elif isinstance(value, tuple) and value and is_dataclass(value[0]):
+            value = tuple(asdict(item) for item in value)  # type: ignore[arg-type]
+        elif isinstance(value, dict):
+            value = copy.deepcopy(value)
+        data[name] = value
+    return data
+
+
+@lru_cache(maxsize=1)
+def _field_names() -> tuple[str, ...]:
+    return tuple(item.name for item in fields(Draft))
 
 
 def _int(value: Any) -> int | None:
