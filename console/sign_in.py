@@ -38,6 +38,15 @@ def _form(step: str = "phone", *, phone: str = "", error: str | None = None, sta
     return page, status
 
 
+def _phone_from_form() -> tuple[str, str | None]:
+    """The number as typed, and as E.164 (None when it is no mobile we accept)."""
+    raw = request.form.get("phone_number", "")
+    try:
+        return raw, normalize_mobile(raw, settings().ALLOWED_COUNTRIES)
+    except InvalidPhone:
+        return raw, None
+
+
 @bp.get("/sign-in")
 def sign_in_form():
     return _form()
@@ -48,10 +57,8 @@ def sign_in_form():
 @per_ip("OTP_RATE_LIMIT_IP", REQUEST_CODE)
 def request_code():
     """Send a code to the number (registered or not: the answer is the same)."""
-    raw = request.form.get("phone_number", "")
-    try:
-        phone = normalize_mobile(raw, settings().ALLOWED_COUNTRIES)
-    except InvalidPhone:
+    raw, phone = _phone_from_form()
+    if phone is None:
         return _form(phone=raw, error=t("sign_in.bad_phone"), status=422)
     session = request_session()
     message = new_code_message(session, settings(), phone)
@@ -68,10 +75,8 @@ def request_code():
 @per_phone("OTP_VERIFY_RATE_LIMIT_PHONE", TRY_CODE)
 @per_ip("OTP_VERIFY_RATE_LIMIT_IP", TRY_CODE)
 def verify_code():
-    raw = request.form.get("phone_number", "")
-    try:
-        phone = normalize_mobile(raw, settings().ALLOWED_COUNTRIES)
-    except InvalidPhone:
+    raw, phone = _phone_from_form()
+    if phone is None:
         return _form(phone=raw, error=t("sign_in.bad_phone"), status=422)
     session = request_session()
     user = find_by_phone(session, phone)
