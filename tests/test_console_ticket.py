@@ -237,4 +237,3 @@ def test_the_thread_poll_redraws_a_message_whose_delivery_changed(browser, make_
     )
     assert f'data-message-id="{sent.id}"' in redrawn.get_data(as_text=True)
     assert "iletildi" in redrawn.get_data(as_text=True)
-

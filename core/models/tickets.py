@@ -109,9 +109,7 @@ class Ticket(Base):
             "created_at",
             postgresql_include=MAP_POINT_INDEX_INCLUDES,
         ),
-        Index(
-            "ix_tickets_staff_search_document", "staff_search_document", postgresql_using="gin"
-        ),
+        Index("ix_tickets_staff_search_document", "staff_search_document", postgresql_using="gin"),
         Index(
             "ix_tickets_open_due_at",
             "due_at",
