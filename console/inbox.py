@@ -44,7 +44,7 @@ def inbox() -> str:
         )
     except BadCursor:
         query = list_tickets_query(view.filters(user), user, sort=view.sort, limit=PAGE_SIZE)
-    rows = session.execute(query.statement).all()
+    rows = query.rows(session)
     tickets = [ticket for ticket, _ in rows[:PAGE_SIZE]]
     next_cursor = None
     if len(rows) > PAGE_SIZE:
