@@ -152,6 +152,17 @@ def test_the_csv_download_holds_the_dashboards_tickets(as_manager, make_ticket) 
     assert as_manager.get(DASHBOARD + "/tickets.pdf").status_code == 404
 
 
+def test_the_exports_keep_the_dashboards_channel(as_manager, make_ticket, db) -> None:
+    by_sms = make_ticket(channel="sms")
+    make_ticket()  # whatsapp
+    answer = as_manager.get(DASHBOARD + "/tickets.csv?channel=sms")
+    rows = list(csv.DictReader(io.StringIO(answer.get_data(as_text=True).lstrip("\ufeff"))))
+    assert [row["number"] for row in rows] == [by_sms.public_number]
+    post_form(as_manager, DASHBOARD, DASHBOARD + "/exports?channel=sms", format="csv")
+    job = db.scalar(select(ExportJob))
+    assert job.filters["channel"] == "sms"
+
+
 def test_a_background_export_is_listed_with_its_state(as_manager, db) -> None:
     started = post_form(as_manager, DASHBOARD, DASHBOARD + "/exports", format="xlsx")
     assert started.status_code == 302
