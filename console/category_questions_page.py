@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import redirect, render_template, request, url_for
+from flask import abort, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from console.admin_forms import MAX_ID
@@ -49,15 +49,14 @@ def _position(questions: list[dict[str, Any]], code: str) -> int | None:
     return next((n for n, q in enumerate(questions) if q["code"] == code), None)
 
 
-def _locked_question(
-    category_id: int, code: str
-) -> tuple[Category, list[dict[str, Any]], int] | None:
-    """The locked category, a copy of its questions and where `code` is among them."""
+def _locked_question(category_id: int, code: str) -> tuple[Category, list[dict[str, Any]], int]:
+    """The locked category, a copy of its questions and where `code` is among them;
+    the console's 404 page when there is no such category or question."""
     category = _category(category_id, lock=True)
     questions = list(category.questions or []) if category else []
     position = _position(questions, code)
     if category is None or position is None:
-        return None
+        abort(404)
     return category, questions, position
 
 
@@ -95,10 +94,7 @@ def category_question_add(category_id: int):
 @manager_page("category.manage")
 def category_question_update(category_id: int, code: str):
     """The code stays: answers already on tickets are stored under it."""
-    found = _locked_question(category_id, code)
-    if found is None:
-        return not_found_page()
-    category, questions, position = found
+    category, questions, position = _locked_question(category_id, code)
     questions[position] = question_from_form(code)
     return _store(category, questions, "saved")
 
@@ -106,10 +102,7 @@ def category_question_update(category_id: int, code: str):
 @bp.post("/admin/categories/<int:category_id>/questions/<code>/move")
 @manager_page("category.manage")
 def category_question_move(category_id: int, code: str):
-    found = _locked_question(category_id, code)
-    if found is None:
-        return not_found_page()
-    category, questions, position = found
+    category, questions, position = _locked_question(category_id, code)
     other = position - 1 if request.form.get("direction") == "up" else position + 1
     if 0 <= other < len(questions):
         questions[position], questions[other] = questions[other], questions[position]
@@ -120,9 +113,6 @@ def category_question_move(category_id: int, code: str):
 @manager_page("category.manage")
 def category_question_remove(category_id: int, code: str):
     """Answers already given stay on their tickets, as with the API."""
-    found = _locked_question(category_id, code)
-    if found is None:
-        return not_found_page()
-    category, questions, position = found
+    category, questions, position = _locked_question(category_id, code)
     del questions[position]
     return _store(category, questions, "removed")
