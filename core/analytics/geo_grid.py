@@ -82,10 +82,14 @@ _TICKETS = {
 }
 # Moves the snapshot did not see: other writers' not visible in it, and this
 # transaction's own logged after it (a snapshot does not list its own transaction).
+# Only writers from the snapshot's xmin on can be either (every earlier one had ended
+# when it was taken): read by index (migration 0018), not the whole log.
 _MOVES = {
     "source": "analytics_ticket_moves",
     "weight": "t.sign",
-    "unseen": """AND (CASE WHEN t.writer_xid = :own_xid THEN t.id > :own_last
+    "unseen": """AND t.writer_xid >= CAST(CAST(pg_snapshot_xmin(CAST(:snapshot AS pg_snapshot))
+            AS text) AS bigint)
+        AND (CASE WHEN t.writer_xid = :own_xid THEN t.id > :own_last
         ELSE NOT pg_visible_in_snapshot(
             CAST(CAST(t.writer_xid AS text) AS xid8), CAST(:snapshot AS pg_snapshot)) END)""",
     "x": _PROJECTED_X,
