@@ -126,9 +126,9 @@ FROM (
                 CASE WHEN i0 % 2 <> 0 THEN :h / 2 ELSE 0 END AS o0,
                 CASE WHEN (i0 + 1) % 2 <> 0 THEN :h / 2 ELSE 0 END AS o1
             FROM (SELECT x, y, w, CAST(floor(x / (1.5 * :size)) AS integer) AS i0
-                  FROM pts) AS a
-        ) AS b
-    ) AS c
+                  FROM pts OFFSET 0) AS a OFFSET 0
+        ) AS b OFFSET 0
+    ) AS c OFFSET 0
 ) AS d
 """
 # The points are computed once (MATERIALIZED): inlined, each use of x and y would
