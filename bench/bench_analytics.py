@@ -23,6 +23,7 @@ import argparse
 import gc
 import os
 import socket
+import statistics
 import subprocess
 import sys
 import time
@@ -213,6 +214,10 @@ def main() -> None:
         "--skip-first-calls", action="store_true",
         help="skip the first calls timed in freshly started processes",
     )  # fmt: skip
+    parser.add_argument(
+        "--first-runs", type=int, default=3,
+        help="freshly started processes per endpoint and mode (median and slowest)",
+    )  # fmt: skip
     parser.add_argument("--skip-export", action="store_true")
     parser.add_argument("--skip-endpoints", action="store_true")
     parser.add_argument(
@@ -331,43 +336,68 @@ def report_first_calls(
     args: argparse.Namespace, settings: Settings, database: Database,
     shared: shared_cells.SharedCells,
 ) -> None:  # fmt: skip
-    """Each endpoint's first call in a freshly started process (bench/first_call.py),
-    twice: *cold*, Redis holding no heatmap cells (the very first start: nobody has
-    counted anything); and *after beat*, beat having shared the default maps, then a
-    few writes committed (a city does not stop between beat and a start)."""
+    """Each endpoint's first call in freshly started processes (bench/first_call.py,
+    `--first-runs` processes each, median and slowest), twice: *cold*, Redis holding no
+    heatmap cells (the very first start: nobody has counted anything); and *after beat*,
+    Redis holding exactly what beat shared (the default maps), then a few writes
+    committed (a city does not stop between beat and a start)."""
     wanted = [
         e for e in (*ENDPOINTS, *filtered(database)) if not args.only or e.startswith(args.only)
     ]  # fmt: skip
     token = manager_headers(database, settings)["Authorization"].removeprefix("Bearer ")
-    count = time_count(args.database_url, args.runs)
     writes = LiveWrites(database, settings, args.seed + 1, beat_every=0)
-    first: dict[str, dict[str, float]] = {"cold": {}, "after beat": {}}
+    first: dict[str, dict[str, list[float]]] = {"cold": {}, "after beat": {}}
     for endpoint in wanted:
-        forget_shared_maps(shared)
-        first["cold"][endpoint] = _first_call(args, endpoint, token)
+        first["cold"][endpoint] = []
+        for _ in range(args.first_runs):
+            forget_shared_maps(shared)
+            first["cold"][endpoint].append(_first_call(args, endpoint, token))
     forget_shared_maps(shared)
     writes.beat()
+    beats = _saved(shared)
     for endpoint in wanted:
-        for _ in range(3):
-            writes()
-        first["after beat"][endpoint] = _first_call(args, endpoint, token)
+        first["after beat"][endpoint] = []
+        for _ in range(args.first_runs):
+            _restore(shared, beats)  # what beat shared, nothing the last process added
+            for _ in range(3):
+                writes()
+            first["after beat"][endpoint].append(_first_call(args, endpoint, token))
+    count = time_count(args.database_url, args.runs)
     window = window_size(args.database_url)
     print(
         "\nfirst call in a freshly started process (new database connection, nothing"
-        " remembered in the process; PostgreSQL's buffers and the OS cache are warm)"
+        " remembered in the process; PostgreSQL's buffers and the OS cache are warm);"
+        f" median and slowest of {args.first_runs} processes"
     )
     print(
-        "cold: Redis holds no heatmap cells; after beat: beat shared the default maps"
-        f" ({', '.join(settings.HEATMAP_PRECOMPUTED)}), then 3 writes before each call;"
-        f" count(*) p50 {count[0] * 1e3:.1f} ms"
+        "cold: Redis holds no heatmap cells; after beat: Redis holds what beat shared"
+        f" (the default maps {', '.join(settings.HEATMAP_PRECOMPUTED)}), and 3 writes were"
+        f" committed since; count(*) p50 {count[0] * 1e3:.1f} ms"
     )
-    print(f"{'':54} {'cold ms':>8} {'ratio':>6} {'after beat ms':>13} {'ratio':>6} {'window':>8}")
+    print(
+        f"{'':54} {'cold ms':>8} {'ratio':>6} {'slowest':>7}"
+        f" {'after beat ms':>13} {'ratio':>6} {'slowest':>7} {'window':>8}"
+    )
     for endpoint in wanted:
         cold, warm = first["cold"][endpoint], first["after beat"][endpoint]
         print(
-            f"{'/' + endpoint:54} {cold * 1e3:8.1f} {cold / count[0]:6.2f}"
-            f" {warm * 1e3:13.1f} {warm / count[0]:6.2f} {window:8,}"
+            f"{'/' + endpoint:54} {statistics.median(cold) * 1e3:8.1f}"
+            f" {statistics.median(cold) / count[0]:6.2f} {max(cold) / count[0]:7.2f}"
+            f" {statistics.median(warm) * 1e3:13.1f} {statistics.median(warm) / count[0]:6.2f}"
+            f" {max(warm) / count[0]:7.2f} {window:8,}"
         )
+
+
+def _saved(shared: shared_cells.SharedCells) -> dict[bytes, tuple[bytes, int]]:
+    client = shared.client
+    keys = list(client.scan_iter(match=f"{shared_cells.PREFIX}:*", count=1000))
+    return {key: (client.dump(key), client.pttl(key)) for key in keys}
+
+
+def _restore(shared: shared_cells.SharedCells, saved: dict[bytes, tuple[bytes, int]]) -> None:
+    forget_shared_maps(shared)
+    for key, (value, ttl_ms) in saved.items():
+        shared.client.restore(key, max(ttl_ms, 0), value, replace=True)
 
 
 def _first_call(args: argparse.Namespace, endpoint: str, token: str) -> float:
