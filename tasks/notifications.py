@@ -37,9 +37,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
 
+import psycopg
 import redis
 from celery import shared_task
 from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from core.config import Settings
@@ -125,11 +127,26 @@ def deliver(database: Database, sender: Sender, message_id: int) -> str:
         except LookupFailed as exc:
             log.warning("message %s: could not ask Twilio (%s); trying later", message_id, exc)
             return _retry_later(database, sender, message_id, attempts, None, previous_error)
-        if sid is not None:
-            with database.transaction() as session:
-                _record_sent(session, message_id, plan, sid, "queued")
+        if sid is not None and _record_found(database, message_id, plan, sid):
             return "already sent"
     return _send(database, sender, message_id, attempts, plan, outbound)
+
+
+def _record_found(database: Database, message_id: int, plan: Delivery, sid: str) -> bool:
+    """Store the SID the lookup found; False when another row took it meanwhile.
+
+    Two lost rows with the same text to one number can look Twilio up at the same
+    time and both find the one message it took: the first to store the SID has it
+    (the column is unique), the other's message was never sent."""
+    try:
+        with database.transaction() as session:
+            _record_sent(session, message_id, plan, sid, "queued")
+    except IntegrityError as exc:
+        if not isinstance(exc.orig, psycopg.errors.UniqueViolation):
+            raise
+        log.warning("message %s: the message Twilio has is another row's; sending", message_id)
+        return False
+    return True
 
 
 def _held_by_another(database: Database, message_id: int) -> Callable[[str], bool]:

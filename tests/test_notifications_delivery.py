@@ -15,6 +15,7 @@ from sqlalchemy import select, update
 from core import jobs
 from core.config import Settings
 from core.db import Database
+from core.messaging.outbox import LOST_IN_SENDING
 from core.models import Conversation, Message, Ticket, User
 from core.tickets.seed_data import seed_defaults
 from core.tickets.workflow import apply_transition
@@ -364,3 +365,46 @@ def test_template_settings_per_language(value: str, locale: str | None, expect: 
     from core.messaging.whatsapp_window import pick_template
 
     assert pick_template(value, locale) == expect
+
+
+def test_lost_row_whose_found_message_another_row_stored_meanwhile_is_sent(
+    committed_db: Database,
+    people: People,
+    twilio: FakeTwilio,
+    send_settings: Settings,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Two lost rows alike look Twilio up at once and find its one message: the one
+    that stores the SID first has it; the other is sent, not failed on the unique SID."""
+    reporter = people.citizen()
+    people.ticket(reporter)
+    [first] = outbound(committed_db)
+    with committed_db.transaction() as session:
+        row = session.get(Message, first.id)
+        twin = Message(
+            direction="outbound",
+            channel=row.channel,
+            address=row.address,
+            user_id=row.user_id,
+            ticket_id=row.ticket_id,
+            body=row.body,
+            kind=row.kind,
+            locale=row.locale,
+            status="pending",
+            attempts=1,
+            error_message=LOST_IN_SENDING,
+        )
+        session.add(twin)
+        session.flush()
+        twin_id = twin.id
+    sender = sender_for(send_settings)
+    assert deliver(committed_db, sender, first.id) == "sent"
+    # The race: the twin's lookup ran before the first row's SID was stored.
+    monkeypatch.setattr("tasks.notifications._held_by_another", lambda *_: lambda sid: False)
+
+    assert deliver(committed_db, sender, twin_id) == "sent"
+
+    first_row, twin_row = outbound(committed_db)
+    assert len(twilio.requests) == 2
+    assert first_row.twilio_sid == twilio.sent[0]["sid"]
+    assert twin_row.twilio_sid == twilio.sent[1]["sid"] and twin_row.status == "queued"

@@ -19,6 +19,7 @@ from core.db import Database
 from core.messaging.outbox_relay import relay
 from core.models import (
     Category,
+    ConsoleSession,
     Conversation,
     Feedback,
     Message,
@@ -256,6 +257,25 @@ def test_retention_forgets_old_personal_data_and_purges_codes(
                 family_id=uuid.uuid4(),
                 expires_at=NOW + timedelta(days=1),
             ),
+            ConsoleSession(
+                user_id=old.reporter_id,
+                token_hash="ended",
+                last_seen_at=NOW - timedelta(hours=1),
+                expires_at=NOW + timedelta(hours=7),
+                ended_at=NOW - timedelta(minutes=30),
+            ),
+            ConsoleSession(
+                user_id=old.reporter_id,
+                token_hash="expired",
+                last_seen_at=NOW - timedelta(hours=9),
+                expires_at=NOW - timedelta(hours=1),
+            ),
+            ConsoleSession(
+                user_id=old.reporter_id,
+                token_hash="live",
+                last_seen_at=NOW,
+                expires_at=NOW + timedelta(hours=1),
+            ),
         ]
     )
     db.flush()
@@ -268,6 +288,7 @@ def test_retention_forgets_old_personal_data_and_purges_codes(
         "photos_deleted": 1,
         "otp_codes_purged": 2,
         "refresh_tokens_purged": 1,
+        "console_sessions_purged": 2,
         "citizens_erased": 0,  # its reporter signed up just now
         "conversations_deleted": 0,
     }
@@ -287,6 +308,7 @@ def test_retention_forgets_old_personal_data_and_purges_codes(
     assert [p.storage_key for p in db.scalars(select(Photo))] == [keys[1]]
     assert [o.phone for o in db.scalars(select(OtpCode))] == ["+905320000003"]
     assert [t.token_hash for t in db.scalars(select(RefreshToken))] == ["b"]
+    assert [c.token_hash for c in db.scalars(select(ConsoleSession))] == ["live"]
 
 
 # --- relay and schedule -----------------------------------------------------------------

@@ -1,6 +1,6 @@
 """Retention: what the welcome promises. Citizens' personal data on tickets closed
 RETENTION_DAYS ago is forgotten, dormant citizens are erased as if they had sent SİL,
-and used or expired sign-in codes and refresh tokens are purged. Run daily by Celery
+and used or expired sign-in codes, refresh tokens and console sessions are purged. Run daily by Celery
 beat through tasks/sweeps.py; each step is idempotent, so a rerun after a crash
 finishes the job. Returns counts, never personal data.
 """
@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from core.config import Settings
 from core.db import SWEEP_BATCH, Database
 from core.models import (
+    ConsoleSession,
     Conversation,
     Feedback,
     Message,
@@ -63,6 +64,12 @@ def retain(
         ).rowcount
         counts["refresh_tokens_purged"] = session.execute(
             delete(RefreshToken).where(RefreshToken.expires_at < now)
+        ).rowcount
+        # A signed-out or expired browser session signs no one in again: nothing to keep.
+        counts["console_sessions_purged"] = session.execute(
+            delete(ConsoleSession).where(
+                or_(ConsoleSession.ended_at.is_not(None), ConsoleSession.expires_at < now)
+            )
         ).rowcount
     log.info("retention (%d days): %s", settings.RETENTION_DAYS, counts)
     return counts

@@ -13,10 +13,10 @@ from sqlalchemy.orm import Session
 from core.errors import Conflict, Refused
 from core.messaging import notifications
 from core.models import Escalation, Ticket, User
+from core.models.ticket_order import PRIORITY_RANK
 from core.people.permissions import role_can
 from core.tickets import changes
 from core.tickets.opening import clean_text
-from core.tickets.queries import PRIORITY_RANK
 from core.tickets.workflow import apply_transition, check_transition
 
 REASON_MIN = 3

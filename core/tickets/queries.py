@@ -15,7 +15,6 @@ from sqlalchemy import (
     ColumnElement,
     Select,
     and_,
-    case,
     cast,
     false,
     func,
@@ -31,14 +30,12 @@ from sqlalchemy.orm import Session, selectinload
 from core.geo import point
 from core.json_values import of_type
 from core.models import Ticket, TicketFollower, User
+from core.models.ticket_order import NO_DUE_DATE, PRIORITY_RANK, due_key, priority_rank
 from core.models.tickets import MAX_TICKET_NUMBER, OPEN_STATUSES
 from core.tickets import search_text
 from core.tickets.views import citizen_wrote_since_staff_looked
 
-PRIORITY_RANK = {"low": 0, "normal": 1, "high": 2, "urgent": 3}
 SORTS = ("newest", "oldest", "priority", "due", "distance")
-# Stands in for "no due time" so such tickets sort last and still have a cursor key.
-NO_DUE_DATE = datetime(9999, 12, 31, tzinfo=UTC)
 
 
 def text_query(q: str) -> ColumnElement[Any]:
@@ -195,7 +192,7 @@ def _sort_order(sort: str, distance: ColumnElement[Any] | None) -> SortOrder:
             (Ticket.created_at, Ticket.id), False, lambda t, _: (t.created_at, t.id), by_time
         )
     if sort == "priority":
-        rank = case(PRIORITY_RANK, value=Ticket.priority, else_=1)
+        rank = priority_rank()
         return SortOrder(
             (rank, Ticket.created_at, Ticket.id),
             True,
@@ -203,7 +200,7 @@ def _sort_order(sort: str, distance: ColumnElement[Any] | None) -> SortOrder:
             (int, datetime, int),
         )
     if sort == "due":
-        due = func.coalesce(Ticket.due_at, NO_DUE_DATE)
+        due = due_key(Ticket.due_at)
         return SortOrder(
             (due, Ticket.id), False, lambda t, _: (t.due_at or NO_DUE_DATE, t.id), by_time
         )
