@@ -11,7 +11,7 @@ every map call scanned them all (0.2 s each at a million).
 Built CONCURRENTLY: writers log moves on every ticket change and must not wait on it.
 
 Revision ID: 0018
-Revises: 0012
+Revises: 0019
 Create Date: 2026-12-03 14:05:00
 """
 
@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "0018"
-down_revision: str | None = "0012"
+down_revision: str | None = "0019"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
