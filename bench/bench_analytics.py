@@ -365,8 +365,9 @@ def report_first_calls(
     count = time_count(args.database_url, args.runs)
     window = window_size(args.database_url)
     print(
-        "\nfirst call in a freshly started process (new database connection, nothing"
-        " remembered in the process; PostgreSQL's buffers and the OS cache are warm);"
+        "\nfirst call in a freshly started process (warmed up as a gunicorn worker is:"
+        " one pooled connection with PostGIS loaded; nothing remembered in the process;"
+        " PostgreSQL's buffers and the OS cache are warm);"
         f" median and slowest of {args.first_runs} processes"
     )
     print(

@@ -3,9 +3,10 @@ this once per endpoint and mode):
 
     BENCH_TOKEN=… python bench/first_call.py DATABASE_URL REDIS_URL ENDPOINT
 
-Builds the app as wsgi.py does, answers one health check (as a load balancer's before
-it sends traffic), then times one GET of /api/v1/analytics/ENDPOINT: its database
-connection, everything the process remembers and every compiled plan are this call's
+Builds the app as wsgi.py does, warms it up as a gunicorn worker does
+(sosoft/warm_up.py), answers one health check (as a load balancer's before it sends
+traffic), then times one GET of /api/v1/analytics/ENDPOINT: its database
+session, everything the process remembers and every plan it compiles are this call's
 own. Prints the seconds it took.
 """
 
@@ -21,6 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from core.config import Settings
 from sosoft import create_app
+from sosoft.warm_up import warm_up
 
 
 def main() -> None:
@@ -32,6 +34,7 @@ def main() -> None:
     )  # fmt: skip
     app = create_app(settings)
     gc.freeze()
+    warm_up(app)  # as gunicorn.conf.py's post_worker_init does
     client = app.test_client()
     client.get("/healthz")
     start = time.perf_counter()
