@@ -109,6 +109,7 @@ def make_celery(settings: Settings | None = None) -> Celery:
         timezone="UTC",
         enable_utc=True,
         beat_schedule=beat_schedule(settings),
+        beat_scheduler="tasks.beat_scheduler:BeatScheduler",
     )
     app.conf.sosoft_settings = settings
     # Sweeps write outbox rows too (auto-close, SLA alerts): enqueue them after commit.

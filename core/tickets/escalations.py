@@ -88,11 +88,14 @@ def decide_escalation(
     ticket = session.get(Ticket, escalation.ticket_id, with_for_update=True)
     replanned = _replan(session, ticket, manager, approve, priority, team_id)
     text = clean_text(note or "") or None
-    apply_transition(
+    event = apply_transition(
         session, ticket, "in_progress", actor=manager, role=manager.role, note=text,
         dedicated=True,
     )  # fmt: skip
     escalation.status = "approved" if approve else "rejected"
+    # The audit log says which way it went, beside the note (a new dict: JSONB
+    # columns see reassignment, not mutation).
+    event.data = {**event.data, "decision": escalation.status}
     escalation.decided_by_id = manager.id
     escalation.decided_at = datetime.now(UTC)
     escalation.decision_note = text

@@ -85,6 +85,8 @@ class TicketFilters:
     priorities: tuple[str, ...] = ()
     category_id: int | None = None
     team_id: int | None = None
+    # The channel the report came in by (core.models.tickets.CHANNELS).
+    channel: str | None = None
     # Any of these teams (a staff member's own, "my teams": `user.team_ids`).
     team_ids: tuple[int, ...] | None = None
     # An id, or "none" for unassigned tickets.
@@ -121,6 +123,8 @@ def ticket_conditions(
         conditions.append(Ticket.category_id == f.category_id)
     if f.team_id is not None:
         conditions.append(Ticket.team_id == f.team_id)
+    if f.channel is not None:
+        conditions.append(Ticket.channel == f.channel)
     if f.team_ids is not None:
         conditions.append(Ticket.team_id.in_(f.team_ids))
     if f.assignee == "none":
