@@ -8,7 +8,7 @@ changes; each waits at most 2 s for its lock (a long query on the table must not
 queue every writer behind this), tried again a few times.
 
 Revision ID: 0020
-Revises: 0019
+Revises: 0018
 Create Date: 2026-12-03 14:40:00
 """
 
@@ -19,7 +19,7 @@ from alembic import op
 from sqlalchemy.exc import DBAPIError
 
 revision: str = "0020"
-down_revision: str | None = "0019"
+down_revision: str | None = "0018"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
