@@ -22,3 +22,22 @@ def test_a_worker_starts_with_the_database_down(app_factory, settings, engine, c
     with caplog.at_level(logging.WARNING, logger="sosoft.warm_up"):
         warm_up(app_factory(down))
     assert "not warmed up" in caplog.text
+
+
+def test_one_booting_worker_shares_the_default_heatmaps(
+    app_factory, settings, engine, redis_client, caplog
+):
+    """The city's very first start: Redis holds no map until beat's first run, a minute
+    off; one worker of those booting together shares them, the others leave it."""
+    first, second = app_factory(settings), app_factory(settings)
+    with caplog.at_level(logging.INFO, logger="sosoft.warm_up"):
+        warm_up(first)
+        warm_up(second)
+    maps = redis_client.keys("sosoft:heatmap:cells:*")
+    assert len(maps) == len(settings.HEATMAP_PRECOMPUTED)
+    assert caplog.text.count("default heatmaps shared at boot") == 1
+
+
+def test_no_heatmaps_at_boot_when_precomputing_is_off(app_factory, settings, engine, redis_client):
+    warm_up(app_factory(settings.replace(HEATMAP_PRECOMPUTE_SECONDS=0)))
+    assert redis_client.keys("sosoft:heatmap:*") == []

@@ -101,6 +101,13 @@ class SharedCells:
 
         self._call(write)
 
+    def claim(self, name: str, seconds: float) -> bool:
+        """True for the one process that claims `name` in the next `seconds` (a web
+        worker among several booting at once); False for the others, and when Redis is
+        unavailable."""
+        key = f"{PREFIX}:claim:{name}"
+        return bool(self._call(lambda c: c.set(key, b"1", nx=True, ex=max(int(seconds), 1))))
+
     def _call(self, operation: Any) -> Any:
         if self.client is None or time.monotonic() < self._paused_until:
             return None
