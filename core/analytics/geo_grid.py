@@ -367,7 +367,7 @@ def _collection(counts: Counts, polygons: Polygons) -> str:
 
 def _cells_sql(grid: tuple, source: dict[str, str]) -> tuple[str, dict[str, Any]]:
     scope, bbox, shape, size_m, statuses = grid
-    filters, params = scope.filter_sql("t")
+    filters, params = scope.filter_sql("t", no_index=True)
     status_sql = " AND t.status = ANY(:statuses)" if statuses else ""
     indexed = _HEXAGONS if shape == "hex" else _SQUARES
     points = _POINTS.format(**source, statuses=status_sql, filters=filters)

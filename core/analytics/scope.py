@@ -42,14 +42,26 @@ class Scope:
             first_day, last_day, self.timezone, self.category_id, self.team_id, self.channel
         )
 
-    def filter_sql(self, alias: str = "") -> tuple[str, dict[str, object]]:
-        """`AND …` conditions on category_id/team_id/channel, and their parameters."""
+    def filter_sql(
+        self, alias: str = "", *, no_index: bool = False
+    ) -> tuple[str, dict[str, object]]:
+        """`AND …` conditions on category_id/team_id/channel, and their parameters.
+
+        `no_index`: written so that no index on the column itself can serve them
+        (`col + 0`, `col || ''`), for a query whose covering index holds these columns:
+        the planner, misjudging how few rows a map's area keeps, would otherwise AND a
+        bitmap of the category's tickets (every day of them) with the month's, and read
+        the table at random (a first filtered map 0.3–0.8 s at a million, 0.15 s from
+        the covering index)."""
         prefix = f"{alias}." if alias else ""
         parts, params = [], {}
         for column in ("category_id", "team_id", "channel"):
             value = getattr(self, column)
             if value is not None:
-                parts.append(f" AND {prefix}{column} = :f_{column}")
+                operand = f"{prefix}{column}"
+                if no_index:
+                    operand = f"({operand} || '')" if column == "channel" else f"({operand} + 0)"
+                parts.append(f" AND {operand} = :f_{column}")
                 params[f"f_{column}"] = value
         return "".join(parts), params
 
