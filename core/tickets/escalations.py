@@ -89,7 +89,7 @@ def decide_escalation(
     if escalation.status != "pending":
         raise Conflict(
             f"this escalation was already {escalation.status}",
-            code="escalation_decided", params={"status": escalation.status},
+            code="escalation_decided", params={"decision": escalation.status},
         )  # fmt: skip
     ticket = session.get(Ticket, escalation.ticket_id, with_for_update=True)
     replanned = _replan(session, ticket, manager, approve, priority, team_id)
