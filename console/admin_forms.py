@@ -15,7 +15,7 @@ def form_id(field: str) -> int | None:
     if not raw:
         return None
     if not raw.isdigit() or not 0 < int(raw) <= MAX_ID:
-        raise Refused("choose one from the list", field=field)
+        raise Refused("choose one from the list", field=field, code="choose_from_list")
     return int(raw)
 
 
@@ -23,7 +23,7 @@ def form_ids(field: str) -> list[int]:
     ids = []
     for raw in request.form.getlist(field):
         if not raw.isdigit() or not 0 < int(raw) <= MAX_ID:
-            raise Refused("choose from the list", field=field)
+            raise Refused("choose from the list", field=field, code="choose_from_list")
         ids.append(int(raw))
     return ids
 
@@ -31,16 +31,22 @@ def form_ids(field: str) -> list[int]:
 def form_int(field: str, *, low: int, high: int) -> int:
     raw = request.form.get(field, "").strip()
     if not raw.isdigit() or not low <= int(raw) <= high:
-        raise Refused(f"a whole number from {low} to {high}", field=field)
+        raise Refused(
+            f"a whole number from {low} to {high}", field=field,
+            code="whole_number_between", params={"low": low, "high": high},
+        )  # fmt: skip
     return int(raw)
 
 
 def form_text(field: str, *, longest: int, required: bool = True) -> str:
     value = " ".join(request.form.get(field, "").split())
     if required and not value:
-        raise Refused("must not be empty", field=field)
+        raise Refused("must not be empty", field=field, code="text_empty")
     if len(value) > longest:
-        raise Refused(f"at most {longest} characters", field=field)
+        raise Refused(
+            f"at most {longest} characters", field=field,
+            code="text_too_long", params={"limit": longest},
+        )  # fmt: skip
     return value
 
 

@@ -30,13 +30,16 @@ def admin_user_add():
     session, settings = request_session(), current_app.config["SOSOFT"]
     role = request.form.get("role", "")
     if role not in STAFF_ROLES:
-        raise Refused("choose support or manager", field="role")
+        raise Refused("choose support or manager", field="role", code="staff_role_required")
     try:
         phone = normalize_mobile(request.form.get("phone_number", ""), settings.ALLOWED_COUNTRIES)
     except InvalidPhone as exc:
-        raise Refused(str(exc), field="phone_number") from None
+        raise Refused(str(exc), field="phone_number", code="phone_invalid") from None
     if find_by_phone(session, phone) is not None:
-        raise Conflict("someone has this number already; change their role or teams below")
+        raise Conflict(
+            "someone has this number already; change their role or teams below",
+            code="staff_phone_taken",
+        )
     locale = request.form.get("locale", "")
     create_user(
         session, settings, phone=phone, full_name=form_text("full_name", longest=120),
@@ -57,7 +60,7 @@ def admin_user_update(user_id: int):
         return not_found_page()
     role = request.form.get("role", "")
     if role not in STAFF_ROLES:
-        raise Refused("choose support or manager", field="role")
+        raise Refused("choose support or manager", field="role", code="staff_role_required")
     was_active = user.is_active
     is_active = request.form.get("is_active") == "on"
     update_user(
@@ -74,7 +77,9 @@ def _team_name(team_id: int | None = None) -> str:
     name = form_text("name", longest=80)
     clash = select(Team.id).where(func.lower(Team.name) == name.lower(), Team.id != team_id)
     if request_session().scalar(clash) is not None:
-        raise Conflict(f"a team named {name!r} already exists")
+        raise Conflict(
+            f"a team named {name!r} already exists", code="team_name_taken", params={"name": name}
+        )
     return name
 
 

@@ -83,10 +83,16 @@ def _fill(category: Category) -> None:
 def admin_category_add():
     code = request.form.get("code", "").strip()
     if not CODE.match(code):
-        raise Refused("2-40 of a-z, 0-9, _; starting with a letter", field="code")
+        raise Refused(
+            "2-40 of a-z, 0-9, _; starting with a letter", field="code",
+            code="category_code_invalid",
+        )  # fmt: skip
     session = request_session()
     if session.scalar(select(Category.id).where(Category.code == code)) is not None:
-        raise Conflict(f"a category with code {code!r} exists")
+        raise Conflict(
+            f"a category with code {code!r} exists",
+            code="category_code_taken", params={"code": code},
+        )  # fmt: skip
     category = Category(code=code, is_active=True)
     _fill(category)
     session.add(category)

@@ -48,9 +48,12 @@ def _assign(session, user: User, tickets: list[Ticket]) -> None:
     elif assignee.isdigit():
         wanted["assignee_id"] = int(assignee)
     if not wanted:
-        raise Refused("choose a team or a person", field="assignee_id")
+        raise Refused("choose a team or a person", field="assignee_id", code="bulk_assign_nothing")
     if not role_can(user.role, "ticket.update"):
-        raise Forbidden("your role may not do this (ticket.update)")
+        raise Forbidden(
+            "your role may not do this (ticket.update)",
+            code="permission_missing", params={"permission": "ticket.update"},
+        )  # fmt: skip
     for ticket in tickets:
         changes.apply_changes(session, ticket, user, wanted)
 
@@ -58,7 +61,10 @@ def _assign(session, user: User, tickets: list[Ticket]) -> None:
 def _move(session, user: User, tickets: list[Ticket]) -> None:
     to = request.form.get("to", "")
     if not role_can(user.role, "ticket.transition"):
-        raise Forbidden("your role may not do this (ticket.transition)")
+        raise Forbidden(
+            "your role may not do this (ticket.transition)",
+            code="permission_missing", params={"permission": "ticket.transition"},
+        )  # fmt: skip
     for ticket in tickets:
         apply_transition(session, ticket, to, actor=user, role=user.role)
 
@@ -67,9 +73,12 @@ def _close_as_duplicates(session, user: User, tickets: list[Ticket]) -> None:
     number = public_number(request.form.get("original", ""))
     original = session.scalar(select(Ticket).where(Ticket.number == number)) if number else None
     if original is None:
-        raise NotFound("no ticket of that number", field="original")
+        raise NotFound("no ticket of that number", field="original", code="ticket_number_unknown")
     if not role_can(user.role, "ticket.transition"):
-        raise Forbidden("your role may not do this (ticket.transition)")
+        raise Forbidden(
+            "your role may not do this (ticket.transition)",
+            code="permission_missing", params={"permission": "ticket.transition"},
+        )  # fmt: skip
     for ticket in tickets:
         if ticket.id != original.id:
             apply_transition(

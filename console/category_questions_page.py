@@ -86,7 +86,10 @@ def category_question_add(category_id: int):
     questions = list(category.questions or [])
     code = request.form.get("code", "").strip()
     if _position(questions, code) is not None:
-        raise Conflict(f"this category already asks a question with code {code!r}")
+        raise Conflict(
+            f"this category already asks a question with code {code!r}",
+            code="question_code_taken", params={"code": code},
+        )  # fmt: skip
     return _store(category, [*questions, question_from_form(code)], "added")
 
 

@@ -10,6 +10,7 @@ from werkzeug.exceptions import HTTPException
 
 from console.blueprint import bp, page_headers
 from console.i18n import choose_locale, error_page, t
+from console.refusals import refusal_text
 from console.session import COOKIE_PATH, current_user, load_session
 from console.template_helpers import page_globals
 from core.errors import DomainError
@@ -20,8 +21,7 @@ from web.sign_in_limits import retry_after_seconds
 @bp.errorhandler(DomainError)
 def _refused(exc: DomainError) -> tuple[str, int]:
     status = HTTP_STATUS[exc.kind]
-    where = f"{exc.field}: " if exc.field else ""
-    return render_template("error.html", status=status, message=where + exc.message), status
+    return render_template("error.html", status=status, message=refusal_text(exc)), status
 
 
 @bp.errorhandler(RateLimitExceeded)

@@ -67,7 +67,7 @@ def escalation_queue() -> str:
 def _priority() -> str | None:
     raw = request.form.get("priority", "")
     if raw and raw not in PRIORITIES:
-        raise Refused("choose one from the list", field="priority")
+        raise Refused("choose one from the list", field="priority", code="choose_from_list")
     return raw or None
 
 

@@ -27,7 +27,10 @@ def _choices(raw: str) -> list[dict[str, str]]:
             continue
         parts = [part.strip() for part in line.split("|")]
         if len(parts) != CHOICE_PARTS:
-            raise Refused(f"line {number}: key | Türkçe | English", field="values")
+            raise Refused(
+                f"line {number}: key | Türkçe | English", field="values",
+                code="choice_line_invalid", params={"line": number},
+            )  # fmt: skip
         key, name_tr, name_en = parts
         choices.append({"key": key, "name_tr": name_tr, "name_en": name_en})
     return choices

@@ -30,7 +30,10 @@ CHANNEL = "console"
 
 def _require(user: User, permission: str) -> None:
     if not role_can(user.role, permission):
-        raise Forbidden(f"your role may not do this ({permission})")
+        raise Forbidden(
+            f"your role may not do this ({permission})",
+            code="permission_missing", params={"permission": permission},
+        )  # fmt: skip
 
 
 def _back(ticket: Ticket, done: str) -> Response:
@@ -76,7 +79,9 @@ def _original(ticket: Ticket) -> Ticket | None:
         request_session().scalar(select(Ticket).where(Ticket.number == number)) if number else None
     )
     if original is None:
-        raise NotFound("no ticket of that number", field="duplicate_of")
+        raise NotFound(
+            "no ticket of that number", field="duplicate_of", code="ticket_number_unknown"
+        )
     return original
 
 
@@ -114,7 +119,7 @@ def assign(ticket_id: int):
         elif raw.isdigit() and len(raw) < 19:  # a bigint id
             wanted[field] = int(raw)
         elif raw:
-            raise Refused("choose one from the list", field=field)
+            raise Refused("choose one from the list", field=field, code="choose_from_list")
     if changes.apply_changes(request_session(), ticket, user, wanted):
         request_session().commit()
     return _back(ticket, "assign")
@@ -138,9 +143,9 @@ def _coordinate(name: str) -> float:
     try:
         value = float(raw)
     except ValueError:
-        raise Refused("a number such as 41.0082", field=name) from None
+        raise Refused("a number such as 41.0082", field=name, code="coordinate_invalid") from None
     if value != value or abs(value) > 180:  # NaN or nowhere on Earth
-        raise Refused("a number such as 41.0082", field=name)
+        raise Refused("a number such as 41.0082", field=name, code="coordinate_invalid")
     return value
 
 

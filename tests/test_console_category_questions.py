@@ -85,9 +85,9 @@ def test_questions_are_reordered_and_removed(as_manager, lighting, db) -> None:
         ({"text_en": "  "}, 422, "required text"),
         ({"datatype": "colour"}, 422, "one of: string"),
         ({"datatype": "singlevaluelist"}, 422, "needs at least one value"),
-        ({"datatype": "singlevaluelist", "values": "lamp | Lamba"}, 422, "key | Türkçe | English"),
+        ({"datatype": "singlevaluelist", "values": "lamp | Lamba"}, 422, "1. satır: anahtar"),
         ({"datatype": "number", "values": "a | b | c"}, 422, "only list datatypes"),
-        ({"code": "since"}, 409, "already asks"),
+        ({"code": "since"}, 409, "kodlu bir soru zaten var"),
     ],
 )
 def test_bad_questions_are_refused_and_nothing_changes(

@@ -70,7 +70,7 @@ def test_an_empty_reply_is_a_clear_422(browser, make_ticket) -> None:
     ticket = make_ticket()
     response = post_form(browser, page_of(ticket), page_of(ticket) + "/reply", body="   ")
     assert response.status_code == 422
-    assert "empty" in response.get_data(as_text=True)
+    assert "Metin: boş olamaz" in response.get_data(as_text=True)
 
 
 def test_close_as_a_duplicate_asks_the_other_number(browser, make_ticket, db) -> None:

@@ -29,11 +29,14 @@ def _hash(settings: Settings, key: str) -> str:
 def check_scopes(scopes: list[str]) -> list[str]:
     """The scopes, deduplicated in order; raises Refused on an unknown one."""
     if not scopes:
-        raise Refused("give at least one scope", field="scopes")
+        raise Refused("give at least one scope", field="scopes", code="scope_missing")
     unknown = [s for s in scopes if s not in SCOPE_PERMISSIONS]
     if unknown:
         known = ", ".join(sorted(SCOPE_PERMISSIONS))
-        raise Refused(f"unknown scope {unknown[0]!r}; use: {known}", field="scopes")
+        raise Refused(
+            f"unknown scope {unknown[0]!r}; use: {known}", field="scopes",
+            code="unknown_scope", params={"scope": unknown[0], "known": known},
+        )  # fmt: skip
     return list(dict.fromkeys(scopes))
 
 
@@ -43,7 +46,7 @@ def create_api_key(
     """A new key and its secret (the only time the secret exists in clear)."""
     clean_name = name.strip()
     if not clean_name:
-        raise Refused("name is empty", field="name")
+        raise Refused("name is empty", field="name", code="name_empty")
     secret = API_KEY_PREFIX + secrets.token_urlsafe(32)
     key = ApiKey(
         name=clean_name,

@@ -51,17 +51,27 @@ def create_user(
     InvalidPhone)."""
     e164 = normalize_mobile(phone, settings.ALLOWED_COUNTRIES)
     if role not in ROLES:
-        raise Refused(f"unknown role {role!r}; use one of: {', '.join(ROLES)}", field="role")
+        raise Refused(
+            f"unknown role {role!r}; use one of: {', '.join(ROLES)}", field="role",
+            code="unknown_role", params={"role": role, "roles": ", ".join(ROLES)},
+        )  # fmt: skip
     if role == "citizen" and teams:
-        raise Refused("citizens do not belong to a team", field="team_ids")
+        raise Refused("citizens do not belong to a team", field="team_ids", code="citizen_in_team")
     locale = locale or settings.DEFAULT_LOCALE
     if locale not in LOCALES:
-        raise Refused(f"locale must be one of: {', '.join(LOCALES)}", field="locale")
+        raise Refused(
+            f"locale must be one of: {', '.join(LOCALES)}", field="locale",
+            code="unknown_locale", params={"locales": ", ".join(LOCALES)},
+        )  # fmt: skip
     if find_by_phone(session, e164) is not None:
-        raise Refused("a user with this phone number already exists", field="phone")
+        raise Refused(
+            "a user with this phone number already exists", field="phone", code="phone_taken"
+        )
     name = (full_name or "").strip() or None
     if name is not None and len(name) > 120:
-        raise Refused("at most 120 characters", field="full_name")
+        raise Refused(
+            "at most 120 characters", field="full_name", code="text_too_long", params={"limit": 120}
+        )
     user = User(phone=e164, full_name=name, role=role, teams=list(teams), locale=locale)
     session.add(user)
     session.flush()
@@ -82,7 +92,10 @@ def check_manager_left(session: Session, user: User, *, role: str, is_active: bo
         select(User.id).where(User.role == "manager", User.is_active.is_(True)).with_for_update()
     ).all()
     if not [manager_id for manager_id in managers if manager_id != user.id]:
-        raise Conflict("the city needs at least one active manager; appoint another first")
+        raise Conflict(
+            "the city needs at least one active manager; appoint another first",
+            code="last_manager",
+        )
 
 
 def teams_by_id(session: Session, team_ids: Iterable[int], field: str = "team_ids") -> list[Team]:
@@ -91,7 +104,10 @@ def teams_by_id(session: Session, team_ids: Iterable[int], field: str = "team_id
     found = {team.id: team for team in session.scalars(select(Team).where(Team.id.in_(wanted)))}
     missing = [team_id for team_id in wanted if team_id not in found]
     if missing:
-        raise Refused(f"no team #{', #'.join(map(str, missing))}", field=field)
+        raise Refused(
+            f"no team #{', #'.join(map(str, missing))}", field=field,
+            code="unknown_team", params={"teams": "#" + ", #".join(map(str, missing))},
+        )  # fmt: skip
     return [found[team_id] for team_id in wanted]
 
 
@@ -104,12 +120,17 @@ def update_user(session: Session, user: User, changes: dict[str, Any]) -> None:
     role = changes.get("role", user.role)
     is_active = changes.get("is_active", user.is_active)
     if role not in ROLES:
-        raise Refused(f"unknown role {role!r}; use one of: {', '.join(ROLES)}", field="role")
+        raise Refused(
+            f"unknown role {role!r}; use one of: {', '.join(ROLES)}", field="role",
+            code="unknown_role", params={"role": role, "roles": ", ".join(ROLES)},
+        )  # fmt: skip
     teams = None
     if "team_ids" in changes:
         teams = teams_by_id(session, changes["team_ids"] or ())
         if role == "citizen" and teams:
-            raise Refused("citizens do not belong to a team", field="team_ids")
+            raise Refused(
+                "citizens do not belong to a team", field="team_ids", code="citizen_in_team"
+            )
     if "full_name" in changes:
         user.full_name = clean_name(changes["full_name"])
     check_manager_left(session, user, role=role, is_active=is_active)
@@ -123,7 +144,9 @@ def update_user(session: Session, user: User, changes: dict[str, Any]) -> None:
 def clean_name(value: str) -> str:
     name = (value or "").strip()
     if not name:
-        raise Refused("name is empty", field="full_name")
+        raise Refused("name is empty", field="full_name", code="name_empty")
     if len(name) > 120:
-        raise Refused("at most 120 characters", field="full_name")
+        raise Refused(
+            "at most 120 characters", field="full_name", code="text_too_long", params={"limit": 120}
+        )
     return name

@@ -30,7 +30,10 @@ def record_first_response(ticket: Ticket, actor: User | None, now: datetime | No
 
 def set_priority(session: Session, ticket: Ticket, priority: str, actor: User | None) -> bool:
     if priority not in PRIORITIES:
-        raise Refused(f"one of: {', '.join(PRIORITIES)}", field="priority")
+        raise Refused(
+            f"one of: {', '.join(PRIORITIES)}", field="priority",
+            code="unknown_priority", params={"priorities": ", ".join(PRIORITIES)},
+        )  # fmt: skip
     if priority == ticket.priority:
         return False
     record_event(session, ticket, "priority_changed", actor=actor, frm=ticket.priority, to=priority)
@@ -41,7 +44,7 @@ def set_priority(session: Session, ticket: Ticket, priority: str, actor: User | 
 def active_team(session: Session, team_id: int, field: str = "team_id") -> Team:
     team = session.get(Team, team_id)
     if team is None or not team.is_active:
-        raise Refused("no active team with this id", field=field)
+        raise Refused("no active team with this id", field=field, code="team_not_active")
     return team
 
 
@@ -49,7 +52,10 @@ def assignable_staff(session: Session, user_id: int) -> User:
     """An active support or manager user (of any team: see `team_for_assignee`)."""
     user = session.get(User, user_id)
     if user is None or not user.is_active or user.erased_at is not None or not user.is_staff:
-        raise Refused("the assignee must be an active support or manager user", field="assignee_id")
+        raise Refused(
+            "the assignee must be an active support or manager user", field="assignee_id",
+            code="assignee_not_staff",
+        )  # fmt: skip
     return user
 
 
@@ -64,20 +70,21 @@ def team_for_assignee(ticket: Ticket, assignee: User, *, team_named: bool = Fals
     teams = assignee.teams
     listing = ", ".join(f"{team.name} (#{team.id})" for team in teams)
     details = {"assignee_teams": [{"id": team.id, "name": team.name} for team in teams]}
+    params = {"who": who, "teams": listing}
     if not teams:
         raise Refused(
             f"{who} belongs to no team yet: a manager adds them to one (their team_ids) first",
-            field="assignee_id", details=details,
+            field="assignee_id", details=details, code="assignee_without_team", params=params,
         )  # fmt: skip
     if team_named:
         raise Refused(
             f"{who} is not in the team named here; their teams: {listing}",
-            field="assignee_id", details=details,
+            field="assignee_id", details=details, code="assignee_not_in_team", params=params,
         )  # fmt: skip
     if len(teams) > 1:
         raise Refused(
             f"{who} works for several teams; name the one to hand the ticket to: {listing}",
-            field="team_id", details=details,
+            field="team_id", details=details, code="assignee_team_unclear", params=params,
         )  # fmt: skip
     return teams[0]
 
@@ -110,7 +117,10 @@ def move_to_team(session: Session, ticket: Ticket, team: Team | None, actor: Use
 
 def check_may_move(actor: User | None) -> None:
     if actor is not None and not role_can(actor.role, MOVE_PERMISSION):
-        raise Forbidden(f"your role may not hand tickets to another team ({MOVE_PERMISSION})")
+        raise Forbidden(
+            f"your role may not hand tickets to another team ({MOVE_PERMISSION})",
+            code="team_move_forbidden", params={"permission": MOVE_PERMISSION},
+        )  # fmt: skip
 
 
 def recategorize(
@@ -121,7 +131,9 @@ def recategorize(
     if category.id == ticket.category_id:
         return False
     if not category.is_active:
-        raise Refused("this category is no longer in use", field="category_id")
+        raise Refused(
+            "this category is no longer in use", field="category_id", code="category_inactive"
+        )
     due_at = ticket.created_at + timedelta(hours=category.sla_hours)
     record_event(
         session, ticket, "category_changed", actor=actor, frm=ticket.category_id,
@@ -149,7 +161,7 @@ def apply_changes(
     if "category_id" in changes:
         category = session.get(Category, changes["category_id"])
         if category is None:
-            raise Refused("no such category", field="category_id")
+            raise Refused("no such category", field="category_id", code="unknown_category")
         changed |= recategorize(session, ticket, category, actor, reroute="team_id" not in changes)
     if "team_id" in changes:
         team = None if changes["team_id"] is None else active_team(session, changes["team_id"])

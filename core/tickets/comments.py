@@ -76,7 +76,10 @@ def _write(
     if not text:
         raise Refused("the comment is empty", field="body", code="comment_empty")
     if len(text) > COMMENT_MAX:
-        raise Refused(f"at most {COMMENT_MAX} characters", field="body", code="comment_long")
+        raise Refused(
+            f"at most {COMMENT_MAX} characters", field="body",
+            code="comment_long", params={"limit": COMMENT_MAX},
+        )  # fmt: skip
     comment = Comment(
         ticket_id=ticket.id, author_id=author.id, api_key_id=author.acting_api_key_id,
         body=text, is_internal=internal,

@@ -58,9 +58,12 @@ def request_escalation(
     check_transition(ticket, "escalated", role=actor.role, dedicated=True)
     text = clean_text(reason or "")
     if len(text) < REASON_MIN:
-        raise Refused("say why, in a few words", field=field)
+        raise Refused("say why, in a few words", field=field, code="escalation_reason_missing")
     if pending_escalation(session, ticket) is not None:
-        raise Conflict("an escalation of this ticket is already waiting for a manager")
+        raise Conflict(
+            "an escalation of this ticket is already waiting for a manager",
+            code="escalation_pending",
+        )
     apply_transition(
         session, ticket, "escalated", actor=actor, role=actor.role, note=text, dedicated=True
     )
@@ -89,7 +92,10 @@ def decide_escalation(
     raise the priority and hand the ticket to another team, and the citizen hears of
     that. Returns the ticket, back in progress."""
     if escalation.status != "pending":
-        raise Conflict(f"this escalation was already {escalation.status}")
+        raise Conflict(
+            f"this escalation was already {escalation.status}",
+            code="escalation_decided", params={"decision": escalation.status},
+        )  # fmt: skip
     ticket = session.get(Ticket, escalation.ticket_id, with_for_update=True)
     replanned = _replan(session, ticket, manager, approve, priority, team_id)
     text = clean_text(note or "") or None
@@ -121,12 +127,17 @@ def _replan(
     if not approve:
         for field, value in (("priority", priority), ("team_id", team_id)):
             if value is not None:
-                raise Refused("only an approval changes the plan", field=field)
+                raise Refused(
+                    "only an approval changes the plan", field=field, code="plan_needs_approval"
+                )
         return False
     changed = False
     if priority is not None:
         if PRIORITY_RANK[priority] < PRIORITY_RANK[ticket.priority]:
-            raise Refused(f"may only be raised (now {ticket.priority})", field="priority")
+            raise Refused(
+                f"may only be raised (now {ticket.priority})", field="priority",
+                code="priority_only_raised", params={"priority": ticket.priority},
+            )  # fmt: skip
         changed |= changes.set_priority(session, ticket, priority, manager)
     if team_id is not None:
         changed |= changes.move_to_team(

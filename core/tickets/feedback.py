@@ -61,6 +61,7 @@ def give_feedback(
         raise Conflict(
             f"feedback comes once the ticket is resolved (it is {ticket.status})",
             code="feedback_not_resolved",
+            params={"status": ticket.status},
         )
     feedback = _for_this_resolution(session, ticket, reporter, now)
     if (rating is not None and feedback.rating is not None) or (

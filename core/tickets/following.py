@@ -29,8 +29,9 @@ def follow(
         return False
     if ticket.status not in OPEN_STATUSES:
         raise Conflict(
-            f"this ticket is {ticket.status}; there is nothing left to follow", code="follow_done"
-        )
+            f"this ticket is {ticket.status}; there is nothing left to follow",
+            code="follow_done", params={"status": ticket.status},
+        )  # fmt: skip
     added = session.execute(
         insert(TicketFollower)
         .values(ticket_id=ticket.id, user_id=user.id)

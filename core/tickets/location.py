@@ -35,7 +35,7 @@ def set_location(
     try:
         check_in_service_area(settings, lat, lon)
     except OutsideServiceArea as exc:
-        raise Refused(str(exc), field="location") from None
+        raise Refused(str(exc), field="location", code="outside_service_area") from None
     before = lat_lon(ticket.location) if ticket.location is not None else None
     changed = (
         set_address(session, ticket, actor, address, now=now) if address is not None else False
@@ -69,7 +69,10 @@ def set_address(
     if text == ticket.address:
         return False
     if text is None and ticket.location is None:
-        raise Refused("a ticket without a point keeps its address", field="address")
+        raise Refused(
+            "a ticket without a point keeps its address", field="address",
+            code="address_needs_point",
+        )  # fmt: skip
     # Addresses are longer than an event's from/to columns: they go in its data.
     record_event(
         session, ticket, "address_changed", actor=actor, now=now,

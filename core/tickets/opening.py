@@ -30,9 +30,15 @@ def clean_text(value: str) -> str:
 def clean_description(value: str) -> str:
     text = clean_text(value or "")
     if len(text) < DESCRIPTION_MIN:
-        raise Refused(f"at least {DESCRIPTION_MIN} characters, please", field="description")
+        raise Refused(
+            f"at least {DESCRIPTION_MIN} characters, please", field="description",
+            code="description_too_short", params={"limit": DESCRIPTION_MIN},
+        )  # fmt: skip
     if len(text) > DESCRIPTION_MAX:
-        raise Refused(f"at most {DESCRIPTION_MAX} characters, please", field="description")
+        raise Refused(
+            f"at most {DESCRIPTION_MAX} characters, please", field="description",
+            code="description_too_long", params={"limit": DESCRIPTION_MAX},
+        )  # fmt: skip
     return text
 
 
@@ -66,16 +72,21 @@ def open_ticket(
     its location. Raises Refused."""
     text = clean_description(description)
     if not category.is_active:
-        raise Refused("this category is no longer in use", field="category_id")
+        raise Refused(
+            "this category is no longer in use", field="category_id", code="category_inactive"
+        )
     has_point = lat is not None and lon is not None
     if has_point:
         try:
             check_in_service_area(settings, lat, lon)  # type: ignore[arg-type]
         except ValueError as exc:
-            raise Refused(str(exc), field="location") from None
+            raise Refused(str(exc), field="location", code="outside_service_area") from None
     address = clean_text(address)[:500] if address else None
     if not has_point and not address:
-        raise Refused("a location (lat/lon) or an address is needed", field="location")
+        raise Refused(
+            "a location (lat/lon) or an address is needed", field="location",
+            code="location_missing",
+        )  # fmt: skip
 
     now = now or datetime.now(UTC)
     ticket = Ticket(

@@ -32,7 +32,7 @@ def active_saved_reply(session: Session, reply_id: int, *, lock: bool = False) -
     """A saved reply that has not been removed. Raises NotFound."""
     reply = session.get(SavedReply, reply_id, with_for_update=lock) if reply_id < 2**63 else None
     if reply is None or not reply.is_active:
-        raise NotFound("no such saved reply")
+        raise NotFound("no such saved reply", code="saved_reply_not_found")
     return reply
 
 
@@ -51,12 +51,18 @@ def _cleaned(title: str, body_tr: str, body_en: str) -> dict[str, str]:
     }
     for field, text in cleaned.items():
         if not text:
-            raise Refused("is empty", field=field)
+            raise Refused("is empty", field=field, code="text_empty")
     if len(cleaned["title"]) > TITLE_MAX:
-        raise Refused(f"at most {TITLE_MAX} characters", field="title")
+        raise Refused(
+            f"at most {TITLE_MAX} characters", field="title",
+            code="text_too_long", params={"limit": TITLE_MAX},
+        )  # fmt: skip
     for field in ("body_tr", "body_en"):
         if len(cleaned[field]) > COMMENT_MAX:
-            raise Refused(f"at most {COMMENT_MAX} characters", field=field)
+            raise Refused(
+                f"at most {COMMENT_MAX} characters", field=field,
+                code="text_too_long", params={"limit": COMMENT_MAX},
+            )  # fmt: skip
     return cleaned
 
 
@@ -65,7 +71,7 @@ def add_saved_reply(
 ) -> SavedReply:
     """Save a reply. Raises Refused."""
     if not author.is_staff:
-        raise Refused("saved replies are for staff", field="title")
+        raise Refused("saved replies are for staff", field="title", code="saved_reply_staff_only")
     reply = SavedReply(created_by_id=author.id, **_cleaned(title, body_tr, body_en))
     session.add(reply)
     session.flush()
@@ -74,7 +80,10 @@ def add_saved_reply(
 
 def _check_may_change(editor: User, reply: SavedReply) -> None:
     if not may_change(editor, reply):
-        raise Forbidden("only its author or a manager may change this saved reply")
+        raise Forbidden(
+            "only its author or a manager may change this saved reply",
+            code="saved_reply_not_yours",
+        )
 
 
 def update_saved_reply(

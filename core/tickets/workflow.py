@@ -57,8 +57,10 @@ WORKFLOW: dict[tuple[str, str], Move] = {
 class TransitionError(DomainError):
     """A refused move; `allowed` lists the legal targets from here (in `details`)."""
 
-    def __init__(self, message: str, allowed: list[str]) -> None:
-        super().__init__(message, details={"allowed": allowed})
+    def __init__(self, message: str, allowed: list[str], *, code: str, **params: str) -> None:
+        super().__init__(
+            message, details={"allowed": allowed}, code=code, params={"allowed": allowed, **params}
+        )
 
     @property
     def allowed(self) -> list[str]:
@@ -120,24 +122,37 @@ def check_transition(
     allowed = allowed_targets(frm, role, include_dedicated=False)
     if move is None:
         listed = ", ".join(allowed) or "none"
-        raise IllegalTransition(f"{_a_ticket(frm)} cannot move to {to}; allowed: {listed}", allowed)
-    own_request = IllegalTransition(f"moving {_a_ticket(frm)} to {to} has its own request", allowed)
+        raise IllegalTransition(
+            f"{_a_ticket(frm)} cannot move to {to}; allowed: {listed}", allowed,
+            code="transition_not_allowed", status=frm, to=to,
+        )  # fmt: skip
+    own_request = IllegalTransition(
+        f"moving {_a_ticket(frm)} to {to} has its own request", allowed,
+        code="transition_has_own_request", status=frm, to=to,
+    )  # fmt: skip
     if move.dedicated and not dedicated and not move.requestable:
         raise own_request
     if role not in move.roles:
-        raise TransitionNotPermitted(f"a {role} may not move {_a_ticket(frm)} to {to}", allowed)
+        raise TransitionNotPermitted(
+            f"a {role} may not move {_a_ticket(frm)} to {to}", allowed,
+            code="transition_not_permitted", role=role, status=frm, to=to,
+        )  # fmt: skip
     if move.dedicated and not dedicated:
         raise own_request
     if move.needs_resolution:
         if resolution not in CLOSE_RESOLUTIONS:
             raise ResolutionRequired(
                 f"closing {_a_ticket(frm)} needs a resolution: {', '.join(CLOSE_RESOLUTIONS)}",
-                allowed,
-            )
+                allowed, code="resolution_required", resolutions=", ".join(CLOSE_RESOLUTIONS),
+            )  # fmt: skip
         if resolution == "duplicate" and duplicate_of is None:
-            raise ResolutionRequired("a duplicate needs duplicate_of", allowed)
+            raise ResolutionRequired(
+                "a duplicate needs duplicate_of", allowed, code="duplicate_of_required"
+            )
         if duplicate_of is not None and duplicate_of.id == ticket.id:
-            raise ResolutionRequired("a ticket cannot duplicate itself", allowed)
+            raise ResolutionRequired(
+                "a ticket cannot duplicate itself", allowed, code="duplicate_of_self"
+            )
     return move
 
 
