@@ -46,6 +46,7 @@ from core.models import (
 )
 from core.models.tickets import MAX_TICKET_NUMBER
 from core.people.erasure import erase_citizens
+from core.row_inserts import insert_now
 from core.tickets import comments, feedback
 from core.tickets.following import follow
 from core.tickets.opening import open_ticket
@@ -115,15 +116,18 @@ def register(citizen: Citizen, effect: Register) -> None:
         user = User(
             phone=inbound.address if inbound.is_phone else None,
             whatsapp_id=None if inbound.is_phone else inbound.address,
+            full_name=effect.full_name or None,
             role="citizen",
             locale=citizen.locale,
+            consent_at=citizen.now,
         )
-        session.add(user)
-    user.consent_at = citizen.now
-    user.locale = citizen.locale
-    if effect.full_name and not user.full_name:
-        user.full_name = effect.full_name
-    session.flush()
+        # Written at once (core.row_inserts): the reply's save needs its id.
+        insert_now(session, user)
+    else:
+        user.consent_at = citizen.now
+        user.locale = citizen.locale
+        if effect.full_name and not user.full_name:
+            user.full_name = effect.full_name
     # The reply's save links the conversation and the message to `citizen.user`.
     citizen.user = user
 

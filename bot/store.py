@@ -18,7 +18,6 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
-from psycopg import Connection
 from psycopg.types.json import Jsonb
 from sqlalchemy import Float, Integer, Select, bindparam, select
 from sqlalchemy.dialects.postgresql.psycopg import dialect as psycopg_dialect
@@ -29,6 +28,7 @@ from bot.inbound import Inbound
 from bot.outcomes import CategoryChoice, NearbyTicket, Outcome, Snapshot
 from core.config import Settings
 from core.conversations.expiry import DRAFT_STATES
+from core.db import driver_connection
 from core.geo import nearby_open_query
 from core.models import Category, Feedback, Ticket, User
 from core.people.phones import region_of
@@ -121,22 +121,6 @@ LEFT JOIN users u ON current.user_read
 
 _USER_BY_ID = "SELECT id, consent_at, opted_out_at, erased_at FROM users WHERE id = %s"
 _USER_BY_PHONE = "SELECT id, consent_at, opted_out_at, erased_at FROM users WHERE phone = %s"
-
-
-_DRIVER = "bot.driver_connection"
-
-
-def driver_connection(session: Session) -> Connection[Any]:
-    """The psycopg connection under the session, inside its transaction. Remembered
-    for the transaction: a message asks for it several times, and each
-    `session.connection()` walks the session's transaction machinery again."""
-    transaction = session.get_transaction()
-    known = session.info.get(_DRIVER)
-    if known is not None and transaction is not None and known[0] is transaction:
-        return known[1]
-    driver = session.connection().connection.driver_connection
-    session.info[_DRIVER] = (session.get_transaction(), driver)
-    return driver  # type: ignore[return-value]
 
 
 def lock_conversation(

@@ -10,10 +10,11 @@ from sqlalchemy.orm import Session
 
 from core.config import Settings
 from core.errors import Refused
-from core.geo import check_in_service_area, point
+from core.geo import check_in_service_area, stored_point
 from core.messaging import notifications
 from core.messaging.texts import render
 from core.models import Category, Ticket, User
+from core.row_inserts import insert_now
 from core.tickets import contact
 from core.tickets.events import record_event
 
@@ -87,7 +88,7 @@ def open_ticket(
         description=text,
         status="new",
         priority="normal",
-        location=point(lat, lon) if has_point else None,  # type: ignore[arg-type]
+        location=stored_point(lat, lon) if has_point else None,  # type: ignore[arg-type]
         address=address,
         needs_location=not has_point or location_approximate,
         location_approximate=has_point and location_approximate,
@@ -98,8 +99,10 @@ def open_ticket(
         due_at=now + timedelta(hours=category.sla_hours),
         created_at=now,
     )
-    session.add(ticket)
+    # What the ticket points to is written first; the ticket itself at once, without
+    # a flush's unit of work (core.row_inserts): its event and message need its id.
     session.flush()
+    insert_now(session, ticket)
     actor = actor or reporter
     record_event(
         session, ticket, "created", actor=actor, to="new", now=now, channel=channel,
