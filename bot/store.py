@@ -19,7 +19,7 @@ from functools import lru_cache
 from typing import Any
 
 from psycopg.types.json import Jsonb
-from sqlalchemy import Float, Integer, Select, bindparam, select
+from sqlalchemy import Executable, Float, Integer, Select, bindparam, select
 from sqlalchemy.dialects.postgresql.psycopg import dialect as psycopg_dialect
 from sqlalchemy.orm import Session
 
@@ -186,9 +186,30 @@ def _read_user(session: Session, user_id: int | None, inbound: Inbound) -> UserR
     return UserRow(*row) if row else None
 
 
-def orm_user(session: Session, user: UserRow | None) -> User | None:
-    """The citizen as an ORM object, for effects that work through the ORM."""
-    return session.get(User, user.id) if user is not None else None
+def orm_user(session: Session, user: UserRow | None, category_id: int | None = None) -> User | None:
+    """The citizen as an ORM object, for effects that work through the ORM. With
+    `category_id` (a report about to be opened) the category comes in the same round
+    trip, into the session's identity map, where `session.get` then finds it."""
+    if user is None:
+        return None
+    if category_id is not None:
+        found = session.execute(
+            _user_and_category(), {"user_id": user.id, "category_id": category_id}
+        ).first()
+        if found is not None:
+            return found[0]
+    return session.get(User, user.id)
+
+
+@lru_cache(maxsize=1)
+def _user_and_category() -> Select[Any]:
+    # Two unrelated rows: joined on the category's key, which SQLAlchemy (rightly)
+    # wants spelled out rather than left as a cross join by accident.
+    return (
+        select(User, Category)
+        .join(Category, Category.id == bindparam("category_id"))
+        .where(User.id == bindparam("user_id"))
+    )
 
 
 def load_snapshot(
@@ -319,10 +340,15 @@ class Compiled:
         with driver_connection(session).cursor() as cursor:
             return cursor.execute(self.sql, {**self.constants, **params}, prepare=True).fetchone()
 
+    def run(self, session: Session, params: dict[str, Any]) -> None:
+        """Run a statement that returns no rows (an UPDATE)."""
+        with driver_connection(session).cursor() as cursor:
+            cursor.execute(self.sql, {**self.constants, **params}, prepare=True)
 
-def compiled(statement: Select[Any], *names: str) -> Compiled:
+
+def compiled(statement: Executable, *names: str) -> Compiled:
     """`statement` with its bind parameters `names` left to the caller."""
-    done = statement.compile(dialect=psycopg_dialect())
+    done = statement.compile(dialect=psycopg_dialect())  # type: ignore[attr-defined]
     # The expanding IN lists become plain parameters: psycopg knows nothing of
     # SQLAlchemy's post-compile placeholders.
     expanded = done.construct_expanded_state(dict.fromkeys(names, None))
