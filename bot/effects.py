@@ -37,6 +37,7 @@ from bot.store import Compiled, compiled
 from bot.texts import status_name, t
 from core.config import Settings
 from core.conversations.draft import Draft
+from core.direct_rows import get_now, insert_now
 from core.errors import DomainError, Refused
 from core.models import (
     Category,
@@ -47,7 +48,6 @@ from core.models import (
 )
 from core.models.tickets import MAX_TICKET_NUMBER
 from core.people.erasure import erase_citizens
-from core.row_inserts import insert_now
 from core.tickets import comments, feedback
 from core.tickets.following import follow
 from core.tickets.opening import open_ticket
@@ -122,7 +122,7 @@ def register(citizen: Citizen, effect: Register) -> None:
             locale=citizen.locale,
             consent_at=citizen.now,
         )
-        # Written at once (core.row_inserts): the reply's save needs its id.
+        # Written at once (core.direct_rows): the reply's save needs its id.
         insert_now(session, user)
     else:
         user.consent_at = citizen.now
@@ -160,7 +160,7 @@ def erase(citizen: Citizen, _effect: Erase) -> None:
 def create_ticket(citizen: Citizen, effect: CreateTicket) -> str:
     draft = effect.draft
     session = citizen.session
-    category = session.get(Category, draft.category_id) if draft.category_id else None
+    category = get_now(session, Category, draft.category_id) if draft.category_id else None
     try:
         if category is None:
             raise Refused("this category is no longer in use", field="category_id")

@@ -17,7 +17,6 @@ from twilio.twiml.messaging_response import MessagingResponse
 from bot.effects import Citizen, run_effects
 from bot.engine import handle, reply_text
 from bot.inbound import Inbound
-from bot.outcomes import CreateTicket, Effect
 from bot.store import (
     Locked,
     drop_conversation,
@@ -133,14 +132,6 @@ def _message_values(inbound: Inbound) -> dict[str, Any]:
     }
 
 
-def _category_to_open(effects: list[Effect]) -> int | None:
-    """The category of the report these effects open, if they open one."""
-    for effect in effects:
-        if isinstance(effect, CreateTicket):
-            return effect.draft.category_id
-    return None
-
-
 def _converse(
     session: Session, settings: Settings, locked: Locked, inbound: Inbound, now: datetime
 ) -> tuple[str, list[int]]:
@@ -167,7 +158,7 @@ def _converse(
             conversation_id=conversation.id,
             inbound=inbound,
             message_id=locked.message_id,
-            user=orm_user(session, user, _category_to_open(outcome.effects)),
+            user=orm_user(session, user),
             nobody_registered=nobody_has(locked, inbound, found),
             locale=locale,
             now=now,

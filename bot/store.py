@@ -29,6 +29,7 @@ from bot.outcomes import CategoryChoice, NearbyTicket, Outcome, Snapshot
 from core.config import Settings
 from core.conversations.expiry import DRAFT_STATES
 from core.db import driver_connection
+from core.direct_rows import get_now
 from core.geo import nearby_open_query
 from core.models import Category, Feedback, Ticket, User
 from core.people.phones import region_of
@@ -186,30 +187,9 @@ def _read_user(session: Session, user_id: int | None, inbound: Inbound) -> UserR
     return UserRow(*row) if row else None
 
 
-def orm_user(session: Session, user: UserRow | None, category_id: int | None = None) -> User | None:
-    """The citizen as an ORM object, for effects that work through the ORM. With
-    `category_id` (a report about to be opened) the category comes in the same round
-    trip, into the session's identity map, where `session.get` then finds it."""
-    if user is None:
-        return None
-    if category_id is not None:
-        found = session.execute(
-            _user_and_category(), {"user_id": user.id, "category_id": category_id}
-        ).first()
-        if found is not None:
-            return found[0]
-    return session.get(User, user.id)
-
-
-@lru_cache(maxsize=1)
-def _user_and_category() -> Select[Any]:
-    # Two unrelated rows: joined on the category's key, which SQLAlchemy (rightly)
-    # wants spelled out rather than left as a cross join by accident.
-    return (
-        select(User, Category)
-        .join(Category, Category.id == bindparam("category_id"))
-        .where(User.id == bindparam("user_id"))
-    )
+def orm_user(session: Session, user: UserRow | None) -> User | None:
+    """The citizen as an ORM object, for effects that work through the ORM."""
+    return get_now(session, User, user.id) if user is not None else None
 
 
 def load_snapshot(

@@ -81,7 +81,7 @@ _DRIVER = "core.driver_connection"
 def driver_connection(session: Session) -> psycopg.Connection[Any]:
     """The psycopg connection under `session`, inside its transaction, for statements
     compiled once and run without SQLAlchemy's per-execute work (the webhook's, and
-    core.row_inserts'). Remembered for the transaction: a message asks for it several
+    core.direct_rows'). Remembered for the transaction: a message asks for it several
     times, and each `session.connection()` walks the session's transaction machinery."""
     transaction = session.get_transaction()
     known = session.info.get(_DRIVER)

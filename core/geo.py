@@ -65,7 +65,7 @@ def point(lat: float, lon: float):
 
 def stored_point(lat: float, lon: float) -> WKTElement:
     """The same point as a value to store rather than an SQL expression, so a compiled
-    INSERT takes it as a parameter (core.row_inserts). `repr` of a float reads back as
+    INSERT takes it as a parameter (core.direct_rows). `repr` of a float reads back as
     the same float: the point is exactly the one `point` makes."""
     return WKTElement(f"POINT({lon!r} {lat!r})", srid=4326)
 

@@ -12,9 +12,9 @@ from collections.abc import Iterable
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core.direct_rows import insert_now
 from core.messaging.texts import render
 from core.models import Conversation, Message, Ticket, TicketFollower, User
-from core.row_inserts import insert_now
 
 # Which status change tells the citizen what.
 STATUS_KINDS: dict[tuple[str, str], str] = {
@@ -85,7 +85,7 @@ def queue_message(
         status="skipped" if answered_in_chat else "pending",
         error_message=ANSWERED_IN_CHAT if answered_in_chat else None,
     )
-    # Written at once, like the ticket's event (core.row_inserts): the ticket and
+    # Written at once, like the ticket's event (core.direct_rows): the ticket and
     # the user it names are in the database already.
     insert_now(session, message)
     if not answered_in_chat:

@@ -10,8 +10,8 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from core.direct_rows import insert_now
 from core.models import Ticket, TicketEvent, User
-from core.row_inserts import insert_now
 
 
 def record_event(
@@ -42,5 +42,5 @@ def record_event(
     if now is not None:
         event.created_at = now
     # Written at once rather than at the next flush: every change writes one, and a
-    # flush of it alone costs several times the INSERT (core.row_inserts).
+    # flush of it alone costs several times the INSERT (core.direct_rows).
     return insert_now(session, event)

@@ -9,12 +9,12 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from core.config import Settings
+from core.direct_rows import insert_now
 from core.errors import Refused
 from core.geo import check_in_service_area, stored_point
 from core.messaging import notifications
 from core.messaging.texts import render
 from core.models import Category, Ticket, User
-from core.row_inserts import insert_now
 from core.tickets import contact
 from core.tickets.events import record_event
 
@@ -100,7 +100,7 @@ def open_ticket(
         created_at=now,
     )
     # What the ticket points to is written first; the ticket itself at once, without
-    # a flush's unit of work (core.row_inserts): its event and message need its id.
+    # a flush's unit of work (core.direct_rows): its event and message need its id.
     session.flush()
     insert_now(session, ticket)
     actor = actor or reporter
