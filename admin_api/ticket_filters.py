@@ -34,6 +34,7 @@ def ticket_filters(args: dict[str, Any], principal: Principal) -> TicketFilters:
         priorities=tuple(args.get("priority") or ()),
         category_id=category_id(request_session(), args.get("category")),
         team_id=args.get("team"),
+        channel=args.get("channel"),
         assignee=assignee,
         reporter_id=args.get("reporter"),
         created_from=args.get("created_from"),

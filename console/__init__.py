@@ -15,6 +15,7 @@ from console import (  # noqa: F401
     admin_people,
     admin_setup,
     bulk,
+    category_questions_page,
     dashboard,
     dashboard_exports,
     errors,

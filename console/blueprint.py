@@ -115,7 +115,7 @@ def content_security_policy(config: Settings) -> str:
 
 
 @bp.after_request
-def _headers(response: Response) -> Response:
+def page_headers(response: Response) -> Response:
     response.headers["Content-Security-Policy"] = content_security_policy(settings())
     response.headers["X-Frame-Options"] = "DENY"
     response.headers["X-Content-Type-Options"] = "nosniff"

@@ -55,11 +55,11 @@ class DashboardView:
         return query
 
     def ticket_filters(self, timezone: str) -> TicketFilters:
-        """The exports' filters: tickets created in the period, of the category and team
-        (the ticket list has no channel filter, so exports are of every channel)."""
+        """The exports' filters: tickets created in the period, of the category, team
+        and channel (the ticket list's filters, as the API's exports take them)."""
         zone = ZoneInfo(timezone)
         return TicketFilters(
-            category_id=self.category_id, team_id=self.team_id,
+            category_id=self.category_id, team_id=self.team_id, channel=self.channel,
             created_from=day_start(self.first_day, zone),
             created_to=day_start(self.last_day + timedelta(days=1), zone),
         )  # fmt: skip

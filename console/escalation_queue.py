@@ -1,24 +1,32 @@
 """The managers' escalation queue: the pending requests (ticket, reason, who asked),
 each approved or rejected with a note through core's decide_escalation, the same
-function as the API's decision endpoint; the latest decided ones for the record."""
+function as the API's decision endpoint; an approval may also raise the priority
+and hand the ticket to another team (core refuses either on a rejection, and a
+lowered priority). The latest decided ones for the record."""
 
 from __future__ import annotations
 
 from flask import redirect, render_template, request, url_for
 from sqlalchemy import select
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, joinedload
 
+from console.admin_forms import form_id, form_text
 from console.blueprint import bp
+from console.choices import choices
 from console.errors import not_found_page
 from console.manager_access import manager_page
 from console.session import signed_in_user
 from console.status_counts import forget_counts
+from core.errors import Refused
 from core.models import Escalation, Ticket, User
+from core.models.tickets import PRIORITIES
 from core.tickets.escalations import decide_escalation
+from core.tickets.queries import PRIORITY_RANK
 from web.request_session import request_session
 
 DECIDED_SHOWN = 50
 PENDING_SHOWN = 200
+NOTE_MAX = 2000  # the API's
 
 
 def _rows(*, pending: bool) -> list[tuple[Escalation, Ticket, str | None, str | None]]:
@@ -28,6 +36,7 @@ def _rows(*, pending: bool) -> list[tuple[Escalation, Ticket, str | None, str | 
         .join(Ticket, Ticket.id == Escalation.ticket_id)
         .outerjoin(asker, asker.id == Escalation.requested_by_id)
         .outerjoin(decider, decider.id == Escalation.decided_by_id)
+        .options(joinedload(Ticket.team))  # the form names the ticket's team
     )
     if pending:
         query = query.where(Escalation.status == "pending").order_by(Escalation.id)
@@ -47,7 +56,17 @@ def escalation_queue() -> str:
         pending=_rows(pending=True),
         decided=_rows(pending=False),
         done=request.args.get("done", ""),
+        priorities=PRIORITIES,
+        rank=PRIORITY_RANK,
+        teams=choices(request_session()).teams,
     )
+
+
+def _priority() -> str | None:
+    raw = request.form.get("priority", "")
+    if raw and raw not in PRIORITIES:
+        raise Refused("choose one from the list", field="priority")
+    return raw or None
 
 
 @bp.post("/escalations/<int:escalation_id>/decision")
@@ -61,8 +80,10 @@ def escalation_decision(escalation_id: int):
         return not_found_page()
     approve = request.form.get("decision") == "approve"
     decide_escalation(
-        session, escalation, signed_in_user(), approve=approve, note=request.form.get("note")
-    )
+        session, escalation, signed_in_user(), approve=approve,
+        note=form_text("note", longest=NOTE_MAX, required=False),
+        priority=_priority(), team_id=form_id("team_id"),
+    )  # fmt: skip
     session.commit()
     forget_counts()
     return redirect(url_for("console.escalation_queue", done="approved" if approve else "rejected"))

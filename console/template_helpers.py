@@ -18,7 +18,7 @@ from core.models.tickets import OPEN_STATUSES
 
 
 @bp.context_processor
-def _globals() -> dict[str, Any]:
+def page_globals() -> dict[str, Any]:
     me = current_user()
     manager = me is not None and is_manager(me.role)
     return {"_": t, "_or": t_or, "lang": locale(), "me": me, "manager": manager}

@@ -152,6 +152,17 @@ def test_the_csv_download_holds_the_dashboards_tickets(as_manager, make_ticket) 
     assert as_manager.get(DASHBOARD + "/tickets.pdf").status_code == 404
 
 
+def test_the_exports_keep_the_dashboards_channel(as_manager, make_ticket, db) -> None:
+    by_sms = make_ticket(channel="sms")
+    make_ticket()  # whatsapp
+    answer = as_manager.get(DASHBOARD + "/tickets.csv?channel=sms")
+    rows = list(csv.DictReader(io.StringIO(answer.get_data(as_text=True).lstrip("\ufeff"))))
+    assert [row["number"] for row in rows] == [by_sms.public_number]
+    post_form(as_manager, DASHBOARD, DASHBOARD + "/exports?channel=sms", format="csv")
+    job = db.scalar(select(ExportJob))
+    assert job.filters["channel"] == "sms"
+
+
 def test_a_background_export_is_listed_with_its_state(as_manager, db) -> None:
     started = post_form(as_manager, DASHBOARD, DASHBOARD + "/exports", format="xlsx")
     assert started.status_code == 302
@@ -281,3 +292,49 @@ def test_the_trend_chart_has_a_point_per_day_of_the_apis_trends(
     api = as_manager.get("/api/v1/analytics/trends" + query, headers=bearer(manager)).get_json()
     html = as_manager.get(DASHBOARD + query).get_data(as_text=True)
     assert f'data-buckets="{len(api["data"])}"' in html and len(api["data"]) == 10
+
+
+def test_an_approval_raises_the_priority_and_moves_the_team(as_manager, escalated, seeded, db):
+    from core.models import Team
+
+    ticket = escalated_ticket(db, escalated)
+    other = seeded.scalars(select(Team).where(Team.id != ticket.team_id).order_by(Team.id)).first()
+    html = as_manager.get(QUEUE).get_data(as_text=True)
+    assert f'id="priority-{escalated.id}"' in html and '<option value="low">' not in html
+    target = f"{QUEUE}/{escalated.id}/decision"
+    done = post_form(as_manager, QUEUE, target, decision="approve", note="Acil",
+                     priority="urgent", team_id=str(other.id))  # fmt: skip
+    assert done.status_code == 302
+    db.refresh(ticket)
+    assert (ticket.status, ticket.priority, ticket.team_id) == ("in_progress", "urgent", other.id)
+
+
+@pytest.mark.parametrize(
+    ("fields", "says"),
+    [
+        ({"decision": "approve", "priority": "low"}, "may only be raised"),
+        ({"decision": "approve", "priority": "highest"}, "choose one from the list"),
+        ({"decision": "approve", "team_id": "abc"}, "team_id"),
+        ({"decision": "approve", "team_id": "99999999"}, "no active team"),
+        ({"decision": "reject", "priority": "urgent"}, "only an approval"),
+    ],
+)
+def test_a_bad_plan_is_refused_and_the_escalation_stays_pending(
+    as_manager, escalated, db, fields, says
+) -> None:
+    answer = post_form(as_manager, QUEUE, f"{QUEUE}/{escalated.id}/decision", **fields)
+    assert answer.status_code == 422 and says in answer.get_data(as_text=True)
+    db.refresh(escalated)
+    ticket = escalated_ticket(db, escalated)
+    assert (escalated.status, ticket.status, ticket.priority) == ("pending", "escalated", "normal")
+
+
+def test_the_timeline_shows_the_reason_the_decision_and_the_note(as_manager, escalated, db):
+    target = f"{QUEUE}/{escalated.id}/decision"
+    post_form(as_manager, QUEUE, target, decision="reject", note="Bütçe yok, ekip çözsün")
+    html = as_manager.get(f"/console/tickets/{escalated.ticket_id}").get_data(as_text=True)
+    timeline = html[html.index('id="timeline"') :]
+    timeline = timeline[: timeline.index("</ol>")]
+    assert "Gerekçe: <q" in timeline and "Bütçe onayı gerekiyor" in timeline
+    assert "reddedildi" in timeline and "Yönetici notu: <q" in timeline
+    assert "Bütçe yok, ekip çözsün" in timeline

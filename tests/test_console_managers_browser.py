@@ -1,6 +1,8 @@
 """The managers' console pages in a real browser (issue 18's list): an escalation
-approved from the queue, the dashboard's numbers and map against the analytics API,
-the exports, support refused, the dashboard in English. Same server, Chromium and
+approved from the queue (raising the priority, moving the team, the note in the
+timeline), the dashboard's numbers and map against the analytics API, the exports,
+support refused, the dashboard in English, a category's questions edited and then
+asked by the bot, a saved reply edited and deleted. Same server, Chromium and
 fixtures as tests/test_console_browser.py."""
 
 from __future__ import annotations
@@ -12,13 +14,21 @@ import os
 import pytest
 from sqlalchemy import select
 
-from core.models import Escalation, ExportJob, Ticket, TicketEvent
+from core.models import Category, Escalation, ExportJob, SavedReply, Team, Ticket, TicketEvent
 from core.people.tokens import issue_access_token
 from tasks.celery_app import make_celery
 from tasks.exports import build_export
 from tests import test_console_browser as shared
 from tests.browser_support import keep_screenshot, wait_for
-from tests.test_console_browser import by_id, page_text, person, sign_in, submit, ticket_for
+from tests.test_console_browser import (
+    by_id,
+    choose,
+    page_text,
+    person,
+    sign_in,
+    submit,
+    ticket_for,
+)
 
 # The same server, browser and data fixtures as the part-1 browser tests.
 live, chromium, driver, db = shared.live, shared.chromium, shared.driver, shared.db
@@ -52,17 +62,27 @@ def test_support_escalates_and_the_manager_approves_from_the_queue(driver, live,
     row = driver.find_element("css selector", f'tr[data-escalation="{escalation.id}"]')
     assert "Direk değişmeli" in row.text and support.full_name in row.text
     by_id(driver, f"note-{escalation.id}").send_keys("Bütçe ayrıldı")
+    # The approval raises the priority and hands the ticket to another team.
+    other = db.scalar(select(Team).where(Team.id != ticket.team_id, Team.is_active.is_(True))
+                      .order_by(Team.id).limit(1))  # fmt: skip
+    choose(driver, f"priority-{escalation.id}", "urgent")
+    choose(driver, f"team-{escalation.id}", str(other.id))
     submit(driver, f"approve-{escalation.id}")
     assert "kayıt yeniden işlemde" in by_id(driver, "notice").text
     assert "Bütçe ayrıldı" in by_id(driver, "decided-escalations").text
     db.expire_all()
-    assert db.get(Ticket, ticket.id).status == "in_progress"
+    decided = db.get(Ticket, ticket.id)
+    assert (decided.status, decided.priority) == ("in_progress", "urgent")
+    assert decided.team_id == other.id
     assert db.scalar(select(TicketEvent.id).where(TicketEvent.ticket_id == ticket.id,
                                                   TicketEvent.kind == "escalation_decided"))  # fmt: skip
     driver.get(f"{live.url}/console/tickets/{ticket.id}")
     assert by_id(driver, "ticket-status").text == "İşlemde"
     timeline = by_id(driver, "timeline").text
     assert "Üst birim kararı" in timeline and manager.full_name in timeline
+    asked = "Üst birime iletildi: in_progress → escalated · Support tr · Gerekçe: Direk değişmeli"
+    assert asked in timeline
+    assert "onaylandı · Yönetici notu: Bütçe ayrıldı" in timeline
 
 
 def readme_screenshot(driver, live, db) -> None:
@@ -220,3 +240,63 @@ def test_a_manager_adds_staff_a_category_and_an_api_key(driver, live, db) -> Non
         .status_code
         == 401
     )
+
+
+def test_a_manager_edits_a_categorys_questions_and_a_saved_reply(driver, live, db) -> None:
+    from core.tickets.saved_replies import add_saved_reply
+    from tests.bot_support import Phone
+
+    fountains = Category(code="fountains", name_tr="Çeşmeler", name_en="Fountains",
+                         everyday_words={"tr": ["çeşme"], "en": ["fountain"]})  # fmt: skip
+    db.add(fountains)
+    reply = add_saved_reply(db, person(db, "support"), title="Yolda", body_tr="Ekibimiz yolda.",
+                            body_en="Our crew is on the way.")  # fmt: skip
+    db.commit()
+    sign_in(driver, live, person(db, "manager"))
+    submit(driver, "nav-admin")
+    submit(driver, "questions-fountains")
+    by_id(driver, "new-question-code").send_keys("leak")
+    by_id(driver, "new-question-tr").send_keys("Su nereden akıyor?")
+    by_id(driver, "new-question-en").send_keys("Where is the water coming from?")
+    choose(driver, "new-question-type", "singlevaluelist")
+    by_id(driver, "new-question-values").send_keys("tap | Musluk | Tap\npipe | Boru | Pipe")
+    submit(driver, "add-question")
+    assert "Soru eklendi" in by_id(driver, "notice").text
+    by_id(driver, "new-question-code").send_keys("since")
+    by_id(driver, "new-question-tr").send_keys("Ne zamandır akıyor?")
+    by_id(driver, "new-question-en").send_keys("Since when?")
+    submit(driver, "add-question")
+    submit(driver, "up-since")
+    listed = driver.find_elements("css selector", "#questions > li")
+    assert [item.get_attribute("data-question") for item in listed] == ["since", "leak"]
+    edited = by_id(driver, "q-leak-tr")
+    edited.clear()
+    edited.send_keys("Su tam olarak nereden akıyor?")
+    submit(driver, "save-question-leak")
+    assert "Soru kaydedildi" in by_id(driver, "notice").text
+    submit(driver, "remove-since")
+    db.expire_all()
+    asked = db.get(Category, fountains.id).questions
+    assert [(q["code"], q["order"], q["text_tr"]) for q in asked] == [
+        ("leak", 1, "Su tam olarak nereden akıyor?")
+    ]
+    phone = Phone(live.app.test_client(), live.settings, "+905321110088")
+    phone.register("Ece")
+    phone.send("1")
+    phone.send("çeşme")
+    question = phone.send("Parktaki çeşme sürekli akıyor")
+    assert "Su tam olarak nereden akıyor?" in question and "1: Musluk" in question
+
+    driver.get(live.url + "/console/saved-replies")
+    by_id(driver, f"edit-reply-{reply.id}").click()
+    title = by_id(driver, f"reply-{reply.id}-title")
+    title.clear()
+    title.send_keys("Ekip yolda")
+    submit(driver, f"save-reply-{reply.id}")
+    assert "Hazır yanıt kaydedildi" in by_id(driver, "notice").text
+    assert "Ekip yolda" in by_id(driver, "saved-replies").text
+    submit(driver, f"remove-reply-{reply.id}")
+    assert "Hazır yanıt silindi" in by_id(driver, "notice").text
+    db.expire_all()
+    gone = db.get(SavedReply, reply.id)
+    assert (gone.title, gone.is_active) == ("Ekip yolda", False)

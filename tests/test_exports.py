@@ -116,6 +116,8 @@ def test_filters_are_those_of_the_ticket_list(client, manager, city):
     assert numbers("created_from=2026-10-31T20:59:00Z&created_to=2026-10-31T21:00:00Z") == [n["T4"]]
     assert numbers("bbox=29.02,41.03,29.04,41.04") == [n["T5"]]
     assert numbers("status=closed&priority=urgent") == []
+    by_sms = sorted((t.id, f"#{t.number}") for t in city.tickets.values() if t.channel == "sms")
+    assert by_sms and numbers("channel=sms") == [number for _, number in by_sms]
     # Zone offsets PostgreSQL would refuse (beyond ±15:59) are taken in UTC.
     assert numbers(
         "created_from=2026-10-30T23:00:00-21:00&created_to=2026-10-31T22:00:00%2B01:00"
@@ -134,6 +136,7 @@ def test_filters_are_those_of_the_ticket_list(client, manager, city):
         "category=no_such_code",
         "limit=10",
         "numbr=1001",
+        "channel=fax",
     ],
 )
 def test_bad_filters_are_422(client, manager, seeded, query):
@@ -237,6 +240,7 @@ SAME_FILTER = [
     "status=resolved&status=closed",
     "priority=high",
     "q=çukur",
+    "channel=whatsapp",
     "overdue=true",
     "bbox=28.9,40.9,29.1,41.1",
     "near=41.0082,28.9784&radius_m=2000",

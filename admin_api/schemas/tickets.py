@@ -10,7 +10,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from admin_api.category_filter import CategoryIdOrCode
 from admin_api.pagination import PageSchema, PaginationArgs
 from core.geo import bbox_problem
-from core.models.tickets import PRIORITIES, RESOLUTIONS, STATUSES
+from core.models.tickets import CHANNELS, PRIORITIES, RESOLUTIONS, STATUSES
 from core.tickets.opening import DESCRIPTION_MAX, DESCRIPTION_MIN, clean_text
 from core.tickets.queries import SORTS, public_number
 
@@ -309,6 +309,9 @@ class TicketListArgs(PaginationArgs):
     priority = MultiValue(fields.Str(validate=validate.OneOf(PRIORITIES)))
     category = CategoryIdOrCode()
     team = Id(metadata={"description": "Team id"})
+    channel = fields.Str(
+        validate=validate.OneOf(CHANNELS), metadata={"description": "The channel it came in by"}
+    )
     assignee = Assignee(metadata={"description": "User id, `me` or `none`"})
     reporter = Id(metadata={"description": "Reporter's user id (staff only)"})
     created_from = AwareDateTime()

@@ -1,21 +1,14 @@
 // The dashboard's map: the analytics heatmap (the API's GeoJSON, as it comes) as
 // cells shaded by their count, and the hotspots as circles. The element's
 // data-features says how many cells were drawn (the browser test reads it).
+// Needs map.js before it.
 (function () {
   "use strict";
   var element = document.getElementById("dashboard-map");
-  if (!element || !window.L) { return; }
-  var bbox = element.getAttribute("data-bbox").split(",").map(Number);
-  var map = L.map(element, { attributionControl: true });
-  map.fitBounds(L.latLngBounds([bbox[1], bbox[0]], [bbox[3], bbox[2]]));
-  var tiles = element.getAttribute("data-tile-url");
-  if (tiles) {
-    L.tileLayer(tiles, { maxZoom: 19, attribution: element.getAttribute("data-tile-attribution") }).addTo(map);
-  } else {
-    L.geoJSON({ type: "Feature", geometry: { type: "Polygon", coordinates: [[
-      [bbox[0], bbox[1]], [bbox[2], bbox[1]], [bbox[2], bbox[3]], [bbox[0], bbox[3]], [bbox[0], bbox[1]]
-    ]] } }, { style: { weight: 1, fill: false } }).addTo(map);
-  }
+  if (!element || !window.SoSoftMap) { return; }
+  var shared = window.SoSoftMap.base(element);  // map.js: tiles or the area's outline
+  var map = shared.map;
+  map.fitBounds(shared.area);
   function getJson(url, then) {
     var request = new XMLHttpRequest();
     request.open("GET", url);

@@ -1,5 +1,7 @@
 """Every SoSoft table, importable from one place (Alembic reads `Base.metadata`)."""
 
+# Defines indexes on tickets: imported so that they are part of Base.metadata.
+from core.models import ticket_order as ticket_order
 from core.models.analytics import (
     AnalyticsDaily,
     AnalyticsDirtyHour,

@@ -4,7 +4,7 @@
 |----------|----------------------------------------------------------------------|
 | citizen  | create tickets, see their own (and followed) tickets, comment, feedback |
 | support  | all of that on every ticket; status, assignment, internal notes, escalation requests (and the list of their own) |
-| manager  | all of that; every escalation, deciding them, analytics and exports, users, teams, categories, API keys |
+| manager  | all of that; every escalation, deciding them, analytics and exports, users, teams, categories, API keys, everyone's saved replies |
 
 API keys carry scopes instead of a role and can never manage users, teams, categories
 or keys. A key with a `tickets:*` scope works tickets with support's rights, within its
@@ -49,6 +49,8 @@ MANAGER = SUPPORT | {
     "team.manage",
     "category.manage",
     "api_key.manage",
+    # Everyone's saved replies, not only one's own (core/tickets/saved_replies.py).
+    "saved_reply.manage_all",
 }
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {

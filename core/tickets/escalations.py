@@ -13,10 +13,10 @@ from sqlalchemy.orm import Session
 from core.errors import Conflict, Refused
 from core.messaging import notifications
 from core.models import Escalation, Ticket, User
+from core.models.ticket_order import PRIORITY_RANK
 from core.people.permissions import role_can
 from core.tickets import changes
 from core.tickets.opening import clean_text
-from core.tickets.queries import PRIORITY_RANK
 from core.tickets.workflow import apply_transition, check_transition
 
 REASON_MIN = 3
@@ -88,11 +88,14 @@ def decide_escalation(
     ticket = session.get(Ticket, escalation.ticket_id, with_for_update=True)
     replanned = _replan(session, ticket, manager, approve, priority, team_id)
     text = clean_text(note or "") or None
-    apply_transition(
+    event = apply_transition(
         session, ticket, "in_progress", actor=manager, role=manager.role, note=text,
         dedicated=True,
     )  # fmt: skip
     escalation.status = "approved" if approve else "rejected"
+    # The audit log says which way it went, beside the note (a new dict: JSONB
+    # columns see reassignment, not mutation).
+    event.data = {**event.data, "decision": escalation.status}
     escalation.decided_by_id = manager.id
     escalation.decided_at = datetime.now(UTC)
     escalation.decision_note = text

@@ -15,7 +15,6 @@ from sqlalchemy import (
     ColumnElement,
     Select,
     and_,
-    case,
     cast,
     false,
     func,
@@ -31,14 +30,12 @@ from sqlalchemy.orm import Session, selectinload
 from core.geo import point
 from core.json_values import of_type
 from core.models import Ticket, TicketFollower, User
+from core.models.ticket_order import NO_DUE_DATE, PRIORITY_RANK, due_key, priority_rank
 from core.models.tickets import MAX_TICKET_NUMBER, OPEN_STATUSES
 from core.tickets import search_text
 from core.tickets.views import citizen_wrote_since_staff_looked
 
-PRIORITY_RANK = {"low": 0, "normal": 1, "high": 2, "urgent": 3}
 SORTS = ("newest", "oldest", "priority", "due", "distance")
-# Stands in for "no due time" so such tickets sort last and still have a cursor key.
-NO_DUE_DATE = datetime(9999, 12, 31, tzinfo=UTC)
 
 
 def text_query(q: str) -> ColumnElement[Any]:
@@ -88,6 +85,8 @@ class TicketFilters:
     priorities: tuple[str, ...] = ()
     category_id: int | None = None
     team_id: int | None = None
+    # The channel the report came in by (core.models.tickets.CHANNELS).
+    channel: str | None = None
     # Any of these teams (a staff member's own, "my teams": `user.team_ids`).
     team_ids: tuple[int, ...] | None = None
     # An id, or "none" for unassigned tickets.
@@ -124,6 +123,8 @@ def ticket_conditions(
         conditions.append(Ticket.category_id == f.category_id)
     if f.team_id is not None:
         conditions.append(Ticket.team_id == f.team_id)
+    if f.channel is not None:
+        conditions.append(Ticket.channel == f.channel)
     if f.team_ids is not None:
         conditions.append(Ticket.team_id.in_(f.team_ids))
     if f.assignee == "none":
@@ -195,7 +196,7 @@ def _sort_order(sort: str, distance: ColumnElement[Any] | None) -> SortOrder:
             (Ticket.created_at, Ticket.id), False, lambda t, _: (t.created_at, t.id), by_time
         )
     if sort == "priority":
-        rank = case(PRIORITY_RANK, value=Ticket.priority, else_=1)
+        rank = priority_rank()
         return SortOrder(
             (rank, Ticket.created_at, Ticket.id),
             True,
@@ -203,7 +204,7 @@ def _sort_order(sort: str, distance: ColumnElement[Any] | None) -> SortOrder:
             (int, datetime, int),
         )
     if sort == "due":
-        due = func.coalesce(Ticket.due_at, NO_DUE_DATE)
+        due = due_key(Ticket.due_at)
         return SortOrder(
             (due, Ticket.id), False, lambda t, _: (t.due_at or NO_DUE_DATE, t.id), by_time
         )
