@@ -73,6 +73,14 @@ forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "").strip() or "127.
 # Redis clients and the Twilio session are created per worker, never shared across fork.
 preload_app = False
 
+
+def post_worker_init(worker) -> None:
+    """Each worker warms itself up before its first request (sosoft/warm_up.py)."""
+    from sosoft.warm_up import warm_up
+
+    warm_up(worker.wsgi)
+
+
 # The worker heartbeat file is touched constantly; on tmpfs that never blocks on a
 # slow disk (docker's overlay filesystem in particular).
 # (gunicorn creates it with mkstemp, so a shared directory is fine.)

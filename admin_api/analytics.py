@@ -209,8 +209,9 @@ def get_heatmap(args: dict[str, Any]) -> dict[str, Any]:
     scope = scope_from(args)
     try:
         collection = geo_grid.heatmap(
-            request_session(), scope, _bbox(args), args["cell"], args["size_m"], args["status"]
-        )
+            request_session(), scope, _bbox(args), args["cell"], args["size_m"], args["status"],
+            shared=current_app.extensions["sosoft.heatmap_cells"],
+        )  # fmt: skip
     except geo_grid.GridTooFine as exc:
         _field_error("size_m", str(exc))
     # Already GeoJSON text (see geo_grid._collection): sent as it is, not re-encoded.

@@ -137,12 +137,14 @@ def escalation_payload(session: Session, escalation: Escalation, viewer: User) -
     def user(user_id: int | None) -> dict[str, Any] | None:
         return person(session.get(User, user_id), viewer) if user_id else None
 
+    key = session.get(ApiKey, escalation.api_key_id) if escalation.api_key_id else None
+    asked_by_key = key is not None and escalation.requested_by_id is None
     return {
         "id": escalation.id,
         "ticket_id": escalation.ticket_id,
         "status": escalation.status,
         "reason": escalation.reason,
-        "requested_by": user(escalation.requested_by_id),
+        "requested_by": key_as_actor(key) if asked_by_key else user(escalation.requested_by_id),
         "decided_by": user(escalation.decided_by_id),
         "decision_note": escalation.decision_note,
         "decided_at": escalation.decided_at,

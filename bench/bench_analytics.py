@@ -23,6 +23,7 @@ import argparse
 import gc
 import os
 import socket
+import statistics
 import subprocess
 import sys
 import time
@@ -48,7 +49,7 @@ from bench_db import (  # noqa: E402
 from live_writes import LiveWrites, Write, no_write  # noqa: E402
 from sqlalchemy import select, text  # noqa: E402
 
-from core.analytics import rollups, upkeep  # noqa: E402
+from core.analytics import map_upkeep, rollups, shared_cells, upkeep  # noqa: E402
 from core.config import Settings  # noqa: E402
 from core.db import Database  # noqa: E402
 from core.models import User  # noqa: E402
@@ -205,6 +206,18 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--runs", type=int, default=50)
     parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL))
+    parser.add_argument(
+        "--redis-url", default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0"),
+        help="where heatmap cells are shared (its sosoft:heatmap:* keys are emptied)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--skip-first-calls", action="store_true",
+        help="skip the first calls timed in freshly started processes",
+    )  # fmt: skip
+    parser.add_argument(
+        "--first-runs", type=int, default=3,
+        help="freshly started processes per endpoint and mode (median and slowest)",
+    )  # fmt: skip
     parser.add_argument("--skip-export", action="store_true")
     parser.add_argument("--skip-endpoints", action="store_true")
     parser.add_argument(
@@ -223,8 +236,8 @@ def main() -> None:
     if shifted:
         print(f"dataset's dates moved {shifted} days forward: its newest ticket is of today")
     settings = Settings.from_env(
-        {}, DATABASE_URL=args.database_url, APP_ENV="development", LOG_LEVEL="WARNING",
-        RATELIMIT_ENABLED=False,
+        {}, DATABASE_URL=args.database_url, REDIS_URL=args.redis_url, APP_ENV="development",
+        LOG_LEVEL="WARNING", RATELIMIT_ENABLED=False,
     )  # fmt: skip
     database = Database(settings)
     start = time.perf_counter()
@@ -234,12 +247,22 @@ def main() -> None:
     print(
         f"rollup and hotspot snapshot refreshed ({days} days) in {time.perf_counter() - start:.1f} s"
     )
+    shared = shared_cells.connect(settings.REDIS_URL)
+    forget_shared_maps(shared)  # nothing another run left
+    start = time.perf_counter()
+    cells = map_upkeep.share_default_maps(database, settings, shared)  # beat, too
+    print(
+        f"beat shared the default heatmaps ({', '.join(settings.HEATMAP_PRECOMPUTED)}:"
+        f" {cells:,} cells) in Redis, counted from scratch, in {time.perf_counter() - start:.2f} s"
+    )
     upkeep.vacuum(database, ("tickets", "feedback", "escalations", "analytics_daily"))
     n = ticket_count(args.database_url)
     headers = manager_headers(database, settings)
 
     if not args.skip_endpoints:
         report_endpoints(args, settings, database, n)
+    if not args.skip_first_calls:
+        report_first_calls(args, settings, database, shared)
     if not args.skip_export:
         report_export(args, settings, headers)
 
@@ -259,7 +282,9 @@ def report_endpoints(
     print(f"live: one committed write before every request, beat every {args.beat_every} writes")
     print(
         "window: tickets created in the default period when the mode started;"
-        " first: the endpoint's first call in this process (its ratio to the p50 count)"
+        " first: the endpoint's first call in this process (its ratio to the p50 count):"
+        " its database connection is warm, and Redis holds the default maps beat shared"
+        " (cold first calls: see the fresh processes below)"
     )
     print(
         f"{'':54} {'p50 ms':>8} {'p99 ms':>8} {'p50 ratio':>9} {'p99 ratio':>9}"
@@ -298,6 +323,92 @@ def _print_rows(mode: str, results: dict, count: tuple[float, float], window: in
             f" {p50 / count[0]:9.2f} {p99 / count[1]:9.2f}"
             f" {first * 1e3:8.1f} {first / count[0]:11.2f} {window:8,}"
         )
+
+
+def forget_shared_maps(shared: shared_cells.SharedCells) -> None:
+    """Empty the heatmap cells shared in Redis: as before any process has counted one."""
+    client = shared.client
+    for key in client.scan_iter(match=f"{shared_cells.PREFIX}:*", count=1000):
+        client.delete(key)
+
+
+def report_first_calls(
+    args: argparse.Namespace, settings: Settings, database: Database,
+    shared: shared_cells.SharedCells,
+) -> None:  # fmt: skip
+    """Each endpoint's first call in freshly started processes (bench/first_call.py,
+    `--first-runs` processes each, median and slowest), twice: *cold*, Redis holding no
+    heatmap cells (the very first start: nobody has counted anything); and *after beat*,
+    Redis holding exactly what beat shared (the default maps), then a few writes
+    committed (a city does not stop between beat and a start)."""
+    wanted = [
+        e for e in (*ENDPOINTS, *filtered(database)) if not args.only or e.startswith(args.only)
+    ]  # fmt: skip
+    token = manager_headers(database, settings)["Authorization"].removeprefix("Bearer ")
+    writes = LiveWrites(database, settings, args.seed + 1, beat_every=0)
+    first: dict[str, dict[str, list[float]]] = {"cold": {}, "after beat": {}}
+    for endpoint in wanted:
+        first["cold"][endpoint] = []
+        for _ in range(args.first_runs):
+            forget_shared_maps(shared)
+            first["cold"][endpoint].append(_first_call(args, endpoint, token))
+    forget_shared_maps(shared)
+    writes.beat()
+    beats = _saved(shared)
+    for endpoint in wanted:
+        first["after beat"][endpoint] = []
+        for _ in range(args.first_runs):
+            _restore(shared, beats)  # what beat shared, nothing the last process added
+            for _ in range(3):
+                writes()
+            first["after beat"][endpoint].append(_first_call(args, endpoint, token))
+    count = time_count(args.database_url, args.runs)
+    window = window_size(args.database_url)
+    print(
+        "\nfirst call in a freshly started process (warmed up as a gunicorn worker is:"
+        " one pooled connection with PostGIS loaded; nothing remembered in the process;"
+        " PostgreSQL's buffers and the OS cache are warm);"
+        f" median and slowest of {args.first_runs} processes"
+    )
+    print(
+        "cold: Redis holds no heatmap cells; after beat: Redis holds what beat shared"
+        f" (the default maps {', '.join(settings.HEATMAP_PRECOMPUTED)}), and 3 writes were"
+        f" committed since; count(*) p50 {count[0] * 1e3:.1f} ms"
+    )
+    print(
+        f"{'':54} {'cold ms':>8} {'ratio':>6} {'slowest':>7}"
+        f" {'after beat ms':>13} {'ratio':>6} {'slowest':>7} {'window':>8}"
+    )
+    for endpoint in wanted:
+        cold, warm = first["cold"][endpoint], first["after beat"][endpoint]
+        print(
+            f"{'/' + endpoint:54} {statistics.median(cold) * 1e3:8.1f}"
+            f" {statistics.median(cold) / count[0]:6.2f} {max(cold) / count[0]:7.2f}"
+            f" {statistics.median(warm) * 1e3:13.1f} {statistics.median(warm) / count[0]:6.2f}"
+            f" {max(warm) / count[0]:7.2f} {window:8,}"
+        )
+
+
+def _saved(shared: shared_cells.SharedCells) -> dict[bytes, tuple[bytes, int]]:
+    client = shared.client
+    keys = list(client.scan_iter(match=f"{shared_cells.PREFIX}:*", count=1000))
+    return {key: (client.dump(key), client.pttl(key)) for key in keys}
+
+
+def _restore(shared: shared_cells.SharedCells, saved: dict[bytes, tuple[bytes, int]]) -> None:
+    forget_shared_maps(shared)
+    for key, (value, ttl_ms) in saved.items():
+        shared.client.restore(key, max(ttl_ms, 0), value, replace=True)
+
+
+def _first_call(args: argparse.Namespace, endpoint: str, token: str) -> float:
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "first_call.py"), args.database_url,
+         args.redis_url, endpoint],
+        cwd=ROOT, env={**os.environ, "BENCH_TOKEN": token}, capture_output=True, text=True,
+        check=True,
+    )  # fmt: skip
+    return float(result.stdout.strip().splitlines()[-1])
 
 
 def filtered(database: Database) -> tuple[str, ...]:

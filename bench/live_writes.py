@@ -4,8 +4,9 @@ Each call commits one realistic change through the same core functions the API a
 bot use, so every trigger, rollup mark and snapshot invalidation happens exactly as in
 production: a citizen reports a new ticket today, a crew moves an open ticket on
 (taken, resolved), or a citizen rates a resolved one. Every `beat_every` writes, what
-beat does every ANALYTICS_REFRESH_SECONDS runs too (untimed): with the default 20 that
-is a city changing a ticket every 3 s against a 60 s beat.
+beat does every ANALYTICS_REFRESH_SECONDS (and HEATMAP_PRECOMPUTE_SECONDS: the default
+maps shared in Redis) runs too (untimed): with the default 20 that is a city changing a
+ticket every 3 s against a 60 s beat.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from collections.abc import Callable
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from core.analytics import upkeep
+from core.analytics import map_upkeep, shared_cells, upkeep
 from core.config import Settings
 from core.db import Database
 from core.models import Category, Feedback, Ticket, User
@@ -52,6 +53,7 @@ class LiveWrites:
         self.beat_every = beat_every
         self.done = 0
         self.timings: dict[str, list[float]] = defaultdict(list)
+        self.shared = shared_cells.connect(settings.REDIS_URL)
         with database.transaction() as session:
             self.category_ids = list(session.scalars(select(Category.id).where(Category.is_active)))
             self.staff_id = session.scalar(
@@ -77,8 +79,11 @@ class LiveWrites:
 
     def beat(self) -> None:
         start = time.perf_counter()
-        upkeep.refresh_all(self.database, self.settings)  # the beat task's body
+        upkeep.refresh_all(self.database, self.settings)  # the beat tasks' bodies
         self.timings["beat"].append(time.perf_counter() - start)
+        start = time.perf_counter()
+        map_upkeep.share_default_maps(self.database, self.settings, self.shared)
+        self.timings["beat maps"].append(time.perf_counter() - start)
 
     def _create(self, session: Session) -> bool:
         min_lon, min_lat, max_lon, max_lat = self.settings.SERVICE_AREA_BBOX

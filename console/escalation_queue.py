@@ -7,7 +7,7 @@ lowered priority). The latest decided ones for the record."""
 from __future__ import annotations
 
 from flask import redirect, render_template, request, url_for
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import aliased, joinedload
 
 from console.admin_forms import form_id, form_text
@@ -18,7 +18,7 @@ from console.manager_access import manager_page
 from console.session import signed_in_user
 from console.status_counts import forget_counts
 from core.errors import Refused
-from core.models import Escalation, Ticket, User
+from core.models import ApiKey, Escalation, Ticket, User
 from core.models.tickets import PRIORITIES
 from core.tickets.escalations import decide_escalation
 from core.tickets.queries import PRIORITY_RANK
@@ -32,9 +32,11 @@ NOTE_MAX = 2000  # the API's
 def _rows(*, pending: bool) -> list[tuple[Escalation, Ticket, str | None, str | None]]:
     asker, decider = aliased(User), aliased(User)
     query = (
-        select(Escalation, Ticket, asker.full_name, decider.full_name)
+        select(Escalation, Ticket, func.coalesce(asker.full_name, ApiKey.name), decider.full_name)
         .join(Ticket, Ticket.id == Escalation.ticket_id)
         .outerjoin(asker, asker.id == Escalation.requested_by_id)
+        # An integration that asked is named by its key.
+        .outerjoin(ApiKey, ApiKey.id == Escalation.api_key_id)
         .outerjoin(decider, decider.id == Escalation.decided_by_id)
         .options(joinedload(Ticket.team))  # the form names the ticket's team
     )

@@ -26,8 +26,11 @@ from core.tickets.views import mark_seen
 from core.tickets.workflow import CLOSE_RESOLUTIONS, allowed_targets
 from web.request_session import request_session
 
-# The thread shown (and redrawn by one poll) at most: a long one's first messages.
+# The thread shown (and redrawn by one poll) at most: a long one's latest messages,
+# the ones a desk answers; the API's thread pages through the rest.
 THREAD_LIMIT = 200
+# "Show the whole conversation": a bound all the same, for a number that wrote in a loop.
+WHOLE_THREAD_LIMIT = 5000
 
 
 def ticket_or_none(ticket_id: int, *, lock: bool = False) -> Ticket | None:
@@ -87,7 +90,10 @@ def ticket_detail(ticket_id: int):
         .where(Comment.ticket_id == ticket.id)
         .order_by(Comment.created_at, Comment.id)
     ).all()
-    messages = ticket_thread(session, ticket, limit=THREAD_LIMIT)
+    shown = WHOLE_THREAD_LIMIT if request.args.get("thread") == "all" else THREAD_LIMIT
+    messages = ticket_thread(session, ticket, limit=shown, newest=True)
+    earlier = len(messages) > shown
+    messages = messages[-shown:]
     page = render_template(
         "ticket.html",
         ticket=ticket,
@@ -96,6 +102,8 @@ def ticket_detail(ticket_id: int):
         point=lat_lon(ticket.location) if ticket.location is not None else None,
         photos=_photos(session, ticket),
         messages=messages,
+        earlier_messages=earlier,
+        thread_limit=shown,
         last_message_id=messages[-1].message.id if messages else 0,
         comments=comments,
         timeline=_timeline(session, ticket),

@@ -198,6 +198,13 @@ class Settings:
     # Hotspots may be this old (beat retakes them every ANALYTICS_REFRESH_SECONDS when
     # open tickets changed); 0: only answers equal to the live one.
     HOTSPOTS_MAX_AGE_SECONDS: int = 120
+    # How often beat brings the default heatmaps (the city, the default period, no
+    # filters) up to date in Redis, so a freshly started web process's first map reads
+    # them rather than counting a month (core/analytics/map_upkeep.py); 0: never.
+    HEATMAP_PRECOMPUTE_SECONDS: float = 60.0
+    # Which of them, `shape:metres` each: the console's map and the API's default
+    # (hex 250 m) and the common sizes.
+    HEATMAP_PRECOMPUTED: tuple[str, ...] = ("hex:250", "square:500", "square:250", "hex:1000")
     # Lifetime of a finished background export's download link.
     EXPORT_URL_TTL_SECONDS: int = 900
     # A finished background export's file is deleted this long after it was built.
@@ -279,6 +286,12 @@ class Settings:
             raise ConfigError("ALLOWED_COUNTRIES must name at least one country")
         if len(self.RETENTION_CRON.split()) != 5:
             raise ConfigError("RETENTION_CRON must be five fields: minute hour day month weekday")
+        for entry in self.HEATMAP_PRECOMPUTED:
+            shape, _, metres = entry.partition(":")
+            if shape not in {"hex", "square"} or not metres.replace(".", "", 1).isdigit():
+                raise ConfigError(
+                    f"HEATMAP_PRECOMPUTED: {entry!r} is not hex:<metres> or square:<metres>"
+                )
         if not self.is_production:
             return self
         if not self.JWT_SECRET_KEY:

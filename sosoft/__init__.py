@@ -12,6 +12,7 @@ from flask.sessions import SessionInterface, SessionMixin
 from flask_smorest import Api
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from core.analytics import shared_cells
 from core.config import Settings
 from core.db import Database
 from core.error_reporting import init_error_reporting
@@ -87,6 +88,7 @@ def register_extensions(app: Flask, settings: Settings) -> None:
         settings.REDIS_URL, socket_connect_timeout=2, socket_timeout=2
     )
     app.extensions["sosoft.redis"] = redis_client
+    app.extensions["sosoft.heatmap_cells"] = shared_cells.connect(settings.REDIS_URL)
     app.extensions["sosoft.gateway"] = make_gateway(settings, redis_client)
     app.extensions["sosoft.storage"] = make_storage(settings)
     limiter.init_app(app)

@@ -66,8 +66,17 @@ def beat_schedule(settings: Settings) -> dict[str, dict[str, object]]:
         "analytics-rollup": every(
             "tasks.analytics.refresh_rollups", settings.ANALYTICS_REFRESH_SECONDS
         ),
+        **default_heatmaps(settings),
         **BEAT_SCHEDULE,
     }
+
+
+def default_heatmaps(settings: Settings) -> dict[str, dict[str, object]]:
+    """Beat's entry for the shared default heatmaps, none when they are off (0)."""
+    if settings.HEATMAP_PRECOMPUTE_SECONDS <= 0:
+        return {}
+    task = "tasks.analytics.share_default_heatmaps"
+    return {"default-heatmaps": {"task": task, "schedule": settings.HEATMAP_PRECOMPUTE_SECONDS}}
 
 
 def make_celery(settings: Settings | None = None) -> Celery:
@@ -100,6 +109,7 @@ def make_celery(settings: Settings | None = None) -> Celery:
         timezone="UTC",
         enable_utc=True,
         beat_schedule=beat_schedule(settings),
+        beat_scheduler="tasks.beat_scheduler:BeatScheduler",
     )
     app.conf.sosoft_settings = settings
     # Sweeps write outbox rows too (auto-close, SLA alerts): enqueue them after commit.

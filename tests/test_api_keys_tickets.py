@@ -4,13 +4,16 @@ event they cause names the key."""
 
 from __future__ import annotations
 
+import io
+
 import pytest
 from sqlalchemy import select
 
-from core.models import ApiKey, Category, Comment, Ticket, TicketEvent
+from core.models import ApiKey, Category, Comment, Escalation, Photo, Ticket, TicketEvent
 from core.people.api_keys import create_api_key
 from core.people.permissions import SCOPE_PERMISSIONS, SUPPORT
 from tests.open311_support import BASE, ISTANBUL, open311_key
+from tests.tickets_helpers import image_bytes
 
 KEYS = "/api/v1/api-keys"
 
@@ -191,9 +194,12 @@ def test_a_write_key_asks_for_an_escalation_and_reads_around_a_ticket(
     url = f"/api/v1/tickets/{ticket.id}"
     asked = client.post(f"{url}/escalations", json={"reason": "Bütçe gerekiyor"}, headers=headers)
     assert asked.status_code == 201, asked.json
-    assert asked.json["requested_by"] is None
+    # The key's stand-in user is never saved: the key is who asked.
+    assert asked.json["requested_by"] == {"name": "Çağrı Merkezi", "role": "api_key"}
     event = db.scalar(select(TicketEvent).where(TicketEvent.kind == "escalated"))
     assert event.to_value == "escalated" and event.api_key_id is not None
+    escalation = db.scalar(select(Escalation).where(Escalation.ticket_id == ticket.id))
+    assert escalation.api_key_id == event.api_key_id and escalation.requested_by_id is None
     for path in (
         f"{url}/comments",
         f"{url}/messages",
@@ -202,3 +208,16 @@ def test_a_write_key_asks_for_an_escalation_and_reads_around_a_ticket(
         assert client.get(path, headers=headers).status_code == 200, path
     mine = client.get("/api/v1/tickets?assignee=me", headers=headers)
     assert mine.status_code == 422 and "no 'me'" in mine.json["message"]
+
+
+def test_a_photo_a_write_key_uploads_records_the_key(client, db, make_ticket, key_headers) -> None:
+    ticket = make_ticket(status="in_progress")
+    data = {"files": [(io.BytesIO(image_bytes("JPEG")), "sahada.jpg")]}
+    response = client.post(
+        f"/api/v1/tickets/{ticket.id}/photos", data=data, headers=key_headers("tickets:write"),
+        content_type="multipart/form-data",
+    )  # fmt: skip
+    assert response.status_code == 201, response.json
+    photo = db.scalar(select(Photo).where(Photo.ticket_id == ticket.id))
+    key = db.scalar(select(ApiKey).where(ApiKey.name == "Çağrı Merkezi"))
+    assert photo.api_key_id == key.id and photo.uploaded_by_id is None

@@ -237,3 +237,21 @@ def test_the_thread_poll_redraws_a_message_whose_delivery_changed(browser, make_
     )
     assert f'data-message-id="{sent.id}"' in redrawn.get_data(as_text=True)
     assert "iletildi" in redrawn.get_data(as_text=True)
+
+
+def test_a_long_thread_shows_its_latest_messages_and_offers_the_rest(
+    browser, make_ticket, db, monkeypatch
+) -> None:
+    monkeypatch.setattr("console.ticket_page.THREAD_LIMIT", 3)
+    ticket = make_ticket()
+    for number in range(1, 6):
+        db.add(Message(direction="inbound", channel="whatsapp", ticket_id=ticket.id,
+                       user_id=ticket.reporter_id, body=f"mesaj-{number}", status="received"))  # fmt: skip
+    db.flush()
+    html = browser.get(page_of(ticket)).get_data(as_text=True)
+    shown = [n for n in range(1, 6) if f"mesaj-{n}<" in html]
+    assert shown == [3, 4, 5]  # the latest three, oldest first
+    assert html.index("mesaj-3<") < html.index("mesaj-5<")
+    assert 'id="thread-earlier"' in html and "Yalnızca son 3 mesaj" in html
+    whole = browser.get(page_of(ticket) + "?thread=all").get_data(as_text=True)
+    assert all(f"mesaj-{n}<" in whole for n in range(1, 6)) and "thread-earlier" not in whole

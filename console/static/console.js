@@ -59,9 +59,10 @@
           var shown = thread.querySelector('[data-message-id="' + id + '"]');
           if (shown) {
             thread.replaceChild(item, shown);  // its delivery state changed
-          } else {
+          } else if (Number(id) > Number(thread.getAttribute("data-after"))) {
+            // New. (An earlier one not shown, whose delivery changed, stays out.)
             thread.appendChild(item);
-            if (Number(id) > Number(thread.getAttribute("data-after"))) { thread.setAttribute("data-after", id); }
+            thread.setAttribute("data-after", id);
           }
         });
       }).catch(function () {});

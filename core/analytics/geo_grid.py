@@ -20,12 +20,20 @@ it is, +1, with the writer's transaction id: see `AnalyticsTicketMove`) and take
 statement's snapshot as the new starting point; so a call costs what changed since the
 last one, not what the month holds. A map not brought up to date for `RECOUNT_SECONDS`
 is counted again, well within the `MOVES_KEPT_MINUTES` for which moves are kept.
+
+Counts and polygons are shared between processes through Redis when the caller gives a
+`SharedCells` (core/analytics/shared_cells.py): a snapshot is the database's, not the
+process's, so a count taken by one process is brought up to date by another exactly as
+by itself. A process without a count of its own reads the shared one (beat keeps the
+default maps there: core/analytics/map_upkeep.py), and writes its own back after
+counting, and then at most every `SHARE_SECONDS`.
 """
 
 from __future__ import annotations
 
 import math
 import time
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import text
@@ -33,6 +41,7 @@ from sqlalchemy.orm import Session
 
 from core.analytics import answer_cache
 from core.analytics.scope import Scope
+from core.analytics.shared_cells import SharedCells, SharedCount, stable_id
 
 CELL_SHAPES = ("hex", "square")
 MAX_CELLS = 250_000
@@ -42,6 +51,10 @@ Polygons = dict[tuple[int, int], str]  # (i, j) → GeoJSON polygon
 
 RECOUNT_SECONDS = 600  # a remembered map not brought up to date for this long is recounted
 MOVES_KEPT_MINUTES = 30
+# A map's counts are written to Redis (core/analytics/shared_cells.py) when counted, and
+# when brought up to date at most this often: each write is the whole map, and a reader
+# adds the moves since whichever snapshot it finds.
+SHARE_SECONDS = 30
 # Rough sizes in the answer cache's units (about 2 kB): a remembered count is a small
 # dict entry, a polygon about 300 bytes of text.
 COUNTS_PER_UNIT = 12
@@ -69,10 +82,14 @@ _TICKETS = {
 }
 # Moves the snapshot did not see: other writers' not visible in it, and this
 # transaction's own logged after it (a snapshot does not list its own transaction).
+# Only writers from the snapshot's xmin on can be either (every earlier one had ended
+# when it was taken): read by index (migration 0018), not the whole log.
 _MOVES = {
     "source": "analytics_ticket_moves",
     "weight": "t.sign",
-    "unseen": """AND (CASE WHEN t.writer_xid = :own_xid THEN t.id > :own_last
+    "unseen": """AND t.writer_xid >= CAST(CAST(pg_snapshot_xmin(CAST(:snapshot AS pg_snapshot))
+            AS text) AS bigint)
+        AND (CASE WHEN t.writer_xid = :own_xid THEN t.id > :own_last
         ELSE NOT pg_visible_in_snapshot(
             CAST(CAST(t.writer_xid AS text) AS xid8), CAST(:snapshot AS pg_snapshot)) END)""",
     "x": _PROJECTED_X,
@@ -109,9 +126,9 @@ FROM (
                 CASE WHEN i0 % 2 <> 0 THEN :h / 2 ELSE 0 END AS o0,
                 CASE WHEN (i0 + 1) % 2 <> 0 THEN :h / 2 ELSE 0 END AS o1
             FROM (SELECT x, y, w, CAST(floor(x / (1.5 * :size)) AS integer) AS i0
-                  FROM pts) AS a
-        ) AS b
-    ) AS c
+                  FROM pts OFFSET 0) AS a OFFSET 0
+        ) AS b OFFSET 0
+    ) AS c OFFSET 0
 ) AS d
 """
 # The points are computed once (MATERIALIZED): inlined, each use of x and y would
@@ -150,10 +167,17 @@ def approximate_cells(bbox: BBox, size_m: float, shape: str) -> int:
 
 
 def heatmap(
-    session: Session, scope: Scope, bbox: BBox, shape: str, size_m: float, statuses: list[str]
+    session: Session,
+    scope: Scope,
+    bbox: BBox,
+    shape: str,
+    size_m: float,
+    statuses: list[str],
+    shared: SharedCells | None = None,
 ) -> str:
     """A GeoJSON FeatureCollection (as JSON text) of the non-empty cells, busiest first:
-    the remembered count (see the module) brought up to date with the moves since."""
+    the remembered count (see the module) brought up to date with the moves since.
+    With `shared`, a count another process left there serves when this one has none."""
     if approximate_cells(bbox, size_m, shape) > MAX_CELLS:
         raise GridTooFine(f"that would be over {MAX_CELLS} cells; use a larger size or bbox")
     grid = (scope, tuple(bbox), shape, size_m, tuple(sorted(statuses)))
@@ -161,24 +185,102 @@ def heatmap(
         text("SELECT CAST(CAST(pg_current_xact_id_if_assigned() AS text) AS bigint)")
     ).scalar()
     database = session.get_bind().engine.url.render_as_string(hide_password=True)
-    # A count taken with this transaction's own writes in it is this transaction's alone.
+    # A count taken with this transaction's own writes in it is this transaction's
+    # alone: neither shared nor read from others (they could not tell its writes).
     key = ("heatmap", database, grid, own_xid)
+    shared = shared if own_xid is None else None
+    map_id = _map_id(database, grid)
     found = answer_cache.peek(key)
-    if found is None or time.monotonic() - found[2] > RECOUNT_SECONDS:
-        taken, counts = _counted(session, grid, _TICKETS, {})
-        answer = None
-    else:
-        # Brought up to date in one statement: the moves its snapshot did not see, and
-        # the snapshot that saw them, which is what the next call starts from.
-        taken, moved = _counted(session, grid, _MOVES, found[0])
-        counts = _add(found[1], moved) if moved else found[1]
-        # Nothing moved on this map: the text written last time is still its answer.
-        answer = found[3] if counts is found[1] else None
+    if shared is not None and (found is None or _stale(found)):
+        found = _adopted(shared.counts(map_id, RECOUNT_SECONDS)) or found
+    if found is not None and _stale(found):
+        found = None
+    taken, counts = _up_to_date(session, grid, found)
+    # Nothing moved on this map: the text written last time is still its answer.
+    answer = found.answer if found is not None and counts is found.counts else None
+    shared_at = found.shared_at if found is not None else None
     if answer is None:
-        answer = _collection(counts, _polygons(session, database, grid, counts))
+        answer = _collection(counts, _polygons(session, database, grid, counts, shared))
+    now = time.monotonic()
+    if shared is not None and (shared_at is None or now - shared_at > SHARE_SECONDS):
+        shared.keep_counts(map_id, taken, counts, RECOUNT_SECONDS)
+        shared_at = now
     weight = 1 + len(counts) // COUNTS_PER_UNIT + len(answer) // 2048
-    answer_cache.remember(key, (taken, counts, time.monotonic(), answer), weight=weight)
+    remembered = RememberedMap(taken, counts, now, answer, shared_at)
+    answer_cache.remember(key, remembered, weight=weight)
     return answer
+
+
+def share_map(
+    session: Session, scope: Scope, bbox: BBox, shape: str, size_m: float, shared: SharedCells
+) -> int:
+    """Beat: bring the map's shared count up to date (or count it), make sure Redis holds
+    its cells' polygons, and write the count back; returns how many cells it has.
+    Nothing is remembered in this process: the next run may be another worker's."""
+    grid = (scope, tuple(bbox), shape, size_m, ())
+    database = session.get_bind().engine.url.render_as_string(hide_password=True)
+    map_id = _map_id(database, grid)
+    found = _adopted(shared.counts(map_id, RECOUNT_SECONDS))
+    taken, counts = _up_to_date(session, grid, found if found and not _stale(found) else None)
+    srid = utm_srid(bbox)
+    grid_id = _grid_id(database, shape, size_m, srid)
+    cells = list(counts)
+    have = shared.polygons(grid_id, cells)
+    missing = [ij for ij in cells if ij not in have]
+    if missing:
+        shared.keep_polygons(grid_id, _built_polygons(session, shape, size_m, srid, missing))
+    shared.keep_counts(map_id, taken, counts, RECOUNT_SECONDS)
+    return len(counts)
+
+
+def _up_to_date(
+    session: Session, grid: tuple, found: RememberedMap | None
+) -> tuple[dict[str, Any], Counts]:
+    """`found`'s counts brought up to date (the very dict when nothing moved), or the
+    map counted from scratch when there is none."""
+    if found is None:
+        return _counted(session, grid, _TICKETS, {})
+    # One statement: the moves its snapshot did not see, and the snapshot that saw
+    # them, which is what the next call starts from.
+    taken, moved = _counted(session, grid, _MOVES, found.taken)
+    return taken, (_add(found.counts, moved) if moved else found.counts)
+
+
+@dataclass(frozen=True)
+class RememberedMap:
+    """A map's counts, the snapshot they are exact for and when they were brought up to
+    date (monotonic), its answer's text (None: not written yet) and when this process
+    last shared them (None: not since they were counted here or read from Redis)."""
+
+    taken: dict[str, Any]
+    counts: Counts
+    updated: float
+    answer: str | None
+    shared_at: float | None
+
+
+def _stale(found: RememberedMap) -> bool:
+    return time.monotonic() - found.updated > RECOUNT_SECONDS
+
+
+def _adopted(shared: SharedCount | None) -> RememberedMap | None:
+    """Another process's count as if remembered here (its age kept); marked as shared
+    now, since Redis holds it."""
+    if shared is None:
+        return None
+    now = time.monotonic()
+    return RememberedMap(shared.taken, shared.counts, now - shared.age, None, now - shared.age)
+
+
+def _map_id(database: str, grid: tuple) -> str:
+    """The map's key in Redis: the same in every process (sizes as floats: beat's 250 is
+    the API's 250.0)."""
+    scope, bbox, shape, size_m, statuses = grid
+    return stable_id((database, scope, tuple(map(float, bbox)), shape, float(size_m), statuses))
+
+
+def _grid_id(database: str, shape: str, size_m: float, srid: int) -> str:
+    return stable_id((database, shape, float(size_m), srid))
 
 
 def _counted(
@@ -202,10 +304,13 @@ def _counted(
     return taken, counts
 
 
-def _polygons(session: Session, database: str, grid: tuple, counts: Counts) -> Polygons:
-    """The polygons of `counts`' cells: those of the grid remembered, the others built
-    (in one statement) and remembered with them. Only ever added to (a cell's polygon
-    never changes), so a new dict replaces the shared one."""
+def _polygons(
+    session: Session, database: str, grid: tuple, counts: Counts, shared: SharedCells | None
+) -> Polygons:
+    """The polygons of `counts`' cells: those of the grid remembered, then those shared
+    in Redis, the others built (in one statement) and remembered and shared with them.
+    Only ever added to (a cell's polygon never changes), so a new dict replaces the
+    remembered one."""
     _, bbox, shape, size_m, _ = grid
     srid = utm_srid(bbox)
     key = ("heatmap polygons", database, shape, size_m, srid)
@@ -213,14 +318,29 @@ def _polygons(session: Session, database: str, grid: tuple, counts: Counts) -> P
     missing = [ij for ij in counts if ij not in known]
     if not missing:
         return known
+    grid_id = _grid_id(database, shape, size_m, srid)
+    found = shared.polygons(grid_id, missing) if shared is not None else {}
+    built: Polygons = {}
+    if len(found) < len(missing):
+        built = _built_polygons(
+            session, shape, size_m, srid, [c for c in missing if c not in found]
+        )
+        if shared is not None:
+            shared.keep_polygons(grid_id, built)
+    polygons = {**known, **found, **built}
+    answer_cache.remember(key, polygons, weight=1 + len(polygons) // POLYGONS_PER_UNIT)
+    return polygons
+
+
+def _built_polygons(
+    session: Session, shape: str, size_m: float, srid: int, cells: list[tuple[int, int]]
+) -> Polygons:
     cell = "ST_Hexagon" if shape == "hex" else "ST_Square"
     rows = session.execute(
         text(_POLYGONS.format(cell=cell)),
-        {"size": size_m, "srid": srid, "i": [i for i, _ in missing], "j": [j for _, j in missing]},
+        {"size": size_m, "srid": srid, "i": [i for i, _ in cells], "j": [j for _, j in cells]},
     )
-    polygons = {**known, **{(row.i, row.j): row.geometry for row in rows}}
-    answer_cache.remember(key, polygons, weight=1 + len(polygons) // POLYGONS_PER_UNIT)
-    return polygons
+    return {(row.i, row.j): row.geometry for row in rows}
 
 
 def forget_old_moves(session: Session) -> int:

@@ -47,11 +47,13 @@ def ticket_thread(
     after_id: int | None = None,
     limit: int = 50,
     changed_since: datetime | None = None,
+    newest: bool = False,
 ) -> list[ThreadMessage]:
     """The thread oldest first, from after message `after_id`; `limit + 1` messages at
     most, so the caller can tell whether there is more. `changed_since` adds the
     earlier messages whose row changed since (a delivery state: sent, delivered,
-    failed), for a page that redraws them."""
+    failed), for a page that redraws them. `newest`: the last `limit + 1` messages
+    instead of the first (still oldest first), the extra one the earliest."""
     query = (
         select(Message, User)
         .outerjoin(User, User.id == Message.user_id)
@@ -62,7 +64,11 @@ def ticket_thread(
         if changed_since is not None:
             news = or_(news, Message.updated_at > changed_since)
         query = query.where(news)
-    rows = session.execute(query.order_by(Message.id).limit(limit + 1)).all()
+    if newest:
+        rows = session.execute(query.order_by(Message.id.desc()).limit(limit + 1)).all()
+        rows.reverse()
+    else:
+        rows = session.execute(query.order_by(Message.id).limit(limit + 1)).all()
     return [ThreadMessage(message, _party(ticket, user), user) for message, user in rows]
 
 

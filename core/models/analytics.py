@@ -107,6 +107,8 @@ class AnalyticsTicketMove(Base):
     """
 
     __tablename__ = "analytics_ticket_moves"
+    # Moves a snapshot did not see are read from its xmin on (migration 0018).
+    __table_args__ = (Index("ix_analytics_ticket_moves_writer_xid", "writer_xid"),)
 
     id: Mapped[int] = pk()
     # The writer's pg_current_xact_id(), as a number (SQLAlchemy has no xid8 type).

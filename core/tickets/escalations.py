@@ -64,7 +64,12 @@ def request_escalation(
     apply_transition(
         session, ticket, "escalated", actor=actor, role=actor.role, note=text, dedicated=True
     )
-    escalation = Escalation(ticket_id=ticket.id, requested_by_id=actor.id, reason=text)
+    escalation = Escalation(
+        ticket_id=ticket.id,
+        requested_by_id=actor.id,
+        api_key_id=actor.acting_api_key_id,
+        reason=text,
+    )
     session.add(escalation)
     session.flush()
     return escalation

@@ -174,6 +174,7 @@ def photo_row(
     return Photo(
         ticket_id=ticket_id,
         uploaded_by_id=uploaded_by.id if uploaded_by else None,
+        api_key_id=uploaded_by.acting_api_key_id if uploaded_by else None,
         storage_key=key,
         content_type=image.content_type,
         size_bytes=image.size_bytes,
