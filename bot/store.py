@@ -18,9 +18,8 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
-from psycopg import Connection
 from psycopg.types.json import Jsonb
-from sqlalchemy import Float, Integer, Select, bindparam, select
+from sqlalchemy import Executable, Float, Integer, Select, bindparam, select
 from sqlalchemy.dialects.postgresql.psycopg import dialect as psycopg_dialect
 from sqlalchemy.orm import Session
 
@@ -29,6 +28,8 @@ from bot.inbound import Inbound
 from bot.outcomes import CategoryChoice, NearbyTicket, Outcome, Snapshot
 from core.config import Settings
 from core.conversations.expiry import DRAFT_STATES
+from core.db import driver_connection
+from core.direct_rows import get_now
 from core.geo import nearby_open_query
 from core.models import Category, Feedback, Ticket, User
 from core.people.phones import region_of
@@ -123,22 +124,6 @@ _USER_BY_ID = "SELECT id, consent_at, opted_out_at, erased_at FROM users WHERE i
 _USER_BY_PHONE = "SELECT id, consent_at, opted_out_at, erased_at FROM users WHERE phone = %s"
 
 
-_DRIVER = "bot.driver_connection"
-
-
-def driver_connection(session: Session) -> Connection[Any]:
-    """The psycopg connection under the session, inside its transaction. Remembered
-    for the transaction: a message asks for it several times, and each
-    `session.connection()` walks the session's transaction machinery again."""
-    transaction = session.get_transaction()
-    known = session.info.get(_DRIVER)
-    if known is not None and transaction is not None and known[0] is transaction:
-        return known[1]
-    driver = session.connection().connection.driver_connection
-    session.info[_DRIVER] = (session.get_transaction(), driver)
-    return driver  # type: ignore[return-value]
-
-
 def lock_conversation(
     session: Session, settings: Settings, inbound: Inbound, message: dict[str, Any]
 ) -> Locked:
@@ -204,7 +189,7 @@ def _read_user(session: Session, user_id: int | None, inbound: Inbound) -> UserR
 
 def orm_user(session: Session, user: UserRow | None) -> User | None:
     """The citizen as an ORM object, for effects that work through the ORM."""
-    return session.get(User, user.id) if user is not None else None
+    return get_now(session, User, user.id) if user is not None else None
 
 
 def load_snapshot(
@@ -335,10 +320,15 @@ class Compiled:
         with driver_connection(session).cursor() as cursor:
             return cursor.execute(self.sql, {**self.constants, **params}, prepare=True).fetchone()
 
+    def run(self, session: Session, params: dict[str, Any]) -> None:
+        """Run a statement that returns no rows (an UPDATE)."""
+        with driver_connection(session).cursor() as cursor:
+            cursor.execute(self.sql, {**self.constants, **params}, prepare=True)
 
-def compiled(statement: Select[Any], *names: str) -> Compiled:
+
+def compiled(statement: Executable, *names: str) -> Compiled:
     """`statement` with its bind parameters `names` left to the caller."""
-    done = statement.compile(dialect=psycopg_dialect())
+    done = statement.compile(dialect=psycopg_dialect())  # type: ignore[attr-defined]
     # The expanding IN lists become plain parameters: psycopg knows nothing of
     # SQLAlchemy's post-compile placeholders.
     expanded = done.construct_expanded_state(dict.fromkeys(names, None))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hmac
 from datetime import UTC, datetime
+from functools import lru_cache
 
 import psycopg
 from flask import Blueprint, Response, abort, current_app, request
@@ -42,14 +43,14 @@ def signature_valid(settings: Settings) -> bool:
     signature = request.headers.get("X-Twilio-Signature", "")
     if not signature or not settings.TWILIO_AUTH_TOKEN:
         return False
-    path = request.full_path.rstrip("?")
-    # The fragment holding the connection overrides never reaches us. Twilio's docs do
-    # not say whether it is signed (what others report says it is not), so the URL
-    # with our overrides is accepted as well as the one without.
-    urls = dict.fromkeys(
-        (settings.PUBLIC_BASE_URL.rstrip("/") + path, settings.twilio_webhook_url(path))
+    query = request.query_string
+    path = request.path + "?" + query.decode() if query else request.path
+    validator, urls = _signing(
+        settings.TWILIO_AUTH_TOKEN,
+        settings.PUBLIC_BASE_URL,
+        settings.twilio_webhook_url(path),
+        path,
     )
-    validator = RequestValidator(settings.TWILIO_AUTH_TOKEN)
     # The URL as configured is what Twilio signs; `validate` also tries it with the
     # default port added and removed, at twice the cost, so it only sees a mismatch.
     for url in urls:
@@ -57,6 +58,20 @@ def signature_valid(settings: Settings) -> bool:
         if hmac.compare_digest(expected.encode(), signature.encode()):
             return True
     return any(validator.validate(url, request.form, signature) for url in urls)
+
+
+@lru_cache(maxsize=64)
+def _signing(
+    token: str, base_url: str, webhook_url: str, path: str
+) -> tuple[RequestValidator, tuple[str, ...]]:
+    """The validator and the URLs a request to `path` may be signed over, kept per
+    process: they are the same for every message.
+
+    The fragment holding the connection overrides never reaches us. Twilio's docs do
+    not say whether it is signed (what others report says it is not), so the URL
+    with our overrides is accepted as well as the one without."""
+    urls = tuple(dict.fromkeys((base_url.rstrip("/") + path, webhook_url)))
+    return RequestValidator(token), urls
 
 
 def _xml(body: str, status: int = 200) -> Response:

@@ -75,6 +75,23 @@ SWEEP_BATCH = 500
 _UNAVAILABLE_STATES = ("08", "57P", "53300")
 
 
+_DRIVER = "core.driver_connection"
+
+
+def driver_connection(session: Session) -> psycopg.Connection[Any]:
+    """The psycopg connection under `session`, inside its transaction, for statements
+    compiled once and run without SQLAlchemy's per-execute work (the webhook's, and
+    core.direct_rows'). Remembered for the transaction: a message asks for it several
+    times, and each `session.connection()` walks the session's transaction machinery."""
+    transaction = session.get_transaction()
+    known = session.info.get(_DRIVER)
+    if known is not None and transaction is not None and known[0] is transaction:
+        return known[1]
+    driver = session.connection().connection.driver_connection
+    session.info[_DRIVER] = (session.get_transaction(), driver)
+    return driver  # type: ignore[return-value]
+
+
 def driver_error(exc: BaseException) -> BaseException:
     """psycopg's own error: SQLAlchemy wraps it (as `orig`) for statements it ran; the
     webhook's statements on the driver connection raise it unwrapped."""

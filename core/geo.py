@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from geoalchemy2 import Geography, WKBElement
+from geoalchemy2 import Geography, WKBElement, WKTElement
 from geoalchemy2.shape import to_shape
 from sqlalchemy import Select, cast, func, select
 from sqlalchemy.orm import Session
@@ -61,6 +61,13 @@ def check_in_service_area(settings: Settings, lat: float, lon: float) -> None:
 def point(lat: float, lon: float):
     """A geography point for (lat, lon); PostGIS wants (lon, lat) order."""
     return cast(func.ST_SetSRID(func.ST_MakePoint(lon, lat), 4326), Geography(srid=4326))
+
+
+def stored_point(lat: float, lon: float) -> WKTElement:
+    """The same point as a value to store rather than an SQL expression, so a compiled
+    INSERT takes it as a parameter (core.direct_rows). `repr` of a float reads back as
+    the same float: the point is exactly the one `point` makes."""
+    return WKTElement(f"POINT({lon!r} {lat!r})", srid=4326)
 
 
 def lat_lon(location: WKBElement | None) -> tuple[float, float] | None:

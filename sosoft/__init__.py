@@ -24,7 +24,7 @@ from core.storage import make_storage
 from sosoft.blueprints import register_blueprints
 from web import docs, json_text, request_session
 from web.errors import register_error_handlers
-from web.limits import limiter
+from web.limits import limiter, skip_limiter_hooks
 from web.ops import Metrics
 
 
@@ -92,6 +92,7 @@ def register_extensions(app: Flask, settings: Settings) -> None:
     app.extensions["sosoft.gateway"] = make_gateway(settings, redis_client)
     app.extensions["sosoft.storage"] = make_storage(settings)
     limiter.init_app(app)
+    skip_limiter_hooks(app)
     Metrics(app)
 
 

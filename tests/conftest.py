@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from core.config import Settings
 from core.db import Database
+from core.messaging import outbox
 from core.models import Base, Team, User
 from core.people.tokens import issue_access_token
 from core.tickets.seed_data import seed_defaults
@@ -87,8 +88,11 @@ def app(settings: Settings, engine: Engine) -> Iterator[Flask]:
 
 
 @pytest.fixture
-def app_factory(engine: Engine) -> Iterator:
-    """`app_factory(settings)` builds extra apps; their connection pools are closed after."""
+def app_factory(engine: Engine, settings: Settings) -> Iterator:
+    """`app_factory(settings)` builds extra apps; their connection pools are closed after,
+    and the outbox goes back to the session's settings (an extra app on the same
+    database with another Redis, a dead one say, would otherwise take over every later
+    test's after-commit enqueues)."""
     built: list[Flask] = []
 
     def build(settings: Settings) -> Flask:
@@ -100,6 +104,8 @@ def app_factory(engine: Engine) -> Iterator:
     yield build
     for extra in built:
         extra.extensions[EXTENSION_KEY].dispose()
+    if built:
+        outbox.install(settings)
 
 
 @pytest.fixture(scope="session")

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core.direct_rows import insert_now
 from core.messaging.texts import render
 from core.models import Conversation, Message, Ticket, TicketFollower, User
 
@@ -84,7 +85,9 @@ def queue_message(
         status="skipped" if answered_in_chat else "pending",
         error_message=ANSWERED_IN_CHAT if answered_in_chat else None,
     )
-    session.add(message)
+    # Written at once, like the ticket's event (core.direct_rows): the ticket and
+    # the user it names are in the database already.
+    insert_now(session, message)
     if not answered_in_chat:
         session.info.setdefault("outbox", []).append(message)
     return message

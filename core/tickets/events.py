@@ -1,5 +1,8 @@
 """The audit log's one writer: every change to a ticket records a `TicketEvent` here,
-so who did what reads the same whichever channel the change came through."""
+so who did what reads the same whichever channel the change came through.
+
+The ticket must be in the database already (flushed): the event's row is written at
+once, not at the next flush."""
 
 from __future__ import annotations
 
@@ -7,6 +10,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from core.direct_rows import insert_now
 from core.models import Ticket, TicketEvent, User
 
 
@@ -37,5 +41,6 @@ def record_event(
     # Without a time the database's default stamps it, like every other row.
     if now is not None:
         event.created_at = now
-    session.add(event)
-    return event
+    # Written at once rather than at the next flush: every change writes one, and a
+    # flush of it alone costs several times the INSERT (core.direct_rows).
+    return insert_now(session, event)

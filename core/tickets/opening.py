@@ -9,8 +9,9 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from core.config import Settings
+from core.direct_rows import insert_now
 from core.errors import Refused
-from core.geo import check_in_service_area, point
+from core.geo import check_in_service_area, stored_point
 from core.messaging import notifications
 from core.messaging.texts import render
 from core.models import Category, Ticket, User
@@ -98,7 +99,7 @@ def open_ticket(
         description=text,
         status="new",
         priority="normal",
-        location=point(lat, lon) if has_point else None,  # type: ignore[arg-type]
+        location=stored_point(lat, lon) if has_point else None,  # type: ignore[arg-type]
         address=address,
         needs_location=not has_point or location_approximate,
         location_approximate=has_point and location_approximate,
@@ -109,8 +110,10 @@ def open_ticket(
         due_at=now + timedelta(hours=category.sla_hours),
         created_at=now,
     )
-    session.add(ticket)
+    # What the ticket points to is written first; the ticket itself at once, without
+    # a flush's unit of work (core.direct_rows): its event and message need its id.
     session.flush()
+    insert_now(session, ticket)
     actor = actor or reporter
     record_event(
         session, ticket, "created", actor=actor, to="new", now=now, channel=channel,
