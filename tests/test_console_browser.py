@@ -122,6 +122,11 @@ def submit(driver: Any, button_id: str) -> None:
     old = driver.find_element(By.TAG_NAME, "html")
     by_id(driver, button_id).click()
     WebDriverWait(driver, 6).until(expected_conditions.staleness_of(old))
+    # The old page is gone once the new one starts; an element read while it is still
+    # loading can be replaced under the reader ("node does not belong to the document").
+    WebDriverWait(driver, 6).until(
+        lambda d: d.execute_script("return document.readyState") == "complete"
+    )
 
 
 def choose(driver: Any, select_id: str, value: str) -> None:
