@@ -19,9 +19,9 @@ from console.session import signed_in_user
 from console.status_counts import forget_counts
 from core.errors import Refused
 from core.models import ApiKey, Escalation, Ticket, User
+from core.models.ticket_order import PRIORITY_RANK
 from core.models.tickets import PRIORITIES
 from core.tickets.escalations import decide_escalation
-from core.tickets.queries import PRIORITY_RANK
 from web.request_session import request_session
 
 DECIDED_SHOWN = 50
