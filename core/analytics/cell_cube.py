@@ -1,0 +1,119 @@
+"""A default map's counts broken down by everything a heatmap can be filtered on: per
+cell, category, team, channel and status, how many tickets (a "cube").
+
+Beat keeps one per default map in Redis next to the map's own count, both exact at the
+same snapshot (core/analytics/map_upkeep.py). A freshly started process asked for the
+same map with filters (a category, a team, a channel, statuses, any combination) then
+sums the cube's matching rows instead of counting a month of tickets, and brings that
+count up to date with the filtered moves since the cube's snapshot like any remembered
+count (core/analytics/geo_grid.py): the answer is what a count from scratch gives.
+
+The rows are one int32 array (numpy), so that picking a filter's rows out of a busy
+month's hundred thousand and summing them per cell costs milliseconds; channel and
+status are small ints into the cube's own lists, a ticket without a team `NO_TEAM`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from core.analytics.scope import Scope
+
+NO_TEAM = -1
+# The columns of `Cube.rows`.
+CELL_I, CELL_J, CATEGORY, TEAM, CHANNEL, STATUS, N = range(7)
+Counts = dict[tuple[int, int], int]
+
+
+@dataclass(frozen=True)
+class Cube:
+    """`rows` (int32, one row per cell and combination, sorted by cell): i, j,
+    category_id, team_id (NO_TEAM for none), channel and status (indexes into
+    `channels`/`statuses`), tickets; exact in the snapshot `taken`."""
+
+    taken: dict[str, Any]
+    rows: np.ndarray
+    channels: tuple[str, ...]
+    statuses: tuple[str, ...]
+
+
+def built(
+    taken: dict[str, Any],
+    rows: Iterable[Sequence[Any]],
+    channels: Sequence[str] = (),
+    statuses: Sequence[str] = (),
+) -> Cube:
+    """A cube of `rows` (i, j, category_id, team_id or None, channel, status, n); rows
+    of the same cell and combination are summed, those summing to 0 left out. Channels
+    and statuses keep the given order, new ones after it (a cube's indexes never move)."""
+    channel_ix = {c: k for k, c in enumerate(channels)}
+    status_ix = {s: k for k, s in enumerate(statuses)}
+    flat = []
+    for i, j, category, team, channel, status, n in rows:
+        flat.append((
+            i, j, category, NO_TEAM if team is None else team,
+            channel_ix.setdefault(channel, len(channel_ix)),
+            status_ix.setdefault(status, len(status_ix)), n,
+        ))  # fmt: skip
+    array = np.array(flat, dtype=np.int32).reshape(-1, 7)
+    return Cube(taken, _summed(array), tuple(channel_ix), tuple(status_ix))
+
+
+def added(cube: Cube, taken: dict[str, Any], moved: Iterable[Sequence[Any]]) -> Cube:
+    """`cube` with the `moved` rows (as for `built`; -1 and +1 per moved ticket) added,
+    exact in `taken`."""
+    moves = built(taken, moved, cube.channels, cube.statuses)
+    if not len(moves.rows):
+        return Cube(taken, cube.rows, cube.channels, cube.statuses)
+    rows = _summed(np.concatenate((cube.rows, moves.rows)))
+    return Cube(taken, rows, moves.channels, moves.statuses)
+
+
+def counts(cube: Cube, scope: Scope, statuses: Sequence[str]) -> Counts:
+    """Tickets per cell among those matching `scope`'s filters and `statuses` (any
+    status when empty): what the map's count from scratch was in the cube's snapshot."""
+    rows = cube.rows
+    keep = np.ones(len(rows), dtype=bool)
+    if scope.category_id is not None:
+        keep &= rows[:, CATEGORY] == scope.category_id
+    if scope.team_id is not None:
+        keep &= rows[:, TEAM] == scope.team_id
+    if scope.channel is not None:
+        keep &= rows[:, CHANNEL] == _index(cube.channels, scope.channel)
+    if statuses:
+        keep &= np.isin(rows[:, STATUS], [_index(cube.statuses, s) for s in statuses])
+    picked = rows[keep] if not keep.all() else rows
+    if not len(picked):
+        return {}
+    # Sorted by cell: each cell's rows are one run, summed at once.
+    starts = _run_starts(picked[:, :CATEGORY])
+    sums = np.add.reduceat(picked[:, N], starts)
+    cells = zip(picked[starts, CELL_I].tolist(), picked[starts, CELL_J].tolist(), strict=True)
+    return {ij: n for ij, n in zip(cells, sums.tolist(), strict=True) if n}
+
+
+def _index(names: tuple[str, ...], name: str) -> int:
+    """`name`'s index, or -1 (matches no row) for one the cube has never seen."""
+    return names.index(name) if name in names else -1
+
+
+def _summed(rows: np.ndarray) -> np.ndarray:
+    """Rows of the same cell and combination summed into one, zeros left out, sorted by
+    cell (then combination)."""
+    if not len(rows):
+        return rows
+    order = np.lexsort(tuple(rows[:, c] for c in (STATUS, CHANNEL, TEAM, CATEGORY, CELL_J, CELL_I)))
+    rows = rows[order]
+    starts = _run_starts(rows[:, :N])
+    out = np.column_stack((rows[starts, :N], np.add.reduceat(rows[:, N], starts)))
+    return out[out[:, N] != 0].astype(np.int32)
+
+
+def _run_starts(keys: np.ndarray) -> np.ndarray:
+    """Where each run of equal rows of `keys` (sorted) begins."""
+    changed = (np.diff(keys, axis=0) != 0).any(axis=1)
+    return np.flatnonzero(np.concatenate(([True], changed)))
