@@ -26,7 +26,10 @@ Counts and polygons are shared between processes through Redis when the caller g
 process's, so a count taken by one process is brought up to date by another exactly as
 by itself. A process without a count of its own reads the shared one (beat keeps the
 default maps there: core/analytics/map_upkeep.py), and writes its own back after
-counting, and then at most every `SHARE_SECONDS`.
+counting, and then at most every `SHARE_SECONDS`. With each default map beat also
+shares its cube (core/analytics/cell_cube.py: the counts per cell and filter
+combination, in the same snapshot): a filtered map on that grid with no count anywhere
+is summed from the cube and brought up to date with the filtered moves since.
 """
 
 from __future__ import annotations
@@ -430,7 +433,10 @@ def _cells_sql(
 ) -> tuple[str, dict[str, Any]]:
     scope, bbox, shape, size_m, statuses = grid
     filters, params = scope.filter_sql("t", no_index=True)
-    status_sql = " AND t.status = ANY(:statuses)" if statuses else ""
+    # As the filters (Scope.filter_sql): written so that no index on status serves it.
+    # Plain, the planner read the month through the open tickets' partial index and
+    # fetched every row from the table (113 ms at a million, 68 ms from the covering one).
+    status_sql = " AND (t.status || '') = ANY(:statuses)" if statuses else ""
     point_keys = "".join(f", t.{k}" for k in keys)
     grouped = "".join(f", {k}" for k in keys)
     indexed = (_HEXAGONS if shape == "hex" else _SQUARES).format(keys=grouped)
