@@ -15,13 +15,14 @@ status are small ints into the cube's own lists, a ticket without a team `NO_TEA
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from core.analytics.scope import Scope
+from core.models.tickets import CHANNELS, STATUSES
 
 NO_TEAM = -1
 # The columns of `Cube.rows`.
@@ -41,36 +42,28 @@ class Cube:
     statuses: tuple[str, ...]
 
 
-def built(
-    taken: dict[str, Any],
-    rows: Iterable[Sequence[Any]],
-    channels: Sequence[str] = (),
-    statuses: Sequence[str] = (),
-) -> Cube:
-    """A cube of `rows` (i, j, category_id, team_id or None, channel, status, n); rows
-    of the same cell and combination are summed, those summing to 0 left out. Channels
-    and statuses keep the given order, new ones after it (a cube's indexes never move)."""
-    channel_ix = {c: k for k, c in enumerate(channels)}
-    status_ix = {s: k for k, s in enumerate(statuses)}
-    flat = []
-    for i, j, category, team, channel, status, n in rows:
-        flat.append((
-            i, j, category, NO_TEAM if team is None else team,
-            channel_ix.setdefault(channel, len(channel_ix)),
-            status_ix.setdefault(status, len(status_ix)), n,
-        ))  # fmt: skip
-    array = np.array(flat, dtype=np.int32).reshape(-1, 7)
-    return Cube(taken, _summed(array), tuple(channel_ix), tuple(status_ix))
+def built(taken: dict[str, Any], data: bytes | None) -> Cube:
+    """A cube exact in `taken` of `data`, rows as the database writes them (big-endian
+    int32, channel and status numbered as in CHANNELS and STATUSES; see geo_grid's
+    `_CUBE_ROWS`); rows of the same cell and combination are summed, those summing to
+    0 (moves that cancel out) left out."""
+    rows = np.frombuffer(data or b"", dtype=">i4").reshape(-1, 7).astype(np.int32)
+    return Cube(taken, _summed(rows), CHANNELS, STATUSES)
 
 
-def added(cube: Cube, taken: dict[str, Any], moved: Iterable[Sequence[Any]]) -> Cube:
-    """`cube` with the `moved` rows (as for `built`; -1 and +1 per moved ticket) added,
-    exact in `taken`."""
-    moves = built(taken, moved, cube.channels, cube.statuses)
+def added(cube: Cube, moves: Cube) -> Cube:
+    """`cube` with `moves` (a cube of the signed moves since: -1 as a ticket was, +1 as
+    it is) added, exact in the moves' snapshot. Both are numbered alike (`current`)."""
     if not len(moves.rows):
-        return Cube(taken, cube.rows, cube.channels, cube.statuses)
+        return Cube(moves.taken, cube.rows, cube.channels, cube.statuses)
     rows = _summed(np.concatenate((cube.rows, moves.rows)))
-    return Cube(taken, rows, moves.channels, moves.statuses)
+    return Cube(moves.taken, rows, cube.channels, cube.statuses)
+
+
+def current(cube: Cube) -> bool:
+    """Whether `cube` numbers channels and statuses as this code does (one written by
+    another version is counted again rather than added to)."""
+    return cube.channels == CHANNELS and cube.statuses == STATUSES
 
 
 def counts(cube: Cube, scope: Scope, statuses: Sequence[str]) -> Counts:

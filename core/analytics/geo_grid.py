@@ -45,6 +45,7 @@ from sqlalchemy.orm import Session
 from core.analytics import answer_cache, cell_cube
 from core.analytics.scope import Scope
 from core.analytics.shared_cells import SharedCells, SharedCount, stable_id
+from core.models.tickets import CHANNELS, STATUSES
 
 CELL_SHAPES = ("hex", "square")
 MAX_CELLS = 250_000
@@ -107,6 +108,17 @@ SELECT CAST(pg_current_snapshot() AS text) AS snapshot,
     CAST(CAST(pg_current_xact_id_if_assigned() AS text) AS bigint) AS own_xid,
     (SELECT coalesce(max(id), 0) FROM analytics_ticket_moves
      WHERE writer_xid = CAST(CAST(pg_current_xact_id_if_assigned() AS text) AS bigint)) AS own_last
+"""
+# A cube's cells come back as one bytea of int32 rows (cell_cube's columns), not as
+# 50,000 result rows: fetching and converting those took longer than counting them.
+# Every channel and status is in the lists (the tickets' check constraints).
+_CUBE_ROWS = """
+SELECT string_agg(int4send(i) || int4send(j) || int4send(CAST(category_id AS integer))
+        || int4send(CAST(coalesce(team_id, :no_team) AS integer))
+        || int4send(array_position(CAST(:channels AS text[]), CAST(channel AS text)) - 1)
+        || int4send(array_position(CAST(:all_statuses AS text[]), CAST(status AS text)) - 1)
+        || int4send(CAST(n AS integer)), CAST('' AS bytea))
+FROM cells
 """
 # Square (i, j) is [i*size, (i+1)*size) x [j*size, (j+1)*size), as ST_Square numbers it.
 _SQUARES = """
@@ -184,7 +196,8 @@ def heatmap(
 ) -> str:
     """A GeoJSON FeatureCollection (as JSON text) of the non-empty cells, busiest first:
     the remembered count (see the module) brought up to date with the moves since.
-    With `shared`, a count another process left there serves when this one has none."""
+    With `shared`, a count another process left there serves when this one has none,
+    or else one summed from the cube beat keeps of the same map without filters."""
     if approximate_cells(bbox, size_m, shape) > MAX_CELLS:
         raise GridTooFine(f"that would be over {MAX_CELLS} cells; use a larger size or bbox")
     grid = (scope, tuple(bbox), shape, size_m, tuple(sorted(statuses)))
@@ -247,11 +260,10 @@ def _cube_up_to_date(
     session: Session, grid: tuple, found: tuple[cell_cube.Cube, float] | None
 ) -> cell_cube.Cube:
     """The shared cube with the moves its snapshot did not see, or counted afresh."""
-    if found is None or found[1] > RECOUNT_SECONDS:
-        return cell_cube.built(*_cube_counted(session, grid, _TICKETS, {}))
+    if found is None or found[1] > RECOUNT_SECONDS or not cell_cube.current(found[0]):
+        return _cube_counted(session, grid, _TICKETS, {})
     cube = found[0]
-    taken, moved = _cube_counted(session, grid, _MOVES, cube.taken)
-    return cell_cube.added(cube, taken, moved)
+    return cell_cube.added(cube, _cube_counted(session, grid, _MOVES, cube.taken))
 
 
 def _from_cube(shared: SharedCells, database: str, grid: tuple) -> RememberedMap | None:
@@ -329,33 +341,31 @@ def _counted(
     session: Session, grid: tuple, source: dict[str, str], since: dict[str, Any]
 ) -> tuple[dict[str, Any], Counts]:
     """The cells of `source`'s points, and the snapshot they were counted in."""
-    taken, rows = _grouped(session, grid, source, since, ())
+    sql, params = _cells_sql(grid, source)
+    rows = _in_snapshot(session, sql, "SELECT * FROM taken LEFT JOIN cells ON true", params, since)
     # Moves that cancel out in a cell (a status change on an unfiltered map) add nothing.
-    return taken, {(row.i, row.j): int(row.n) for row in rows if row.i is not None and row.n}
+    counts = {(row.i, row.j): int(row.n) for row in rows if row.i is not None and row.n}
+    return _taken(rows[0]), counts
 
 
 def _cube_counted(
     session: Session, grid: tuple, source: dict[str, str], since: dict[str, Any]
-) -> tuple[dict[str, Any], list[tuple]]:
-    """The cells of `source`'s points per filter combination (cell_cube.built's rows),
-    and the snapshot they were counted in."""
-    taken, rows = _grouped(session, grid, source, since, CUBE_KEYS)
-    return taken, [
-        (r.i, r.j, r.category_id, r.team_id, r.channel, r.status, int(r.n))
-        for r in rows
-        if r.i is not None and r.n
-    ]
+) -> cell_cube.Cube:
+    """The cells of `source`'s points per filter combination, as a cube exact in the
+    snapshot they were counted in."""
+    sql, params = _cells_sql(grid, source, CUBE_KEYS)
+    params.update(no_team=cell_cube.NO_TEAM, channels=list(CHANNELS), all_statuses=list(STATUSES))
+    select = f"SELECT taken.*, ({_CUBE_ROWS}) AS rows FROM taken"  # noqa: S608
+    row = _in_snapshot(session, sql, select, params, since)[0]
+    return cell_cube.built(_taken(row), row.rows)
 
 
-def _grouped(
-    session: Session, grid: tuple, source: dict[str, str], since: dict[str, Any],
-    keys: tuple[str, ...],
-) -> tuple[dict[str, Any], list[Any]]:  # fmt: skip
-    """`source`'s points summed per cell and `keys`, in one statement with its snapshot."""
-    sql, params = _cells_sql(grid, source, keys)
-    both = (
-        f"WITH taken AS ({_SNAPSHOT}), cells AS ({sql}) SELECT * FROM taken LEFT JOIN cells ON true"  # noqa: S608
-    )
+def _in_snapshot(
+    session: Session, cells: str, select: str, params: dict[str, Any], since: dict[str, Any]
+) -> list[Any]:
+    """`select` from `taken` (the statement's snapshot) and `cells`: one statement, so
+    the cells are exactly those of that snapshot."""
+    both = f"WITH taken AS ({_SNAPSHOT}), cells AS ({cells}) {select}"
     # PostGIS prices ST_Transform high, so the planner takes a month's count (even one
     # that never projects) for a huge query and compiles it with JIT: seconds of
     # compiling for a count of 0.1 s. Off for this statement only.
@@ -363,8 +373,11 @@ def _grouped(
     before = jit.scalar()
     rows = session.execute(text(both), {**params, **since}).all()
     session.execute(text("SELECT set_config('jit', :v, true)"), {"v": before})
-    taken = {"snapshot": rows[0].snapshot, "own_xid": rows[0].own_xid, "own_last": rows[0].own_last}
-    return taken, rows
+    return rows
+
+
+def _taken(row: Any) -> dict[str, Any]:
+    return {"snapshot": row.snapshot, "own_xid": row.own_xid, "own_last": row.own_last}
 
 
 def _polygons(
