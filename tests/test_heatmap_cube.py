@@ -125,9 +125,11 @@ def test_filtered_maps_are_summed_from_the_cube_exactly(committed_db, maps, city
     assert any(_fresh(committed_db, maps, shared, category_id=city["categories"][0]))
 
 
+@pytest.mark.parametrize("merged", [cell_cube.MERGED_MOVES, 0])  # 0: beat sums all again
 def test_writes_after_the_cube_move_tickets_between_filters(
-    committed_db, maps, city, shared, counted
+    committed_db, maps, city, shared, counted, monkeypatch, merged
 ):
+    monkeypatch.setattr(cell_cube, "MERGED_MOVES", merged)
     map_upkeep.share_default_maps(committed_db, maps, shared)
     category, other = city["categories"][:2]
     team = city["teams"][0]

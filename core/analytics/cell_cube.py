@@ -25,6 +25,8 @@ from core.analytics.scope import Scope
 from core.models.tickets import CHANNELS, STATUSES
 
 NO_TEAM = -1
+# More moves than this (after a bulk load) are added by summing the cube again.
+MERGED_MOVES = 500
 # The columns of `Cube.rows`.
 CELL_I, CELL_J, CATEGORY, TEAM, CHANNEL, STATUS, N = range(7)
 Counts = dict[tuple[int, int], int]
@@ -45,18 +47,21 @@ class Cube:
 def built(taken: dict[str, Any], data: bytes | None) -> Cube:
     """A cube exact in `taken` of `data`, rows as the database writes them (big-endian
     int32, channel and status numbered as in CHANNELS and STATUSES; see geo_grid's
-    `_CUBE_ROWS`); rows of the same cell and combination are summed, those summing to
-    0 (moves that cancel out) left out."""
+    `_CUBE_ROWS`), one per cell and combination (its GROUP BY); rows of 0 (moves that
+    cancel out) left out."""
     rows = np.frombuffer(data or b"", dtype=">i4").reshape(-1, 7).astype(np.int32)
-    return Cube(taken, _summed(rows), CHANNELS, STATUSES)
+    return Cube(taken, _by_cell(rows[rows[:, N] != 0]), CHANNELS, STATUSES)
 
 
 def added(cube: Cube, moves: Cube) -> Cube:
     """`cube` with `moves` (a cube of the signed moves since: -1 as a ticket was, +1 as
     it is) added, exact in the moves' snapshot. Both are numbered alike (`current`)."""
     if not len(moves.rows):
-        return Cube(moves.taken, cube.rows, cube.channels, cube.statuses)
-    rows = _summed(np.concatenate((cube.rows, moves.rows)))
+        rows = cube.rows
+    elif len(moves.rows) > MERGED_MOVES:
+        rows = _summed(np.concatenate((cube.rows, moves.rows)))
+    else:
+        rows = _merged(cube.rows, moves.rows)
     return Cube(moves.taken, rows, cube.channels, cube.statuses)
 
 
@@ -94,6 +99,24 @@ def _index(names: tuple[str, ...], name: str) -> int:
     return names.index(name) if name in names else -1
 
 
+def _merged(rows: np.ndarray, moves: np.ndarray) -> np.ndarray:
+    """`rows` with a few `moves` added one by one, each found in its cell's run (a
+    minute's moves: sorting the whole cube again took 30 ms at 70,000 rows)."""
+    keys = _cell_keys(rows)
+    total = rows.copy()
+    new = []
+    for move, key in zip(moves, _cell_keys(moves).tolist(), strict=True):
+        lo, hi = np.searchsorted(keys, key, "left"), np.searchsorted(keys, key, "right")
+        same = np.flatnonzero((rows[lo:hi, CATEGORY:N] == move[CATEGORY:N]).all(axis=1))
+        if len(same):
+            total[lo + same[0], N] += move[N]
+        else:
+            new.append(move)
+    if new:
+        total = _by_cell(np.concatenate((total, np.array(new, dtype=np.int32))))
+    return total[total[:, N] != 0]
+
+
 def _summed(rows: np.ndarray) -> np.ndarray:
     """Rows of the same cell and combination summed into one, zeros left out, sorted by
     cell (then combination)."""
@@ -104,6 +127,15 @@ def _summed(rows: np.ndarray) -> np.ndarray:
     starts = _run_starts(rows[:, :N])
     out = np.column_stack((rows[starts, :N], np.add.reduceat(rows[:, N], starts)))
     return out[out[:, N] != 0].astype(np.int32)
+
+
+def _by_cell(rows: np.ndarray) -> np.ndarray:
+    return rows[np.argsort(_cell_keys(rows), kind="stable")]
+
+
+def _cell_keys(rows: np.ndarray) -> np.ndarray:
+    """One int64 per row, ordered as its cell (i, then j)."""
+    return (rows[:, CELL_I].astype(np.int64) << 32) + (rows[:, CELL_J].astype(np.int64) + 2**31)
 
 
 def _run_starts(keys: np.ndarray) -> np.ndarray:
