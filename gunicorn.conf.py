@@ -75,10 +75,14 @@ preload_app = False
 
 
 def post_worker_init(worker) -> None:
-    """Each worker warms itself up before its first request (sosoft/warm_up.py)."""
+    """Each worker warms itself up before its first request (sosoft/warm_up.py).
+    Only SoSoft's app: these settings also serve the benchmarks' bare and floor
+    endpoints (bench/bench_webhook.py), whose workers must boot as they are."""
     from sosoft.warm_up import warm_up
 
-    warm_up(worker.wsgi)
+    config = getattr(worker.wsgi, "config", None)
+    if config is not None and "SOSOFT" in config:
+        warm_up(worker.wsgi)
 
 
 # The worker heartbeat file is touched constantly; on tmpfs that never blocks on a

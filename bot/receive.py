@@ -29,6 +29,7 @@ from bot.store import (
     save_reply,
 )
 from bot.texts import t
+from core import driver_first
 from core.config import Settings
 from core.db import database_unavailable
 from core.logging_setup import mask_phone
@@ -81,7 +82,7 @@ def receive(session: Session, settings: Settings, inbound: Inbound, now: datetim
             type(exc).__name__,
             where,
         )
-        session.rollback()
+        driver_first.rollback(session)
     return _receive(session, settings, inbound, now, failed=True)
 
 

@@ -21,10 +21,10 @@ from twilio.request_validator import RequestValidator
 from bot.delivery_status import record_status
 from bot.inbound import MalformedInbound, is_message_sid, parse_inbound
 from bot.receive import receive, twiml
-from core import jobs
+from core import driver_first, jobs
 from core.config import Settings
 from web.errors import DATABASE_AWAY_HEADERS, database_away, handle_unexpected
-from web.request_session import request_session
+from web.request_session import driver_first_session, request_session
 
 bp = Blueprint("bot", __name__, url_prefix="/bot")
 
@@ -102,9 +102,9 @@ def inbound() -> Response:
         message = parse_inbound(request.form)
     except MalformedInbound:
         return _xml(twiml(None), 400)
-    session = request_session()
+    session = driver_first_session()
     received = receive(session, settings, message, datetime.now(UTC))
-    session.commit()
+    driver_first.commit(session)
     if received.media_message_id is not None:
         jobs.enqueue(settings, FETCH_MEDIA_TASK, received.media_message_id)
     if received.lookup is not None:

@@ -76,14 +76,22 @@ _UNAVAILABLE_STATES = ("08", "57P", "53300")
 
 
 _DRIVER = "core.driver_connection"
+# Where a driver-first session (core/driver_first.py) keeps its own connection.
+DRIVER_FIRST = "core.driver_first"
 
 
 def driver_connection(session: Session) -> psycopg.Connection[Any]:
     """The psycopg connection under `session`, inside its transaction, for statements
     compiled once and run without SQLAlchemy's per-execute work (the webhook's, and
     core.direct_rows'). Remembered for the transaction: a message asks for it several
-    times, and each `session.connection()` walks the session's transaction machinery."""
+    times, and each `session.connection()` walks the session's transaction machinery.
+    A driver-first session's connection is handed out as it is, before (and without)
+    the session beginning a transaction of its own: see core/driver_first.py."""
     transaction = session.get_transaction()
+    if transaction is None:
+        own = session.info.get(DRIVER_FIRST)
+        if own is not None:
+            return own.connection.driver_connection  # type: ignore[no-any-return]
     known = session.info.get(_DRIVER)
     if known is not None and transaction is not None and known[0] is transaction:
         return known[1]

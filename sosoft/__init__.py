@@ -22,6 +22,7 @@ from core.messaging.gateway import make_gateway
 from core.messaging.ways_out import warn_of_kinds_without_way_out
 from core.storage import make_storage
 from sosoft.blueprints import register_blueprints
+from sosoft.flask_app import SoSoftFlask
 from web import docs, json_text, request_session
 from web.errors import register_error_handlers
 from web.limits import limiter, skip_limiter_hooks
@@ -34,7 +35,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         settings = Settings.from_env()
     settings.check()
 
-    app = Flask(__name__)
+    app = SoSoftFlask(__name__)
     app.session_interface = NoCookieSessions()
     if settings.TRUSTED_PROXY_COUNT > 0:
         hops = settings.TRUSTED_PROXY_COUNT

@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import logging
+import runpy
+from pathlib import Path
+from types import SimpleNamespace
+
+from flask import Flask
 
 from sosoft.warm_up import warm_up
 
@@ -41,3 +46,23 @@ def test_one_booting_worker_shares_the_default_heatmaps(
 def test_no_heatmaps_at_boot_when_precomputing_is_off(app_factory, settings, engine, redis_client):
     warm_up(app_factory(settings.replace(HEATMAP_PRECOMPUTE_SECONDS=0)))
     assert redis_client.keys("sosoft:heatmap:*") == []
+
+
+def _gunicorn_settings() -> dict:
+    """gunicorn.conf.py as gunicorn reads it: a file of settings, run as a script."""
+    path = Path(__file__).resolve().parents[1] / "gunicorn.conf.py"
+    return runpy.run_path(str(path))
+
+
+def test_gunicorn_warms_up_sosofts_workers_and_boots_other_apps_as_they_are(
+    app_factory, settings, engine
+) -> None:
+    """The same settings serve the benchmarks' bare and floor endpoints, plain Flask
+    apps: their workers once failed to boot (KeyError 'SOSOFT'), and every request of
+    the benchmark's yardsticks failed with them."""
+    post_worker_init = _gunicorn_settings()["post_worker_init"]
+    post_worker_init(SimpleNamespace(wsgi=Flask("bare")))  # nothing to warm, no error
+    app = app_factory(settings)
+    pool = app.extensions["sosoft.db"].engine.pool
+    post_worker_init(SimpleNamespace(wsgi=app))
+    assert pool.checkedin() == 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
 from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
 from prometheus_client import (
@@ -88,6 +89,7 @@ class Metrics:
             ["endpoint"],
             registry=self.registry,
         )
+        self._children: dict[tuple[str, str, int], tuple[Any, Any]] = {}
         app.extensions["sosoft.metrics"] = self
         app.before_request(self._start)
         app.after_request(self._finish)
@@ -99,7 +101,16 @@ class Metrics:
     def _finish(self, response: Response) -> Response:
         started = g.pop("metrics_started", None)
         endpoint = request.endpoint or "unmatched"
-        self.requests.labels(endpoint, request.method, str(response.status_code)).inc()
+        key = (endpoint, request.method, response.status_code)
+        children = self._children.get(key)
+        if children is None:
+            # `labels()` checks and locks on every call; the children it returns are
+            # the registry's own, so they are looked up once per combination.
+            children = self._children[key] = (
+                self.requests.labels(endpoint, request.method, str(response.status_code)),
+                self.latency.labels(endpoint),
+            )
+        children[0].inc()
         if started is not None:
-            self.latency.labels(endpoint).observe(time.perf_counter() - started)
+            children[1].observe(time.perf_counter() - started)
         return response

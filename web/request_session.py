@@ -9,6 +9,7 @@ from __future__ import annotations
 from flask import Flask, Response, current_app, g
 from sqlalchemy.orm import Session
 
+from core import driver_first
 from core.db import Database
 
 EXTENSION_KEY = "sosoft.db"
@@ -29,6 +30,15 @@ def request_session() -> Session:
     return g.db_session
 
 
+def driver_first_session() -> Session:
+    """`request_session()` for a view whose statements run on the driver connection
+    first (the webhook's): see core/driver_first.py. Commit it with
+    `driver_first.commit`."""
+    if "db_session" not in g:
+        g.db_session = driver_first.open_session(database())
+    return g.db_session
+
+
 def keep_session_for(response: Response) -> None:
     """Hand the request's session over to `response`, whose body reads from it after
     the view has returned (a streamed export): it is closed once the body has been
@@ -44,10 +54,10 @@ def discard_session() -> None:
     connection, without the rollback teardown would try (and fail) on a dead one."""
     session: Session | None = g.pop("db_session", None)
     if session is not None:
-        session.invalidate()
+        driver_first.invalidate(session)
 
 
 def _close_session(_exc: BaseException | None) -> None:
     session: Session | None = g.pop("db_session", None)
     if session is not None:
-        session.close()
+        driver_first.close(session)

@@ -1,0 +1,154 @@
+"""Driver-first sessions (core/driver_first.py): whatever mix of driver statements and
+ORM work a request does, it is one transaction, committed or rolled back whole, and the
+connection goes back to the pool. Real commits (committed_db), as in production: the
+tests' usual session is bound to an outer transaction and is a plain session there."""
+
+from __future__ import annotations
+
+import pytest
+from bot_support import Phone
+from sqlalchemy import func, select, text
+
+from core import driver_first
+from core.db import driver_connection
+from core.direct_rows import get_now
+from core.models import Conversation, Message, Team
+from core.tickets.seed_data import seed_defaults
+
+
+def _names(database) -> list[str]:
+    with database.transaction() as session:
+        return list(session.scalars(select(Team.name).order_by(Team.name)))
+
+
+def _driver_insert(session, name: str) -> None:
+    with driver_connection(session).cursor() as cursor:
+        cursor.execute("INSERT INTO teams (name) VALUES (%s)", (name,))
+
+
+def test_driver_statements_alone_commit_without_the_session_beginning(committed_db) -> None:
+    session = driver_first.open_session(committed_db)
+    try:
+        _driver_insert(session, "Roads")
+        assert session.get_transaction() is None  # nothing of the ORM was set going
+        driver_first.commit(session)
+    finally:
+        driver_first.close(session)
+    assert _names(committed_db) == ["Roads"]
+
+
+def test_driver_and_orm_work_share_one_transaction(committed_db) -> None:
+    session = driver_first.open_session(committed_db)
+    try:
+        _driver_insert(session, "Roads")
+        # The ORM joins the transaction the driver opened: it sees the driver's row.
+        assert session.scalar(select(func.count()).select_from(Team)) == 1
+        session.add(Team(name="Parks"))
+        driver_first.commit(session)
+    finally:
+        driver_first.close(session)
+    assert _names(committed_db) == ["Parks", "Roads"]
+
+
+def test_a_session_that_began_on_its_own_commits_the_driver_statements(committed_db) -> None:
+    with committed_db.transaction() as session:
+        session.add(Team(name="Parks"))
+    session = driver_first.open_session(committed_db)
+    try:
+        team_id = session.scalar(select(Team.id))
+        driver_first.commit(session)  # the read ended; the next starts afresh
+        _driver_insert(session, "Roads")
+        # As core.direct_rows does: an object handed to the session after its row was
+        # read on the driver. `add` begins the session without taking a connection.
+        assert get_now(session, Team, team_id) is not None
+        assert session.get_transaction() is not None
+        driver_first.commit(session)
+    finally:
+        driver_first.close(session)
+    assert _names(committed_db) == ["Parks", "Roads"]
+
+
+@pytest.mark.parametrize("orm_too", [False, True])
+def test_a_rollback_undoes_the_driver_statements_too(committed_db, orm_too: bool) -> None:
+    session = driver_first.open_session(committed_db)
+    try:
+        _driver_insert(session, "Roads")
+        if orm_too:
+            session.add(Team(name="Parks"))
+            session.flush()
+        driver_first.rollback(session)
+        # The same session goes on, as the webhook's does after a failure.
+        _driver_insert(session, "Lights")
+        driver_first.commit(session)
+    finally:
+        driver_first.close(session)
+    assert _names(committed_db) == ["Lights"]
+
+
+def test_closing_without_commit_keeps_nothing_and_gives_the_connection_back(
+    committed_db,
+) -> None:
+    pool = committed_db.engine.pool
+    before = pool.checkedout()
+    session = driver_first.open_session(committed_db)
+    _driver_insert(session, "Roads")
+    assert pool.checkedout() == before + 1
+    driver_first.close(session)
+    assert pool.checkedout() == before
+    assert _names(committed_db) == []
+
+
+def test_an_outbox_entry_commits_through_the_session_so_its_hook_runs(committed_db) -> None:
+    session = driver_first.open_session(committed_db)
+    try:
+        _driver_insert(session, "Roads")
+        session.info["outbox"] = [987654]  # a message id, as notifications lists them
+        # The after-commit hook pops the list: it only runs on the session's commit.
+        driver_first.commit(session)
+        assert "outbox" not in session.info
+    finally:
+        driver_first.close(session)
+    assert _names(committed_db) == ["Roads"]
+
+
+def test_a_session_bound_to_a_connection_is_a_plain_one(db, app) -> None:
+    database = app.extensions["sosoft.db"]
+    session = driver_first.open_session(database)  # the test factory: bound to a connection
+    try:
+        assert "core.driver_first" not in session.info
+        session.execute(text("SELECT 1"))
+        driver_first.commit(session)  # a savepoint of the test's outer transaction
+    finally:
+        driver_first.close(session)
+
+
+def test_a_conversation_through_the_webhook_is_kept_and_a_failure_stores_one_reply(
+    app, settings, committed_db, monkeypatch
+) -> None:
+    with committed_db.transaction() as session:
+        seed_defaults(session)
+    phone = Phone(app.test_client(), settings)
+    phone.register()  # the ORM's part: a citizen is created
+    phone.send("1")  # the driver's alone: the conversation moves to the category
+    with committed_db.transaction() as session:
+        state = session.scalar(select(Conversation.state))
+        inbound = session.scalar(
+            select(func.count()).select_from(Message).where(Message.direction == "inbound")
+        )
+    assert state == "category"
+    assert inbound == 4
+
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("engine broke")
+
+    monkeypatch.setattr("bot.receive.handle", broken)
+    reply = phone.send("aydinlatma")
+    assert reply  # the polite "something went wrong", stored with the message
+    with committed_db.transaction() as session:
+        rows = session.execute(
+            select(Message.body, Message.reply).where(Message.body == "aydinlatma")
+        ).all()
+        state = session.scalar(select(Conversation.state))
+    assert len(rows) == 1 and rows[0].reply  # the failed try rolled back whole
+    assert state == "category"
+    assert committed_db.engine.pool.checkedout() == 0
