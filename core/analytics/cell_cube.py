@@ -9,7 +9,7 @@ count up to date with the filtered moves since the cube's snapshot like any reme
 count (core/analytics/geo_grid.py): the answer is what a count from scratch gives.
 
 The rows are one int32 array (numpy), so that picking a filter's rows out of a busy
-month's hundred thousand and summing them per cell costs milliseconds; channel and
+month's tens of thousands and summing them per cell costs milliseconds; channel and
 status are small ints into the cube's own lists, a ticket without a team `NO_TEAM`.
 """
 
