@@ -62,19 +62,24 @@ def fresh_process() -> None:
 
 @pytest.fixture
 def work(monkeypatch) -> dict[str, int]:
-    """How many times a map was counted from scratch, and polygons built, from now on."""
+    """How many times a map (or a cube) was counted from scratch, and polygons built,
+    from now on."""
     done = {"counted": 0, "built": 0}
-    count, build = geo_grid._counted, geo_grid._built_polygons
+    build = geo_grid._built_polygons
 
-    def counting(session, grid, source, since):
-        done["counted"] += source is geo_grid._TICKETS
-        return count(session, grid, source, since)
+    def counting(count):
+        def counted(session, grid, source, since):
+            done["counted"] += source is geo_grid._TICKETS
+            return count(session, grid, source, since)
+
+        return counted
 
     def building(*args):
         done["built"] += 1
         return build(*args)
 
-    monkeypatch.setattr(geo_grid, "_counted", counting)
+    monkeypatch.setattr(geo_grid, "_counted", counting(geo_grid._counted))
+    monkeypatch.setattr(geo_grid, "_cube_counted", counting(geo_grid._cube_counted))
     monkeypatch.setattr(geo_grid, "_built_polygons", building)
     return done
 

@@ -26,7 +26,10 @@ Counts and polygons are shared between processes through Redis when the caller g
 process's, so a count taken by one process is brought up to date by another exactly as
 by itself. A process without a count of its own reads the shared one (beat keeps the
 default maps there: core/analytics/map_upkeep.py), and writes its own back after
-counting, and then at most every `SHARE_SECONDS`.
+counting, and then at most every `SHARE_SECONDS`. With each default map beat also
+shares its cube (core/analytics/cell_cube.py: the counts per cell and filter
+combination, in the same snapshot): a filtered map on that grid with no count anywhere
+is summed from the cube and brought up to date with the filtered moves since.
 """
 
 from __future__ import annotations
@@ -39,9 +42,10 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from core.analytics import answer_cache
+from core.analytics import answer_cache, cell_cube
 from core.analytics.scope import Scope
 from core.analytics.shared_cells import SharedCells, SharedCount, stable_id
+from core.models.tickets import CHANNELS, STATUSES
 
 CELL_SHAPES = ("hex", "square")
 MAX_CELLS = 250_000
@@ -59,12 +63,15 @@ SHARE_SECONDS = 30
 # dict entry, a polygon about 300 bytes of text.
 COUNTS_PER_UNIT = 12
 POLYGONS_PER_UNIT = 6
+# What a cube breaks a default map's counts down by (core/analytics/cell_cube.py): the
+# columns behind Scope's filters and the heatmap's statuses.
+CUBE_KEYS = ("category_id", "team_id", "channel", "status")
 
 # Points in metres (UTM) and their weight, from the tickets asked for: the tickets
 # themselves (1 each, their stored point when it is in the map's zone), or the moves
 # since a snapshot (-1 as it was, +1 as it is; few, so projected here).
 _POINTS = """
-SELECT {x} AS x, {y} AS y, {weight} AS w
+SELECT {x} AS x, {y} AS y, {weight} AS w{point_keys}
 FROM {source} t
 WHERE t.created_at >= :lo AND t.created_at < :hi {unseen}
   AND t.location && ST_MakeEnvelope(:min_lon, :min_lat, :max_lon, :max_lat, 4326)::geography
@@ -102,30 +109,42 @@ SELECT CAST(pg_current_snapshot() AS text) AS snapshot,
     (SELECT coalesce(max(id), 0) FROM analytics_ticket_moves
      WHERE writer_xid = CAST(CAST(pg_current_xact_id_if_assigned() AS text) AS bigint)) AS own_last
 """
+# A cube's cells come back as one bytea of int32 rows (cell_cube's columns), not as
+# 50,000 result rows: fetching and converting those took longer than counting them.
+# Every channel and status is in the lists (the tickets' check constraints).
+_CUBE_ROWS = """
+SELECT string_agg(int4send(i) || int4send(j) || int4send(CAST(category_id AS integer))
+        || int4send(CAST(coalesce(team_id, :no_team) AS integer))
+        || int4send(array_position(CAST(:channels AS text[]), CAST(channel AS text)) - 1)
+        || int4send(array_position(CAST(:all_statuses AS text[]), CAST(status AS text)) - 1)
+        || int4send(CAST(n AS integer)), CAST('' AS bytea))
+FROM cells
+"""
 # Square (i, j) is [i*size, (i+1)*size) x [j*size, (j+1)*size), as ST_Square numbers it.
 _SQUARES = """
-SELECT w, CAST(floor(x / :size) AS integer) AS i, CAST(floor(y / :size) AS integer) AS j
+SELECT w{keys}, CAST(floor(x / :size) AS integer) AS i,
+    CAST(floor(y / :size) AS integer) AS j
 FROM pts
 """
 # ST_Hexagon's layout: flat-topped, centre of (i, j) at (1.5*size*i, h*j), odd columns
 # raised by h/2 (h = size*sqrt(3)). A point lies in the nearer centre of the two
 # columns that overlap at its x; a point exactly between goes to the lower column.
 _HEXAGONS = """
-SELECT w, CASE WHEN d0 <= d1 THEN i0 ELSE i0 + 1 END AS i,
+SELECT w{keys}, CASE WHEN d0 <= d1 THEN i0 ELSE i0 + 1 END AS i,
     CASE WHEN d0 <= d1 THEN j0 ELSE j1 END AS j
 FROM (
-    SELECT w, i0, j0, j1,
+    SELECT w{keys}, i0, j0, j1,
         power(x - 1.5 * :size * i0, 2) + power(y - (:h * j0 + o0), 2) AS d0,
         power(x - 1.5 * :size * (i0 + 1), 2) + power(y - (:h * j1 + o1), 2) AS d1
     FROM (
-        SELECT x, y, w, i0, o0, o1,
+        SELECT x, y, w{keys}, i0, o0, o1,
             CAST(round((y - o0) / :h) AS integer) AS j0,
             CAST(round((y - o1) / :h) AS integer) AS j1
         FROM (
-            SELECT x, y, w, i0,
+            SELECT x, y, w{keys}, i0,
                 CASE WHEN i0 % 2 <> 0 THEN :h / 2 ELSE 0 END AS o0,
                 CASE WHEN (i0 + 1) % 2 <> 0 THEN :h / 2 ELSE 0 END AS o1
-            FROM (SELECT x, y, w, CAST(floor(x / (1.5 * :size)) AS integer) AS i0
+            FROM (SELECT x, y, w{keys}, CAST(floor(x / (1.5 * :size)) AS integer) AS i0
                   FROM pts OFFSET 0) AS a OFFSET 0
         ) AS b OFFSET 0
     ) AS c OFFSET 0
@@ -135,7 +154,7 @@ FROM (
 # compute the point again.
 _CELLS = """
 WITH pts AS MATERIALIZED ({points})
-SELECT i, j, sum(w) AS n FROM ({indexed}) AS cells GROUP BY i, j
+SELECT i, j{keys}, sum(w) AS n FROM ({indexed}) AS cells GROUP BY i, j{keys}
 """
 _POLYGONS = """
 SELECT c.i, c.j, ST_AsGeoJSON(
@@ -177,7 +196,8 @@ def heatmap(
 ) -> str:
     """A GeoJSON FeatureCollection (as JSON text) of the non-empty cells, busiest first:
     the remembered count (see the module) brought up to date with the moves since.
-    With `shared`, a count another process left there serves when this one has none."""
+    With `shared`, a count another process left there serves when this one has none,
+    or else one summed from the cube beat keeps of the same map without filters."""
     if approximate_cells(bbox, size_m, shape) > MAX_CELLS:
         raise GridTooFine(f"that would be over {MAX_CELLS} cells; use a larger size or bbox")
     grid = (scope, tuple(bbox), shape, size_m, tuple(sorted(statuses)))
@@ -192,7 +212,8 @@ def heatmap(
     map_id = _map_id(database, grid)
     found = answer_cache.peek(key)
     if shared is not None and (found is None or _stale(found)):
-        found = _adopted(shared.counts(map_id, RECOUNT_SECONDS)) or found
+        shared_count = _adopted(shared.counts(map_id, RECOUNT_SECONDS))
+        found = shared_count or _from_cube(shared, database, grid) or found
     if found is not None and _stale(found):
         found = None
     taken, counts = _up_to_date(session, grid, found)
@@ -214,14 +235,15 @@ def heatmap(
 def share_map(
     session: Session, scope: Scope, bbox: BBox, shape: str, size_m: float, shared: SharedCells
 ) -> int:
-    """Beat: bring the map's shared count up to date (or count it), make sure Redis holds
-    its cells' polygons, and write the count back; returns how many cells it has.
+    """Beat: bring the map's shared cube up to date (or count it), make sure Redis holds
+    its cells' polygons, and write the cube back with the map's count summed from it
+    (the same snapshot: one statement for both); returns how many cells it has.
     Nothing is remembered in this process: the next run may be another worker's."""
     grid = (scope, tuple(bbox), shape, size_m, ())
     database = session.get_bind().engine.url.render_as_string(hide_password=True)
-    map_id = _map_id(database, grid)
-    found = _adopted(shared.counts(map_id, RECOUNT_SECONDS))
-    taken, counts = _up_to_date(session, grid, found if found and not _stale(found) else None)
+    cube_id = _cube_id(database, grid)
+    cube = _cube_up_to_date(session, grid, shared.cube(cube_id, RECOUNT_SECONDS))
+    counts = cell_cube.counts(cube, scope, ())
     srid = utm_srid(bbox)
     grid_id = _grid_id(database, shape, size_m, srid)
     cells = list(counts)
@@ -229,8 +251,33 @@ def share_map(
     missing = [ij for ij in cells if ij not in have]
     if missing:
         shared.keep_polygons(grid_id, _built_polygons(session, shape, size_m, srid, missing))
-    shared.keep_counts(map_id, taken, counts, RECOUNT_SECONDS)
+    shared.keep_cube(cube_id, cube, RECOUNT_SECONDS)
+    shared.keep_counts(_map_id(database, grid), cube.taken, counts, RECOUNT_SECONDS)
     return len(counts)
+
+
+def _cube_up_to_date(
+    session: Session, grid: tuple, found: tuple[cell_cube.Cube, float] | None
+) -> cell_cube.Cube:
+    """The shared cube with the moves its snapshot did not see, or counted afresh."""
+    if found is None or found[1] > RECOUNT_SECONDS or not cell_cube.current(found[0]):
+        return _cube_counted(session, grid, _TICKETS, {})
+    cube = found[0]
+    return cell_cube.added(cube, _cube_counted(session, grid, _MOVES, cube.taken))
+
+
+def _from_cube(shared: SharedCells, database: str, grid: tuple) -> RememberedMap | None:
+    """The map's count summed from its grid's shared cube (a default map's, with any
+    filters), exact at the cube's snapshot; None when there is no such cube."""
+    found = shared.cube(_cube_id(database, grid), RECOUNT_SECONDS)
+    if found is None:
+        return None
+    cube, age = found
+    scope, statuses = grid[0], grid[4]
+    # Not shared yet: this process writes the filtered count back once it is up to date.
+    return RememberedMap(
+        cube.taken, cell_cube.counts(cube, scope, statuses), time.monotonic() - age, None, None
+    )
 
 
 def _up_to_date(
@@ -279,6 +326,13 @@ def _map_id(database: str, grid: tuple) -> str:
     return stable_id((database, scope, tuple(map(float, bbox)), shape, float(size_m), statuses))
 
 
+def _cube_id(database: str, grid: tuple) -> str:
+    """The cube's key: that of the map without its filters (a cube has them all)."""
+    scope, bbox, shape, size_m, _ = grid
+    bare = Scope(scope.first_day, scope.last_day, scope.timezone)
+    return stable_id(("cube", database, bare, tuple(map(float, bbox)), shape, float(size_m)))
+
+
 def _grid_id(database: str, shape: str, size_m: float, srid: int) -> str:
     return stable_id((database, shape, float(size_m), srid))
 
@@ -288,9 +342,30 @@ def _counted(
 ) -> tuple[dict[str, Any], Counts]:
     """The cells of `source`'s points, and the snapshot they were counted in."""
     sql, params = _cells_sql(grid, source)
-    both = (
-        f"WITH taken AS ({_SNAPSHOT}), cells AS ({sql}) SELECT * FROM taken LEFT JOIN cells ON true"  # noqa: S608
-    )
+    rows = _in_snapshot(session, sql, "SELECT * FROM taken LEFT JOIN cells ON true", params, since)
+    # Moves that cancel out in a cell (a status change on an unfiltered map) add nothing.
+    counts = {(row.i, row.j): int(row.n) for row in rows if row.i is not None and row.n}
+    return _taken(rows[0]), counts
+
+
+def _cube_counted(
+    session: Session, grid: tuple, source: dict[str, str], since: dict[str, Any]
+) -> cell_cube.Cube:
+    """The cells of `source`'s points per filter combination, as a cube exact in the
+    snapshot they were counted in."""
+    sql, params = _cells_sql(grid, source, CUBE_KEYS)
+    params.update(no_team=cell_cube.NO_TEAM, channels=list(CHANNELS), all_statuses=list(STATUSES))
+    select = f"SELECT taken.*, ({_CUBE_ROWS}) AS rows FROM taken"  # noqa: S608
+    row = _in_snapshot(session, sql, select, params, since)[0]
+    return cell_cube.built(_taken(row), row.rows)
+
+
+def _in_snapshot(
+    session: Session, cells: str, select: str, params: dict[str, Any], since: dict[str, Any]
+) -> list[Any]:
+    """`select` from `taken` (the statement's snapshot) and `cells`: one statement, so
+    the cells are exactly those of that snapshot."""
+    both = f"WITH taken AS ({_SNAPSHOT}), cells AS ({cells}) {select}"
     # PostGIS prices ST_Transform high, so the planner takes a month's count (even one
     # that never projects) for a huge query and compiles it with JIT: seconds of
     # compiling for a count of 0.1 s. Off for this statement only.
@@ -298,10 +373,11 @@ def _counted(
     before = jit.scalar()
     rows = session.execute(text(both), {**params, **since}).all()
     session.execute(text("SELECT set_config('jit', :v, true)"), {"v": before})
-    taken = {"snapshot": rows[0].snapshot, "own_xid": rows[0].own_xid, "own_last": rows[0].own_last}
-    # Moves that cancel out in a cell (a status change on an unfiltered map) add nothing.
-    counts = {(row.i, row.j): int(row.n) for row in rows if row.i is not None and row.n}
-    return taken, counts
+    return rows
+
+
+def _taken(row: Any) -> dict[str, Any]:
+    return {"snapshot": row.snapshot, "own_xid": row.own_xid, "own_last": row.own_last}
 
 
 def _polygons(
@@ -365,18 +441,25 @@ def _collection(counts: Counts, polygons: Polygons) -> str:
     return f'{{"type":"FeatureCollection","features":[{features}]}}'
 
 
-def _cells_sql(grid: tuple, source: dict[str, str]) -> tuple[str, dict[str, Any]]:
+def _cells_sql(
+    grid: tuple, source: dict[str, str], keys: tuple[str, ...] = ()
+) -> tuple[str, dict[str, Any]]:
     scope, bbox, shape, size_m, statuses = grid
     filters, params = scope.filter_sql("t", no_index=True)
-    status_sql = " AND t.status = ANY(:statuses)" if statuses else ""
-    indexed = _HEXAGONS if shape == "hex" else _SQUARES
-    points = _POINTS.format(**source, statuses=status_sql, filters=filters)
+    # As the filters (Scope.filter_sql): written so that no index on status serves it.
+    # Plain, the planner read the month through the open tickets' partial index and
+    # fetched every row from the table (113 ms at a million, 68 ms from the covering one).
+    status_sql = " AND (t.status || '') = ANY(:statuses)" if statuses else ""
+    point_keys = "".join(f", t.{k}" for k in keys)
+    grouped = "".join(f", {k}" for k in keys)
+    indexed = (_HEXAGONS if shape == "hex" else _SQUARES).format(keys=grouped)
+    points = _POINTS.format(**source, statuses=status_sql, filters=filters, point_keys=point_keys)
     params.update(
         srid=utm_srid(bbox), size=size_m, h=size_m * math.sqrt(3), lo=scope.start(),
         hi=scope.end(), statuses=list(statuses),
         min_lon=bbox[0], min_lat=bbox[1], max_lon=bbox[2], max_lat=bbox[3],
     )  # fmt: skip
-    return _CELLS.format(points=points, indexed=indexed), params
+    return _CELLS.format(points=points, indexed=indexed, keys=grouped), params
 
 
 def _add(remembered: Counts, moved: Counts) -> Counts:

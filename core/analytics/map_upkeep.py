@@ -4,8 +4,12 @@ and a bare API call ask for) up to date in Redis, with its cells' polygons, so t
 freshly started web process answers its first map from there (core/analytics/
 shared_cells.py) instead of counting a month of tickets and building every polygon.
 
-Each run adds the moves since the shared count's snapshot (a recount every
-geo_grid.RECOUNT_SECONDS), so it costs what changed, not what the month holds.
+What it keeps of each map is its cube (core/analytics/cell_cube.py: the counts per
+cell, category, team, channel and status), so that the same map with any filters is
+summed from it too, and the map's own count, summed from the cube (same snapshot, no
+second statement) because reading it is cheaper than summing a cube. Each run adds the
+moves since the shared cube's snapshot (a recount every geo_grid.RECOUNT_SECONDS), so
+it costs what changed, not what the month holds.
 """
 
 from __future__ import annotations

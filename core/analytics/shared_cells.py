@@ -2,11 +2,14 @@
 process's first map reads what another process (or beat) counted instead of counting a
 month of a busy city itself.
 
-Two kinds of entry, both exact whenever they are used (core/analytics/geo_grid.py):
+Three kinds of entry, all exact whenever they are used (core/analytics/geo_grid.py):
 - a map's counts with the snapshot they were counted in: a reader adds the ticket moves
   that snapshot did not see, as it does with its own remembered counts. An entry lives
   `ttl` seconds after it was last written (geo_grid.RECOUNT_SECONDS), well within the
   time moves are kept, so its snapshot's moves are always still there;
+- a default map's cube (core/analytics/cell_cube.py), its counts per cell and filter
+  combination with their snapshot, kept the same way: a filtered map with no count of
+  its own starts from it;
 - a grid's cell polygons (GeoJSON text per cell id): a cell's polygon never changes, so
   they are only ever added to, and kept `POLYGONS_TTL_SECONDS` after the last addition.
 
@@ -27,7 +30,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 from redis import Redis, RedisError
+
+from core.analytics.cell_cube import Cube
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +84,29 @@ class SharedCells:
         flat = array("i", (v for (i, j), n in counts.items() for v in (i, j, n)))
         value = json.dumps(taken).encode() + b"\n" + flat.tobytes()
         self._call(lambda c: c.set(f"{PREFIX}:cells:{map_id}", value, ex=ttl))
+
+    def cube(self, map_id: str, ttl: int) -> tuple[Cube, float] | None:
+        """The map's shared cube and its age in seconds, or None."""
+        key = f"{PREFIX}:cube:{map_id}"
+        found = self._call(lambda c: c.pipeline().get(key).pttl(key).execute())
+        if not found or found[0] is None:
+            return None
+        raw, left_ms = found
+        header, _, body = raw.partition(b"\n")
+        try:
+            head = json.loads(header)
+            rows = np.frombuffer(body, dtype="<i4").reshape(-1, 7)
+            cube = Cube(head["taken"], rows, tuple(head["channels"]), tuple(head["statuses"]))
+        except (ValueError, KeyError, TypeError):
+            log.warning("heatmap cube %s unreadable: counted without it", map_id)
+            return None
+        return cube, max(0.0, ttl - max(left_ms, 0) / 1000)
+
+    def keep_cube(self, map_id: str, cube: Cube, ttl: int) -> None:
+        """Channels and statuses by name in the header, the rows as little-endian int32."""
+        head = {"taken": cube.taken, "channels": cube.channels, "statuses": cube.statuses}
+        value = json.dumps(head).encode() + b"\n" + cube.rows.astype("<i4").tobytes()
+        self._call(lambda c: c.set(f"{PREFIX}:cube:{map_id}", value, ex=ttl))
 
     def polygons(self, grid_id: str, cells: list[Cell]) -> dict[Cell, str]:
         """The polygons of those of `cells` some process has built."""
