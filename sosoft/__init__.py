@@ -3,11 +3,9 @@ webhooks, the admin API, the docs and the ops endpoints."""
 
 from __future__ import annotations
 
-import uuid
-
 import redis
 from dotenv import load_dotenv
-from flask import Flask, Request, Response, g, request
+from flask import Flask, Request, Response
 from flask.sessions import SessionInterface, SessionMixin
 from flask_smorest import Api
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -16,13 +14,14 @@ from core.analytics import shared_cells
 from core.config import Settings
 from core.db import Database
 from core.error_reporting import init_error_reporting
-from core.logging_setup import configure_logging, request_id_var
+from core.logging_setup import configure_logging
 from core.messaging import outbox
 from core.messaging.gateway import make_gateway
 from core.messaging.ways_out import warn_of_kinds_without_way_out
 from core.storage import make_storage
 from sosoft.blueprints import register_blueprints
 from sosoft.flask_app import SoSoftFlask
+from sosoft.request_ids import RequestIds
 from web import docs, json_text, request_session
 from web.errors import register_error_handlers
 from web.limits import limiter, skip_limiter_hooks
@@ -63,7 +62,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     register_blueprints(app, api, settings)
     register_error_handlers(app)
     json_text.register(app)
-    register_request_id(app)
+    app.wsgi_app = RequestIds(app.wsgi_app)  # type: ignore[method-assign]
 
     from cli import register_commands
 
@@ -95,27 +94,3 @@ def register_extensions(app: Flask, settings: Settings) -> None:
     limiter.init_app(app)
     skip_limiter_hooks(app)
     Metrics(app)
-
-
-def register_request_id(app: Flask) -> None:
-    """Every request gets an id (the proxy's, or a new one) on its log lines and response."""
-
-    @app.before_request
-    def _assign_request_id() -> None:
-        incoming = request.headers.get("X-Request-ID", "")
-        rid = incoming if 0 < len(incoming) <= 64 and incoming.isprintable() else uuid.uuid4().hex
-        g.request_id = rid
-        g.request_id_token = request_id_var.set(rid)
-
-    @app.after_request
-    def _echo_request_id(response):
-        rid = g.get("request_id")
-        if rid:
-            response.headers["X-Request-ID"] = rid
-        return response
-
-    @app.teardown_request
-    def _reset_request_id(_exc: BaseException | None) -> None:
-        token = g.pop("request_id_token", None)
-        if token is not None:
-            request_id_var.reset(token)

@@ -105,6 +105,14 @@ def test_every_response_carries_a_request_id(client) -> None:
     assert len(client.get("/healthz").headers["X-Request-ID"]) == 32
     echoed = client.get("/healthz", headers={"X-Request-ID": "abc-123"})
     assert echoed.headers["X-Request-ID"] == "abc-123"
+    # Unmatched paths too, and an id the proxy sent that is no id gets a new one.
+    for unusable in ("x" * 65, "tab\there"):
+        missing = client.get("/no-such-page", headers={"X-Request-ID": unusable})
+        assert missing.status_code == 404
+        assert len(missing.headers["X-Request-ID"]) == 32
+    first, second = (client.get("/healthz").headers["X-Request-ID"] for _ in range(2))
+    assert first != second
+    assert client.get("/healthz").headers.getlist("X-Request-ID") != []
 
 
 def test_metrics_are_prometheus_text_per_app(client) -> None:
