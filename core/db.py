@@ -128,6 +128,8 @@ class Database:
 
     def __init__(self, settings: Settings, engine: Engine | None = None) -> None:
         self.engine = engine or make_engine(settings)
+        # Also for the connection the webhook keeps between messages (core/kept_connection.py).
+        self.ping_after_idle_seconds = settings.DATABASE_PING_AFTER_IDLE_SECONDS
         self.session_factory: sessionmaker[Session] = sessionmaker(
             bind=self.engine, expire_on_commit=False
         )

@@ -16,7 +16,8 @@ So one transaction holds everything, whichever path ran: `commit` commits throug
 session when it did begin (or holds what its after-commit hooks must see: the
 outbox), else on the driver; `rollback` rolls back through the session, so its
 rollback hooks run, after joining it to the driver's transaction. `close` gives the
-connection back (what was not committed is rolled back by the pool).
+connection back with whatever was not committed rolled back; the process's main
+thread keeps it for its next request (core/kept_connection.py).
 
 Only for a session factory bound to the engine: one bound to a connection (the
 tests', inside an outer transaction) gives a plain session, which these functions
@@ -28,17 +29,21 @@ from __future__ import annotations
 from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session
 
+from core import kept_connection
 from core.db import DRIVER_FIRST, Database
 from core.messaging.outbox import OUTBOX_KEY
+
+_PING_AFTER_IDLE = "core.driver_first.ping_after_idle"
 
 
 def open_session(database: Database) -> Session:
     bind = database.session_factory.kw.get("bind")
     if not isinstance(bind, Engine):
         return database.session()
-    connection = bind.connect()
+    connection = kept_connection.take(bind, database.ping_after_idle_seconds)
     session = database.session_factory(bind=connection)
     session.info[DRIVER_FIRST] = connection
+    session.info[_PING_AFTER_IDLE] = database.ping_after_idle_seconds
     return session
 
 
@@ -74,15 +79,17 @@ def rollback(session: Session) -> None:
 
 def close(session: Session) -> None:
     own = session.info.pop(DRIVER_FIRST, None)
+    ping_after_idle = session.info.pop(_PING_AFTER_IDLE, 0.0)
     session.close()
     if own is not None:
-        own.close()
+        kept_connection.give_back(own.engine, own, ping_after_idle)
 
 
 def invalidate(session: Session) -> None:
     """The database went away: the connection is dropped, not given back."""
     own = session.info.pop(DRIVER_FIRST, None)
+    session.info.pop(_PING_AFTER_IDLE, None)
     session.invalidate()
     if own is not None:
         own.invalidate()
-        own.close()
+        own.close()  # never kept: a fresh one is checked out next time

@@ -5,6 +5,9 @@ tests' usual session is bound to an outer transaction and is a plain session the
 
 from __future__ import annotations
 
+import threading
+import time
+
 import pytest
 from bot_support import Phone
 from sqlalchemy import func, select, text
@@ -85,17 +88,81 @@ def test_a_rollback_undoes_the_driver_statements_too(committed_db, orm_too: bool
     assert _names(committed_db) == ["Lights"]
 
 
-def test_closing_without_commit_keeps_nothing_and_gives_the_connection_back(
+def _backend(session) -> int:
+    with driver_connection(session).cursor() as cursor:
+        return cursor.execute("SELECT pg_backend_pid()").fetchone()[0]
+
+
+def test_closing_without_commit_keeps_nothing_and_the_main_thread_keeps_the_connection(
     committed_db,
 ) -> None:
     pool = committed_db.engine.pool
-    before = pool.checkedout()
     session = driver_first.open_session(committed_db)
     _driver_insert(session, "Roads")
-    assert pool.checkedout() == before + 1
+    first = _backend(session)
     driver_first.close(session)
-    assert pool.checkedout() == before
-    assert _names(committed_db) == []
+    assert _names(committed_db) == []  # rolled back before it was kept
+    out = pool.checkedout()
+    session = driver_first.open_session(committed_db)
+    try:
+        assert _backend(session) == first  # the same connection, not checked out again
+        assert pool.checkedout() == out
+        # Nothing of the last request is open on it: this one starts clean.
+        with driver_connection(session).cursor() as cursor:
+            assert cursor.execute("SELECT count(*) FROM teams").fetchone()[0] == 0
+    finally:
+        driver_first.close(session)
+
+
+def test_other_threads_give_their_connection_back_to_the_pool(committed_db) -> None:
+    pool = committed_db.engine.pool
+    seen: list[int] = []
+
+    def request() -> None:
+        session = driver_first.open_session(committed_db)
+        try:
+            seen.append(pool.checkedout())
+            _driver_insert(session, "Roads")
+            driver_first.commit(session)
+        finally:
+            driver_first.close(session)
+        seen.append(pool.checkedout())
+
+    thread = threading.Thread(target=request)
+    thread.start()
+    thread.join(timeout=30)
+    assert seen == [seen[0], seen[0] - 1]
+    assert _names(committed_db) == ["Roads"]
+
+
+def test_a_kept_connection_that_died_while_idle_is_replaced(committed_db, monkeypatch) -> None:
+    monkeypatch.setattr(committed_db, "ping_after_idle_seconds", 0.05)
+    session = driver_first.open_session(committed_db)
+    first = _backend(session)
+    driver_first.close(session)
+    with committed_db.transaction() as other:  # the server ends that connection
+        other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": first})
+    time.sleep(0.1)  # idle past the limit: pinged before use, found dead
+    session = driver_first.open_session(committed_db)
+    try:
+        assert _backend(session) != first
+        _driver_insert(session, "Roads")
+        driver_first.commit(session)
+    finally:
+        driver_first.close(session)
+    assert _names(committed_db) == ["Roads"]
+
+
+def test_a_kept_connection_goes_when_its_pool_is_replaced(committed_db) -> None:
+    session = driver_first.open_session(committed_db)
+    first = _backend(session)
+    driver_first.close(session)
+    committed_db.engine.dispose()  # as Database.lost does when the database went away
+    session = driver_first.open_session(committed_db)
+    try:
+        assert _backend(session) != first
+    finally:
+        driver_first.close(session)
 
 
 def test_an_outbox_entry_commits_through_the_session_so_its_hook_runs(committed_db) -> None:
@@ -151,4 +218,4 @@ def test_a_conversation_through_the_webhook_is_kept_and_a_failure_stores_one_rep
         state = session.scalar(select(Conversation.state))
     assert len(rows) == 1 and rows[0].reply  # the failed try rolled back whole
     assert state == "category"
-    assert committed_db.engine.pool.checkedout() == 0
+    assert committed_db.engine.pool.checkedout() <= 1  # at most the one kept for the next
