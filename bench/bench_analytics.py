@@ -84,6 +84,7 @@ FILTERED = (
     "heatmap?cell=hex&size_m=250&status=new&status=in_progress",
     "heatmap?cell=square&size_m=500&team={team}",
     "heatmap?cell=square&size_m=1000&channel=sms",
+    "heatmap?cell=hex&size_m=500&status=new&status=in_progress",
     "hotspots?limit=10&category={category}",
     "hotspots?limit=10&team={team}",
     "hotspots?limit=10&channel=sms",

@@ -203,8 +203,11 @@ class Settings:
     # them rather than counting a month (core/analytics/map_upkeep.py); 0: never.
     HEATMAP_PRECOMPUTE_SECONDS: float = 60.0
     # Which of them, `shape:metres` each: the console's map and the API's default
-    # (hex 250 m) and the common sizes.
-    HEATMAP_PRECOMPUTED: tuple[str, ...] = ("hex:250", "square:500", "square:250", "hex:1000")
+    # (hex 250 m) and the common sizes, 250 m to 1 km in both shapes (a filtered map on
+    # any of them starts from its cube: core/analytics/cell_cube.py).
+    HEATMAP_PRECOMPUTED: tuple[str, ...] = (
+        "hex:250", "square:500", "square:250", "hex:1000", "hex:500", "square:1000",
+    )  # fmt: skip
     # Lifetime of a finished background export's download link.
     EXPORT_URL_TTL_SECONDS: int = 900
     # A finished background export's file is deleted this long after it was built.
