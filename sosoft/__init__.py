@@ -24,7 +24,7 @@ from sosoft.flask_app import SoSoftFlask
 from sosoft.request_ids import RequestIds
 from web import docs, json_text, request_session
 from web.errors import register_error_handlers
-from web.limits import limiter, skip_limiter_hooks
+from web.limits import limiter, scope_limiter_hooks
 from web.ops import Metrics
 
 
@@ -62,6 +62,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     register_blueprints(app, api, settings)
     register_error_handlers(app)
     json_text.register(app)
+    scope_limiter_hooks(app)
     app.wsgi_app = RequestIds(app.wsgi_app)  # type: ignore[method-assign]
 
     from cli import register_commands
@@ -92,5 +93,4 @@ def register_extensions(app: Flask, settings: Settings) -> None:
     app.extensions["sosoft.gateway"] = make_gateway(settings, redis_client)
     app.extensions["sosoft.storage"] = make_storage(settings)
     limiter.init_app(app)
-    skip_limiter_hooks(app)
     Metrics(app)

@@ -126,3 +126,20 @@ def test_the_webhook_skips_the_rate_limiter_the_api_goes_through(
 
     client.post(REQUEST_OTP, json={"phone_number": "+905321234567"})
     assert resolved, "the API's requests still go through the limiter"
+
+
+def test_the_limiters_hooks_sit_on_the_limited_blueprints_only(app, client) -> None:
+    """Moved off the app (web.limits.scope_limiter_hooks): a webhook request calls none
+    of them, every other blueprint's request all three, and an API response still gets
+    the limiter's headers."""
+    from web.limits import _is_limiters
+
+    def limiters(hooks: dict, name: str | None) -> int:
+        return sum(1 for hook in hooks.get(name, []) if _is_limiters(hook))
+
+    for hooks in (app.before_request_funcs, app.after_request_funcs, app.teardown_request_funcs):
+        assert limiters(hooks, None) == 0
+        assert limiters(hooks, "bot") == 0
+        assert all(limiters(hooks, name) == 1 for name in app.blueprints if name != "bot")
+    response = client.post(REQUEST_OTP, json={"phone_number": "+905321234567"})
+    assert "X-RateLimit-Limit" in response.headers
