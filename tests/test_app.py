@@ -124,6 +124,24 @@ def test_metrics_are_prometheus_text_per_app(client) -> None:
     assert 'sosoft_http_requests_total{endpoint="ops.healthz",method="GET",status="200"}' in text
 
 
+def test_metrics_count_every_response_an_error_and_an_unmatched_path_included(
+    shell_app: Flask, caplog
+) -> None:
+    client = shell_app.test_client()
+    with caplog.at_level(logging.ERROR):
+        assert client.get("/_test/boom").status_code == 500
+    assert client.get("/no-such-page").status_code == 404
+    client.get("/healthz")
+    client.get("/healthz")
+    text = client.get("/metrics").get_data(as_text=True)
+    assert 'sosoft_http_requests_total{endpoint="boom",method="GET",status="500"} 1.0' in text
+    assert 'sosoft_http_requests_total{endpoint="unmatched",method="GET",status="404"} 1.0' in text
+    assert (
+        'sosoft_http_requests_total{endpoint="ops.healthz",method="GET",status="200"} 2.0' in text
+    )
+    assert 'sosoft_http_request_seconds_count{endpoint="ops.healthz"} 2.0' in text
+
+
 def test_two_apps_in_one_process_have_their_own_metrics(settings: Settings, app_factory) -> None:
     first, second = app_factory(settings), app_factory(settings)
     first.test_client().get("/healthz")
