@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 from bot_support import Phone
@@ -17,6 +19,16 @@ from core.db import driver_connection
 from core.direct_rows import get_now
 from core.models import Conversation, Message, Team
 from core.tickets.seed_data import seed_defaults
+
+
+@contextmanager
+def _request(database) -> Iterator:
+    """A driver-first session as a request has one: closed at the end, whatever happened."""
+    session = driver_first.open_session(database)
+    try:
+        yield session
+    finally:
+        driver_first.close(session)
 
 
 def _names(database) -> list[str]:
@@ -30,34 +42,27 @@ def _driver_insert(session, name: str) -> None:
 
 
 def test_driver_statements_alone_commit_without_the_session_beginning(committed_db) -> None:
-    session = driver_first.open_session(committed_db)
-    try:
+    with _request(committed_db) as session:
         _driver_insert(session, "Roads")
         assert session.get_transaction() is None  # nothing of the ORM was set going
         driver_first.commit(session)
-    finally:
-        driver_first.close(session)
     assert _names(committed_db) == ["Roads"]
 
 
 def test_driver_and_orm_work_share_one_transaction(committed_db) -> None:
-    session = driver_first.open_session(committed_db)
-    try:
+    with _request(committed_db) as session:
         _driver_insert(session, "Roads")
         # The ORM joins the transaction the driver opened: it sees the driver's row.
         assert session.scalar(select(func.count()).select_from(Team)) == 1
         session.add(Team(name="Parks"))
         driver_first.commit(session)
-    finally:
-        driver_first.close(session)
     assert _names(committed_db) == ["Parks", "Roads"]
 
 
 def test_a_session_that_began_on_its_own_commits_the_driver_statements(committed_db) -> None:
     with committed_db.transaction() as session:
         session.add(Team(name="Parks"))
-    session = driver_first.open_session(committed_db)
-    try:
+    with _request(committed_db) as session:
         team_id = session.scalar(select(Team.id))
         driver_first.commit(session)  # the read ended; the next starts afresh
         _driver_insert(session, "Roads")
@@ -66,15 +71,12 @@ def test_a_session_that_began_on_its_own_commits_the_driver_statements(committed
         assert get_now(session, Team, team_id) is not None
         assert session.get_transaction() is not None
         driver_first.commit(session)
-    finally:
-        driver_first.close(session)
     assert _names(committed_db) == ["Parks", "Roads"]
 
 
 @pytest.mark.parametrize("orm_too", [False, True])
 def test_a_rollback_undoes_the_driver_statements_too(committed_db, orm_too: bool) -> None:
-    session = driver_first.open_session(committed_db)
-    try:
+    with _request(committed_db) as session:
         _driver_insert(session, "Roads")
         if orm_too:
             session.add(Team(name="Parks"))
@@ -83,8 +85,6 @@ def test_a_rollback_undoes_the_driver_statements_too(committed_db, orm_too: bool
         # The same session goes on, as the webhook's does after a failure.
         _driver_insert(session, "Lights")
         driver_first.commit(session)
-    finally:
-        driver_first.close(session)
     assert _names(committed_db) == ["Lights"]
 
 
@@ -97,21 +97,17 @@ def test_closing_without_commit_keeps_nothing_and_the_main_thread_keeps_the_conn
     committed_db,
 ) -> None:
     pool = committed_db.engine.pool
-    session = driver_first.open_session(committed_db)
-    _driver_insert(session, "Roads")
-    first = _backend(session)
-    driver_first.close(session)
+    with _request(committed_db) as session:
+        _driver_insert(session, "Roads")
+        first = _backend(session)
     assert _names(committed_db) == []  # rolled back before it was kept
     out = pool.checkedout()
-    session = driver_first.open_session(committed_db)
-    try:
+    with _request(committed_db) as session:
         assert _backend(session) == first  # the same connection, not checked out again
         assert pool.checkedout() == out
         # Nothing of the last request is open on it: this one starts clean.
         with driver_connection(session).cursor() as cursor:
             assert cursor.execute("SELECT count(*) FROM teams").fetchone()[0] == 0
-    finally:
-        driver_first.close(session)
 
 
 def test_other_threads_give_their_connection_back_to_the_pool(committed_db) -> None:
@@ -119,13 +115,10 @@ def test_other_threads_give_their_connection_back_to_the_pool(committed_db) -> N
     seen: list[int] = []
 
     def request() -> None:
-        session = driver_first.open_session(committed_db)
-        try:
+        with _request(committed_db) as session:
             seen.append(pool.checkedout())
             _driver_insert(session, "Roads")
             driver_first.commit(session)
-        finally:
-            driver_first.close(session)
         seen.append(pool.checkedout())
 
     thread = threading.Thread(target=request)
@@ -137,56 +130,42 @@ def test_other_threads_give_their_connection_back_to_the_pool(committed_db) -> N
 
 def test_a_kept_connection_that_died_while_idle_is_replaced(committed_db, monkeypatch) -> None:
     monkeypatch.setattr(committed_db, "ping_after_idle_seconds", 0.05)
-    session = driver_first.open_session(committed_db)
-    first = _backend(session)
-    driver_first.close(session)
+    with _request(committed_db) as session:
+        first = _backend(session)
     with committed_db.transaction() as other:  # the server ends that connection
         other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": first})
     time.sleep(0.1)  # idle past the limit: pinged before use, found dead
-    session = driver_first.open_session(committed_db)
-    try:
+    with _request(committed_db) as session:
         assert _backend(session) != first
         _driver_insert(session, "Roads")
         driver_first.commit(session)
-    finally:
-        driver_first.close(session)
     assert _names(committed_db) == ["Roads"]
 
 
 def test_a_kept_connection_goes_when_its_pool_is_replaced(committed_db) -> None:
-    session = driver_first.open_session(committed_db)
-    first = _backend(session)
-    driver_first.close(session)
+    with _request(committed_db) as session:
+        first = _backend(session)
     committed_db.engine.dispose()  # as Database.lost does when the database went away
-    session = driver_first.open_session(committed_db)
-    try:
+    with _request(committed_db) as session:
         assert _backend(session) != first
-    finally:
-        driver_first.close(session)
 
 
 def test_an_outbox_entry_commits_through_the_session_so_its_hook_runs(committed_db) -> None:
-    session = driver_first.open_session(committed_db)
-    try:
+    with _request(committed_db) as session:
         _driver_insert(session, "Roads")
         session.info["outbox"] = [987654]  # a message id, as notifications lists them
         # The after-commit hook pops the list: it only runs on the session's commit.
         driver_first.commit(session)
         assert "outbox" not in session.info
-    finally:
-        driver_first.close(session)
     assert _names(committed_db) == ["Roads"]
 
 
 def test_a_session_bound_to_a_connection_is_a_plain_one(db, app) -> None:
     database = app.extensions["sosoft.db"]
-    session = driver_first.open_session(database)  # the test factory: bound to a connection
-    try:
+    with _request(database) as session:  # the test factory: bound to a connection
         assert "core.driver_first" not in session.info
         session.execute(text("SELECT 1"))
         driver_first.commit(session)  # a savepoint of the test's outer transaction
-    finally:
-        driver_first.close(session)
 
 
 def test_a_conversation_through_the_webhook_is_kept_and_a_failure_stores_one_reply(

@@ -66,16 +66,13 @@ class SharedCells:
 
     def counts(self, map_id: str, ttl: int) -> SharedCount | None:
         """The map's shared counts, or None (none, or Redis unavailable)."""
-        key = f"{PREFIX}:cells:{map_id}"
-        found = self._call(lambda c: c.pipeline().get(key).pttl(key).execute())
-        if not found or found[0] is None:
+        found = self._entry(f"{PREFIX}:cells:{map_id}", ttl)
+        if found is None:
             return None
-        raw, left_ms = found
-        header, _, body = raw.partition(b"\n")
+        header, body, age = found
         flat = array("i")
         flat.frombytes(body)
         counts = dict(zip(zip(flat[0::3], flat[1::3], strict=True), flat[2::3], strict=True))
-        age = max(0.0, ttl - max(left_ms, 0) / 1000)
         return SharedCount(json.loads(header), counts, age)
 
     def keep_counts(
@@ -87,12 +84,10 @@ class SharedCells:
 
     def cube(self, map_id: str, ttl: int) -> tuple[Cube, float] | None:
         """The map's shared cube and its age in seconds, or None."""
-        key = f"{PREFIX}:cube:{map_id}"
-        found = self._call(lambda c: c.pipeline().get(key).pttl(key).execute())
-        if not found or found[0] is None:
+        found = self._entry(f"{PREFIX}:cube:{map_id}", ttl)
+        if found is None:
             return None
-        raw, left_ms = found
-        header, _, body = raw.partition(b"\n")
+        header, body, age = found
         try:
             head = json.loads(header)
             rows = np.frombuffer(body, dtype="<i4").reshape(-1, 7)
@@ -100,7 +95,17 @@ class SharedCells:
         except (ValueError, KeyError, TypeError):
             log.warning("heatmap cube %s unreadable: counted without it", map_id)
             return None
-        return cube, max(0.0, ttl - max(left_ms, 0) / 1000)
+        return cube, age
+
+    def _entry(self, key: str, ttl: int) -> tuple[bytes, bytes, float] | None:
+        """An entry written as a header line and a body, and its age in seconds (it was
+        written with `ttl`); None when there is none or Redis is unavailable."""
+        found = self._call(lambda c: c.pipeline().get(key).pttl(key).execute())
+        if not found or found[0] is None:
+            return None
+        raw, left_ms = found
+        header, _, body = raw.partition(b"\n")
+        return header, body, max(0.0, ttl - max(left_ms, 0) / 1000)
 
     def keep_cube(self, map_id: str, cube: Cube, ttl: int) -> None:
         """Channels and statuses by name in the header, the rows as little-endian int32."""
