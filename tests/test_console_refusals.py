@@ -125,13 +125,13 @@ def test_assigning_someone_outside_the_team_named(
 @pytest.mark.parametrize(
     ("locale", "words"),
     [
-        ("tr", "“Üst birimde” durumundaki bir kayıt “Üst birimde” durumuna alınamaz; "
-               "alınabileceği durumlar: hiçbiri."),
-        ("en", "A ticket in “Escalated” cannot move to “Escalated”; allowed: none."),
+        ("tr", "Bu kayıt için yönetici kararı bekleyen bir üst birim talebi zaten var."),
+        ("en", "An escalation of this ticket is already waiting for a manager."),
     ],
 )  # fmt: skip
 def test_a_second_escalation_while_one_waits(client, sign_in, make_ticket, locale, words) -> None:
-    # The ticket waits in "escalated", so the workflow refuses before the pending check.
+    # Said as it is: the pending escalation is asked about before the workflow, which
+    # would only say that "escalated" cannot move to "escalated".
     sign_in(locale)
     ticket = make_ticket(status="in_progress")
     target = page_of(ticket) + "/escalate"

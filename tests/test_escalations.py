@@ -47,6 +47,15 @@ def test_one_pending_escalation_per_ticket(client, db, make_user, make_ticket, b
     assert escalate(client, bearer, support, ticket).status_code == 409
 
 
+def test_a_second_escalation_says_one_is_waiting(client, make_user, make_ticket, bearer) -> None:
+    support = make_user("support")
+    ticket = make_ticket(status="in_progress")
+    assert escalate(client, bearer, support, ticket).status_code == 201
+    again = escalate(client, bearer, support, ticket)  # the ticket is escalated by now
+    assert again.status_code == 409
+    assert "already waiting for a manager" in again.json["message"]
+
+
 @pytest.mark.parametrize("body", [{}, {"reason": ""}, {"reason": "  \x00 "}, {"reason": 5}])
 def test_reason_is_required(client, make_user, make_ticket, bearer, body) -> None:
     ticket = make_ticket(status="in_progress")

@@ -55,15 +55,17 @@ def request_escalation(
 ) -> Escalation:
     """Escalate `ticket` (the caller holds its row lock); `field` names the reason's
     input for the caller's errors. Raises Refused, Conflict or a TransitionError."""
-    check_transition(ticket, "escalated", role=actor.role, dedicated=True)
-    text = clean_text(reason or "")
-    if len(text) < REASON_MIN:
-        raise Refused("say why, in a few words", field=field, code="escalation_reason_missing")
+    # Asked first: a ticket with a pending escalation is escalated already, and the
+    # workflow's refusal of escalated -> escalated would not say what is going on.
     if pending_escalation(session, ticket) is not None:
         raise Conflict(
             "an escalation of this ticket is already waiting for a manager",
             code="escalation_pending",
         )
+    check_transition(ticket, "escalated", role=actor.role, dedicated=True)
+    text = clean_text(reason or "")
+    if len(text) < REASON_MIN:
+        raise Refused("say why, in a few words", field=field, code="escalation_reason_missing")
     apply_transition(
         session, ticket, "escalated", actor=actor, role=actor.role, note=text, dedicated=True
     )
