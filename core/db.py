@@ -59,11 +59,19 @@ def ping_after_idle(engine: Engine, idle_seconds: float) -> None:
             return  # just connected
         if idle_seconds > 0 and time.monotonic() - checked_in_at < idle_seconds:
             return  # in use moments ago
-        try:
-            engine.dialect.do_ping(dbapi_connection)
-        except engine.dialect.loaded_dbapi.Error as exc:
+        if not answers_ping(engine, dbapi_connection):
             # The pool then discards this connection and checks out another.
-            raise DisconnectionError("pooled connection is gone") from exc
+            raise DisconnectionError("pooled connection is gone")
+
+
+def answers_ping(engine: Engine, dbapi_connection: Any) -> bool:
+    """Whether the server still answers on `dbapi_connection` (one round trip): for
+    the pool's checkout above and the webhook's kept connection (core/kept_connection.py)."""
+    try:
+        engine.dialect.do_ping(dbapi_connection)
+    except engine.dialect.loaded_dbapi.Error:
+        return False
+    return True
 
 
 # SQLSTATE classes of a server that is going away or cannot take us: connection

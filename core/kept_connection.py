@@ -29,6 +29,8 @@ from sqlalchemy import Connection, Engine, event
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import Pool
 
+from core.db import answers_ping
+
 
 @dataclass
 class _Kept:
@@ -57,7 +59,9 @@ def take(engine: Engine, ping_after_idle: float) -> Connection:
         connection = kept.connection
         usable = kept.pool is engine.pool and not (connection.closed or connection.invalidated)
         idle = time.monotonic() - kept.given_back_at
-        if usable and (idle < ping_after_idle or _answers(engine, connection)):
+        if usable and (
+            idle < ping_after_idle or answers_ping(engine, connection.connection.dbapi_connection)
+        ):
             return connection
         _drop(connection)
     return engine.connect()
@@ -87,13 +91,6 @@ def give_back(engine: Engine, connection: Connection, ping_after_idle: float) ->
     if not event.contains(engine, "engine_disposed", _forget_engine):
         event.listen(engine, "engine_disposed", _forget_engine)
     _kept[engine] = _Kept(connection, engine.pool, time.monotonic())
-
-
-def _answers(engine: Engine, connection: Connection) -> bool:
-    try:
-        return bool(engine.dialect.do_ping(connection.connection.dbapi_connection))
-    except (SQLAlchemyError, psycopg.Error):
-        return False
 
 
 def _drop(connection: Connection) -> None:

@@ -9,7 +9,8 @@ Redis (what beat does every HEATMAP_PRECOMPUTE_SECONDS, core/analytics/map_upkee
 on a city's very first start, or after Redis lost them, beat's first run is still a
 minute off, and the first manager to open the dashboard would count a month of tickets
 (3.6–5.7x count(*) at a million), and every filtered one too (the maps' cubes:
-core/analytics/cell_cube.py). About 1.1 s at that size, once per boot.
+core/analytics/cell_cube.py). About 1.7 s at that size for the six default maps, once
+per boot.
 
 Never fatal: a database that is down at boot is /readyz's to report, not a reason to
 keep the worker from starting.

@@ -46,7 +46,7 @@ def keep_session_for(response: Response) -> None:
     give the connection back to the pool while the stream still uses it."""
     session: Session | None = g.pop("db_session", None)
     if session is not None:
-        response.call_on_close(session.close)
+        response.call_on_close(lambda: driver_first.close(session))
 
 
 def discard_session() -> None:
